@@ -1,0 +1,44 @@
+# foomcalc: `make report` sets everything up and writes reports/default/;
+# `make test` runs the whole suite in the same virtual environment.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Python 3.12: on PATH if it runs, else through pyenv (installed but not selected).
+PYTHON312 := $(shell if python3.12 --version >/dev/null 2>&1; then command -v python3.12; \
+	elif command -v pyenv >/dev/null 2>&1 && pyenv prefix 3.12 >/dev/null 2>&1; then \
+	echo "$$(pyenv prefix 3.12)/bin/python3.12"; fi)
+
+.PHONY: setup report test test-fast validate bench lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON312)" ]; then echo "error: Python 3.12 not found (neither python3.12 on PATH nor via 'pyenv prefix 3.12')" >&2; exit 2; fi
+	@[ -x $(PY) ] || $(PYTHON312) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m ipykernel install --user --name foomcalc --display-name "foomcalc (.venv)" >/dev/null
+	@touch $(STAMP)
+
+report: $(STAMP)
+	$(VENV)/bin/foomcalc report --preset default --out reports/default
+
+test: $(STAMP)
+	$(PY) -m ruff check src tests benchmarks scripts
+	$(PY) -m pytest -n 2 --dist loadfile -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
+
+validate: $(STAMP)
+	$(PY) scripts/validate.py
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests benchmarks scripts
+
+clean:
+	rm -rf $(VENV) reports

@@ -1,0 +1,103 @@
+"""The model's parameters: names, units, support and meaning.
+
+One registry that priors files, the PyMC model, the simulator adapter and the
+reports all read, so a parameter is named and described in exactly one place.
+Units are in the names where they fit (`retrain_months`, `limit_ooms`) and in
+`unit` always. Meanings follow DESIGN.md section 3 and Davidson & Houlden (2025),
+"How quick and big would a software intelligence explosion be?", Forethought.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Support = Literal["positive", "unit_interval", "nonnegative", "above_one", "real"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter: its name, unit, support and a one-line meaning."""
+
+    name: str
+    unit: str
+    support: Support
+    meaning: str
+
+
+_PARAMETERS = [
+    Parameter(
+        "p_rsi_feasible", "probability", "unit_interval",
+        "credence that seed-AI-style recursive self-improvement works in deep learning "
+        "(improvements usable at once, no successor training)",
+    ),
+    Parameter(
+        "retrain_months", "months", "positive",
+        "latency to train a successor when seed-AI RSI is not feasible",
+    ),
+    Parameter(
+        "returns_r", "dimensionless", "positive",
+        "returns to software R&D r = lambda*alpha/beta: software doublings per doubling "
+        "of cumulative research input (r > 1 accelerates, r < 1 fizzles)",
+    ),
+    Parameter(
+        "returns_tau", "log units", "positive",
+        "between-domain spread of log returns, for returns estimates from other fields",
+    ),
+    Parameter(
+        "parallel_penalty", "dimensionless", "unit_interval",
+        "diminishing returns to parallel research labour p = lambda*alpha",
+    ),
+    Parameter(
+        "speedup", "multiplier", "above_one",
+        "research speed-up at full automation of AI R&D (inference-compute overhang)",
+    ),
+    Parameter(
+        "instant_jump_ooms", "OOMs of effective compute", "nonnegative",
+        "overhang usable at once at t = 0",
+    ),
+    Parameter(
+        "limit_ooms", "OOMs of effective compute", "positive",
+        "distance from par-human software to the effective limits of software",
+    ),
+    Parameter(
+        "software_doubling_months", "months", "positive",
+        "recent human-driven doubling time of software (algorithmic) efficiency",
+    ),
+    Parameter(
+        "compute_growth_per_year", "multiplier per year", "above_one",
+        "recent growth factor of frontier training compute",
+    ),
+    Parameter(
+        "compute_during_takeoff", "fraction", "unit_interval",
+        "fraction of the recent compute growth that continues during takeoff",
+    ),
+    Parameter(
+        "scaling_a", "dimensionless", "positive",
+        "parameter exponent a of the Chinchilla law L = E + A/N^a + B/D^b",
+    ),
+    Parameter(
+        "scaling_b", "dimensionless", "positive",
+        "data exponent b of the Chinchilla law L = E + A/N^a + B/D^b",
+    ),
+    Parameter("scaling_E", "nats per token", "positive", "irreducible loss E"),
+    Parameter("scaling_A", "nats per token", "positive", "parameter-term coefficient A"),
+    Parameter("scaling_B", "nats per token", "positive", "data-term coefficient B"),
+    Parameter(
+        "capability_factor", "ratio", "above_one",
+        "reducible-loss ratio from par-human to strongly superhuman AI",
+    ),
+    Parameter(
+        "gap_years", "years of recent progress", "positive",
+        "capability gap par-human -> strongly superhuman, given directly "
+        "(used when gap_from is 'years')",
+    ),
+]
+
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}
+
+#: Parameters that set the capability gap in each gap mode.
+GAP_PARAMETERS = {
+    "scaling": ("scaling_a", "scaling_b", "capability_factor"),
+    "years": ("gap_years",),
+}
