@@ -1,0 +1,164 @@
+"""One analysis: priors + evidence -> prior and posterior draws -> takeoff outcomes.
+
+The result is an xarray DataTree (ArviZ 1.x) holding everything a report needs:
+`posterior` and `sample_stats` (NUTS), `prior` (independent prior draws),
+`posterior_outcomes` and `prior_outcomes` (per-draw simulator results), and the
+provenance in the root attributes. Reports read only this saved result.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import version
+
+import numpy as np
+import xarray as xr
+
+from foomcalc import __version__
+from foomcalc.evidence import EvidenceSet, total_likelihood_ratio
+from foomcalc.model import build_model, hyperparameter_values, structure_key
+from foomcalc.outcomes import STANDARD_COMPRESSION, compute_outcomes
+from foomcalc.parameters import PARAMETERS
+from foomcalc.priors import PriorSet
+from foomcalc.sampling import SamplerSettings, compile_model, sample_with_gate
+
+SCHEMA_VERSION = "1.0"
+N_PRIOR_DRAWS = 20_000
+
+
+@dataclass
+class CompiledCache:
+    """Compiled models by structure key: a refit after a prior change reuses the graph."""
+
+    models: dict = field(default_factory=dict)
+
+    def get(self, priors: PriorSet, evidence: Sequence[EvidenceSet]):
+        key = structure_key(priors, evidence)
+        if key not in self.models:
+            self.models[key] = compile_model(build_model(priors, evidence))
+        return self.models[key].with_data(**hyperparameter_values(priors))
+
+
+_DEFAULT_CACHE = CompiledCache()
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of foomcalc, Python and the numerical stack, for provenance."""
+    names = ["pymc", "pytensor", "pymc-extras", "arviz", "nutpie", "preliz", "numpy", "xarray"]
+    versions = {"foomcalc": __version__, "python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = version(name)
+        except Exception:  # a missing optional package is not fatal to provenance
+            versions[name] = "not installed"
+    return versions
+
+
+def parameter_draws(priors: PriorSet, dataset: xr.Dataset, shape: tuple[int, ...]) -> dict:
+    """Every registry parameter as an array of `shape`: sampled, or the fixed value."""
+    draws = {}
+    for name in PARAMETERS:
+        if name in dataset:
+            draws[name] = dataset[name].values.reshape(shape)
+        else:
+            draws[name] = np.full(shape, float(priors.specs[name].value))
+    return draws
+
+
+def _outcomes_dataset(draws: dict, dims: tuple[str, ...], compression, **kwargs) -> xr.Dataset:
+    shape = next(iter(draws.values())).shape
+    flat = {k: v.reshape(-1) for k, v in draws.items()}
+    out = compute_outcomes(flat, compression=compression, **kwargs)
+    data_vars = {}
+    for name, values in out.items():
+        if values.ndim == 2:
+            data_vars[name] = ((*dims, "compression"), values.reshape(*shape, -1))
+        else:
+            data_vars[name] = (dims, values.reshape(shape))
+    coords = {
+        "compression": [f"{x:g}y_in_{y:g}m" for x, y in compression],
+        "years_of_progress": ("compression", [x for x, _ in compression]),
+        "within_months": ("compression", [y for _, y in compression]),
+    }
+    return xr.Dataset(data_vars, coords=coords)
+
+
+def draw_prior(priors: PriorSet, n: int, seed: int) -> xr.Dataset:
+    """`n` independent prior draws of every uncertain parameter, dims (chain=1, draw=n)."""
+    rng = np.random.default_rng([seed, 20_000])
+    return xr.Dataset(
+        {
+            name: (("chain", "draw"), spec.sample(n, rng).reshape(1, n))
+            for name, spec in priors.specs.items()
+            if spec.prior is not None
+        },
+        coords={"chain": [0], "draw": np.arange(n)},
+    )
+
+
+def run_analysis(
+    priors: PriorSet,
+    evidence: Sequence[EvidenceSet],
+    *,
+    seed: int = 0,
+    settings: SamplerSettings = SamplerSettings(),
+    n_prior_draws: int = N_PRIOR_DRAWS,
+    compression: Sequence[tuple[float, float]] = STANDARD_COMPRESSION,
+    progress: bool = False,
+    cache: CompiledCache | None = None,
+    command: str = "",
+) -> xr.DataTree:
+    """Sample the posterior, draw the prior, simulate takeoffs, attach provenance."""
+    from foomcalc.outcomes import HORIZON_MONTHS
+
+    compiled = (cache or _DEFAULT_CACHE).get(priors, evidence)
+    trace, diagnostics = sample_with_gate(compiled, seed, settings, progress)
+    posterior = trace["posterior"].to_dataset()
+    prior = draw_prior(priors, n_prior_draws, seed)
+    lr = total_likelihood_ratio(list(evidence))
+    common = dict(gap_from=priors.gap_from, horizon_months=HORIZON_MONTHS)
+    post_shape = (posterior.sizes["chain"], posterior.sizes["draw"])
+    post_out = _outcomes_dataset(
+        parameter_draws(priors, posterior, post_shape), ("chain", "draw"), compression,
+        likelihood_ratio=lr, **common,
+    ).assign_coords(chain=posterior["chain"], draw=posterior["draw"])
+    prior_out = _outcomes_dataset(
+        parameter_draws(priors, prior, (1, n_prior_draws)), ("chain", "draw"), compression,
+        likelihood_ratio=1.0, **common,
+    ).assign_coords(chain=prior["chain"], draw=prior["draw"])
+    stats = trace["sample_stats"].to_dataset()
+    stats = stats[[v for v in stats.data_vars if stats[v].dtype != object]]
+    attrs = {
+        "schema_version": SCHEMA_VERSION,
+        "foomcalc_version": __version__,
+        "priors_name": priors.name,
+        "priors_json": json.dumps(priors.to_dict(), sort_keys=True),
+        "priors_text": priors.text,
+        "gap_from": priors.gap_from,
+        "hard_takeoff_days": float(priors.hard_takeoff_days),
+        "evidence_json": json.dumps(
+            [{"kind": e.kind, "label": e.label, "path": e.path, "sha256": e.sha256,
+              "description": e.describe()} for e in evidence]
+        ),
+        "likelihood_ratio": float(lr),
+        "seed": int(seed),
+        "sampler_json": json.dumps({"sampler": "nutpie NUTS", **settings.__dict__}),
+        "diagnostics_json": json.dumps(diagnostics.to_dict()),
+        "versions_json": json.dumps(package_versions()),
+        "command": command or " ".join(sys.argv),
+        "horizon_months": HORIZON_MONTHS,
+    }
+    return xr.DataTree.from_dict(
+        {
+            "/": xr.Dataset(attrs=attrs),
+            "posterior": posterior,
+            "sample_stats": stats,
+            "prior": prior,
+            "posterior_outcomes": post_out,
+            "prior_outcomes": prior_out,
+        }
+    )

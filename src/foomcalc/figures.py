@@ -1,0 +1,105 @@
+"""Report figures, drawn from a saved result only. Each returns PNG bytes."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+
+from foomcalc.outcomes import DAYS_PER_MONTH, takeoff_cdf  # noqa: E402
+
+PRIOR_STYLE = {"color": "#888888", "label": "prior"}
+POSTERIOR_STYLE = {"color": "#c0392b", "label": "posterior"}
+#: Parameters shown prior-vs-posterior when they are uncertain.
+KEY_PARAMETERS = ("returns_r", "p_rsi_feasible", "speedup", "software_doubling_months",
+                  "compute_growth_per_year", "scaling_a", "scaling_b", "parallel_penalty")
+
+
+def _png(fig: plt.Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def takeoff_cdf_figure(results: dict[str, xr.DataTree], hard_days: float) -> bytes:
+    """CDF of takeoff time (log axis, hours to the horizon); prior dashed, posterior solid.
+
+    `results` maps a label to a saved result, so comparisons overlay several.
+    """
+    first = next(iter(results.values()))
+    horizon = float(first.attrs["horizon_months"])
+    grid = np.logspace(np.log10(1 / (24 * DAYS_PER_MONTH)), np.log10(horizon), 300)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (label, result) in enumerate(results.items()):
+        colour = POSTERIOR_STYLE["color"] if len(results) == 1 else colours[i % len(colours)]
+        prior = takeoff_cdf(result["prior_outcomes"].to_dataset(), grid)
+        post = takeoff_cdf(result["posterior_outcomes"].to_dataset(), grid)
+        suffix = "" if len(results) == 1 else f" ({label})"
+        ax.plot(grid, prior, ls="--", color=PRIOR_STYLE["color"] if len(results) == 1 else colour,
+                label="prior" + suffix)
+        ax.plot(grid, post, color=colour, label="posterior" + suffix)
+    ax.axvline(hard_days / DAYS_PER_MONTH, color="black", lw=0.8, ls=":")
+    ax.text(hard_days / DAYS_PER_MONTH, 0.98, f" hard: {hard_days:g} days", va="top", fontsize=8)
+    ax.set_xscale("log")
+    ticks = {"1 hour": 1 / (24 * DAYS_PER_MONTH), "1 day": 1 / DAYS_PER_MONTH,
+             "1 week": 7 / DAYS_PER_MONTH, "1 month": 1, "1 year": 12, "10 years": 120}
+    ax.set_xticks([v for v in ticks.values() if v <= horizon], [k for k, v in ticks.items()
+                                                               if v <= horizon])
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("takeoff time: par-human to strongly superhuman")
+    ax.set_ylabel("P(takeoff time <= t)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    return _png(fig)
+
+
+def hard_by_window_figure(summary: dict) -> bytes:
+    """P(takeoff within window) for each standard window, prior vs posterior bars."""
+    rows = summary["hard_takeoff_by_window"]
+    x = np.arange(len(rows))
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    ax.bar(x - 0.2, [r["prior"] for r in rows], 0.4, **PRIOR_STYLE)
+    ax.bar(x + 0.2, [r["posterior"] for r in rows], 0.4,
+           yerr=[2 * r["mcse"] for r in rows], **POSTERIOR_STYLE)
+    ax.set_xticks(x, [r["label"] for r in rows])
+    ax.set_ylabel("P(takeoff within window)")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    return _png(fig)
+
+
+def parameters_figure(result: xr.DataTree) -> bytes | None:
+    """Prior vs posterior histograms of the key uncertain parameters (log x where positive)."""
+    prior = result["prior"].to_dataset()
+    post = result["posterior"].to_dataset()
+    names = [n for n in KEY_PARAMETERS if n in prior and n in post]
+    if not names:
+        return None
+    cols = 4
+    rows = (len(names) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), squeeze=False)
+    for ax, name in zip(axes.flat, names, strict=False):
+        a = prior[name].values.ravel()
+        b = post[name].values.ravel()
+        lo, hi = np.quantile(np.concatenate([a, b]), [0.005, 0.995])
+        log = lo > 0 and hi / lo > 20
+        bins = np.geomspace(lo, hi, 50) if log else np.linspace(lo, hi, 50)
+        ax.hist(a, bins=bins, density=True, histtype="step", **PRIOR_STYLE)
+        ax.hist(b, bins=bins, density=True, histtype="stepfilled", alpha=0.5, **POSTERIOR_STYLE)
+        if log:
+            ax.set_xscale("log")
+        ax.set_title(name, fontsize=9)
+        ax.set_yticks([])
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.tight_layout()
+    return _png(fig)

@@ -1,0 +1,150 @@
+"""From parameter draws to takeoff outcomes: the bridge between sampling and the simulator.
+
+For every draw (prior or posterior) the simulator runs twice, once with seed-AI RSI
+feasible and once not, and the two are weighted by the probability that RSI is
+feasible given that draw's p_rsi_feasible and the observed likelihood ratios:
+
+    w = p * LR / (p * LR + 1 - p)
+
+This Rao-Blackwellises the discrete feasibility indicator: no random coin per draw,
+so outcomes are deterministic given the draws and have lower Monte Carlo error.
+Time is in months throughout; a month is 30.4375 days (365.25 / 12).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import xarray as xr
+
+from foomcalc.gap import gap_ooms_from_scaling, gap_ooms_from_years
+from foomcalc.simulate import (
+    first_passage_months,
+    max_progress_in_window,
+    recent_rate_ooms_per_year,
+    simulate_takeoff,
+)
+
+DAYS_PER_MONTH = 365.25 / 12
+#: Windows (days) for P(hard takeoff) besides the user's own definition.
+STANDARD_WINDOWS_DAYS = (1.0, 7.0, 30.0, 365.25)
+#: Davidson & Houlden's compression grid: (years of progress, within months).
+STANDARD_COMPRESSION = tuple((x, y) for x in (1.0, 3.0, 10.0) for y in (1.0, 4.0, 12.0))
+#: How far the simulator looks ahead; a takeoff slower than this counts as not reached.
+HORIZON_MONTHS = 240.0
+
+SIMULATOR_PARAMETERS = (
+    "retrain_months",
+    "returns_r",
+    "parallel_penalty",
+    "speedup",
+    "instant_jump_ooms",
+    "limit_ooms",
+    "software_doubling_months",
+    "compute_growth_per_year",
+    "compute_during_takeoff",
+)
+
+
+def feasibility_weight(p_rsi_feasible: np.ndarray, likelihood_ratio: float) -> np.ndarray:
+    """P(seed-AI RSI feasible | p, observations) for each draw of p."""
+    p = np.asarray(p_rsi_feasible, dtype=float)
+    return p * likelihood_ratio / (p * likelihood_ratio + 1.0 - p)
+
+
+def gap_ooms(draws: Mapping[str, np.ndarray], gap_from: str) -> np.ndarray:
+    """The capability gap for each draw, in OOMs of effective compute."""
+    if gap_from == "scaling":
+        return gap_ooms_from_scaling(
+            draws["capability_factor"], draws["scaling_a"], draws["scaling_b"]
+        )
+    rate = recent_rate_ooms_per_year(
+        draws["software_doubling_months"], draws["compute_growth_per_year"]
+    )
+    return gap_ooms_from_years(draws["gap_years"], rate)
+
+
+def compute_outcomes(
+    draws: Mapping[str, np.ndarray],
+    *,
+    gap_from: str,
+    likelihood_ratio: float = 1.0,
+    compression: Sequence[tuple[float, float]] = STANDARD_COMPRESSION,
+    horizon_months: float = HORIZON_MONTHS,
+) -> dict[str, np.ndarray]:
+    """Per-draw outcomes for flat (n,) parameter draws.
+
+    Returns arrays: `weight_feasible` (n,), `gap_ooms` (n,), `takeoff_months_feasible`
+    and `takeoff_months_infeasible` (n,; inf when the gap is not crossed within
+    `horizon_months`), `compressed_feasible` / `compressed_infeasible` (n, len(compression)):
+    whether some window of Y months holds >= X years of progress at the recent rate.
+    """
+    n = np.broadcast(*[np.asarray(draws[k]) for k in SIMULATOR_PARAMETERS]).size
+    inputs = {k: np.broadcast_to(np.asarray(draws[k], dtype=float), (n,)) for k in SIMULATOR_PARAMETERS}
+    gap = np.broadcast_to(gap_ooms(draws, gap_from), (n,))
+    rate = recent_rate_ooms_per_year(
+        inputs["software_doubling_months"], inputs["compute_growth_per_year"]
+    )
+    out: dict[str, np.ndarray] = {
+        "weight_feasible": np.broadcast_to(
+            feasibility_weight(draws["p_rsi_feasible"], likelihood_ratio), (n,)
+        ).copy(),
+        "gap_ooms": np.array(gap, dtype=float),
+    }
+    for branch, feasible in (("feasible", True), ("infeasible", False)):
+        paths = simulate_takeoff(
+            rsi_feasible=np.full(n, feasible), horizon_months=horizon_months, **inputs
+        )
+        out[f"takeoff_months_{branch}"] = first_passage_months(paths, gap)
+        columns = []
+        window_cache: dict[float, np.ndarray] = {}
+        for years, months in compression:
+            if months not in window_cache:
+                window_cache[months] = max_progress_in_window(paths, months)
+            columns.append(window_cache[months] >= years * rate)
+        out[f"compressed_{branch}"] = np.stack(columns, axis=-1).astype(bool)
+    return out
+
+
+def mixture_probability(
+    feasible: np.ndarray, infeasible: np.ndarray, weight_feasible: np.ndarray
+) -> np.ndarray:
+    """Per-draw probability of an event given its value in each feasibility branch."""
+    if feasible.ndim > weight_feasible.ndim:
+        weight_feasible = weight_feasible[..., None]
+    return weight_feasible * feasible + (1.0 - weight_feasible) * infeasible
+
+
+def hard_takeoff_probability(outcomes: xr.Dataset, window_days: float) -> xr.DataArray:
+    """Per-draw P(takeoff within `window_days`), mixing the feasibility branches."""
+    window_months = window_days / DAYS_PER_MONTH
+    return (
+        outcomes["weight_feasible"] * (outcomes["takeoff_months_feasible"] <= window_months)
+        + (1 - outcomes["weight_feasible"])
+        * (outcomes["takeoff_months_infeasible"] <= window_months)
+    )
+
+
+def takeoff_cdf(outcomes: xr.Dataset, months_grid: np.ndarray) -> np.ndarray:
+    """P(takeoff time <= t) for each t in `months_grid`, averaged over all draws."""
+    w = outcomes["weight_feasible"].values.reshape(-1, 1)
+    t1 = outcomes["takeoff_months_feasible"].values.reshape(-1, 1)
+    t0 = outcomes["takeoff_months_infeasible"].values.reshape(-1, 1)
+    grid = np.asarray(months_grid, dtype=float).reshape(1, -1)
+    return (w * (t1 <= grid) + (1 - w) * (t0 <= grid)).mean(axis=0)
+
+
+def takeoff_quantiles(outcomes: xr.Dataset, qs: Sequence[float]) -> list[float]:
+    """Quantiles (months) of the takeoff time's mixture distribution; inf beyond the horizon."""
+    w = outcomes["weight_feasible"].values.ravel()
+    times = np.concatenate(
+        [outcomes["takeoff_months_feasible"].values.ravel(),
+         outcomes["takeoff_months_infeasible"].values.ravel()]
+    )
+    weights = np.concatenate([w, 1 - w])
+    order = np.argsort(times, kind="stable")
+    cum = np.cumsum(weights[order]) / weights.sum()
+    idx = np.searchsorted(cum, np.asarray(qs, dtype=float), side="left")
+    idx = np.minimum(idx, len(times) - 1)
+    return [float(v) for v in times[order][idx]]

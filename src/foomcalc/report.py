@@ -1,0 +1,222 @@
+"""report.md and report.html from a saved result and its summary.
+
+Both are rendered from one list of blocks (headings, paragraphs, tables, figures),
+so they always say the same thing. HTML is self-contained (figures inlined as
+base64 PNG) and escapes every piece of user text.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass
+
+import xarray as xr
+
+from foomcalc import figures
+from foomcalc.summary import window_label
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # "h1" | "h2" | "p" | "warn" | "table" | "figure" | "pre"
+    text: str = ""
+    headers: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    png: bytes = b""
+    file: str = ""
+
+
+def pct(p: float | None) -> str:
+    return "n/a" if p is None else f"{100 * p:.1f}%"
+
+
+def pct_pm(p: float, mcse: float) -> str:
+    return f"{100 * p:.1f}% ± {100 * mcse:.1f}"
+
+
+def months_text(m: float | None, horizon: float) -> str:
+    if m is None:
+        return f"> {horizon / 12:g} years"
+    if m < 1 / 30:
+        return f"{m * 30.4375 * 24:.1f} hours"
+    if m < 1:
+        return f"{m * 30.4375:.1f} days"
+    if m < 24:
+        return f"{m:.1f} months"
+    return f"{m / 12:.1f} years"
+
+
+def number(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    return f"{x:.3g}"
+
+
+def diagnostics_blocks(summary: dict) -> list[Block]:
+    d = summary["diagnostics"]
+    if d["ok"]:
+        return []
+    text = ("Sampling problems: the posterior below may be unreliable. "
+            + "; ".join(d["problems"])
+            + f" (after {d['attempts']} attempt(s), the second with higher target acceptance and "
+              "longer tuning).")
+    return [Block("warn", text)]
+
+
+def build_blocks(summary: dict, result: xr.DataTree, extra: list[Block] | None = None) -> list[Block]:
+    """The report's content, top to bottom."""
+    h = summary["hard_takeoff"]
+    horizon = summary["takeoff_months"]["horizon_months"]
+    blocks = [Block("h1", f"foomcalc report: {summary['priors_name']}")]
+    blocks += diagnostics_blocks(summary)
+    blocks.append(Block("p", (
+        f"P(hard takeoff) = {pct_pm(h['posterior'], h['mcse'])} (posterior; prior "
+        f"{pct(h['prior'])}). Hard takeoff: {h['definition']}. "
+        f"P(seed-AI RSI feasible in deep learning): {pct(summary['p_rsi_feasible']['prior'])} -> "
+        f"{pct(summary['p_rsi_feasible']['posterior'])}; P(returns to software R&D r > 1): "
+        f"{pct(summary['p_r_above_1']['prior'])} -> {pct(summary['p_r_above_1']['posterior'])}."
+    )))
+    tq = summary["takeoff_months"]
+    blocks.append(Block("p", (
+        "Takeoff time (median, 90% interval): posterior "
+        f"{months_text(tq['posterior']['q50'], horizon)} ({months_text(tq['posterior']['q05'], horizon)}"
+        f" to {months_text(tq['posterior']['q95'], horizon)}); prior "
+        f"{months_text(tq['prior']['q50'], horizon)} ({months_text(tq['prior']['q05'], horizon)} to "
+        f"{months_text(tq['prior']['q95'], horizon)})."
+    )))
+    blocks += extra or []
+    hard_days = summary["hard_takeoff"]["window_days"]
+    blocks.append(Block("h2", "Takeoff time"))
+    blocks.append(Block("figure", "Takeoff-time CDF, prior (dashed) vs posterior",
+                        png=figures.takeoff_cdf_figure({"": result}, hard_days),
+                        file="takeoff_cdf.png"))
+    blocks.append(Block("table", "P(takeoff within window)",
+                        headers=("window", "prior", "posterior", "MCSE"),
+                        rows=tuple((r["label"], pct(r["prior"]), pct(r["posterior"]),
+                                    f"{100 * r['mcse']:.2f} pp")
+                                   for r in summary["hard_takeoff_by_window"])))
+    blocks.append(Block("figure", "P(takeoff within window)",
+                        png=figures.hard_by_window_figure(summary), file="hard_by_window.png"))
+    blocks.append(Block("h2", "Compression (Davidson & Houlden 2025 metric)"))
+    blocks.append(Block("p", "P(some window of Y months holds at least X years of progress at "
+                             "recent rates)."))
+    blocks.append(Block("table", "Compression", headers=("X years", "within Y months", "prior",
+                                                         "posterior", "MCSE"),
+                        rows=tuple((f"{r['years_of_progress']:g}", f"{r['within_months']:g}",
+                                    pct(r["prior"]), pct(r["posterior"]),
+                                    f"{100 * r['mcse']:.2f} pp") for r in summary["compression"])))
+    blocks.append(Block("h2", "Parameters"))
+    png = figures.parameters_figure(result)
+    if png:
+        blocks.append(Block("figure", "Key parameters, prior vs posterior", png=png,
+                            file="parameters.png"))
+    rows = []
+    for name, p in summary["parameters"].items():
+        if p["fixed"]:
+            rows.append((name, p["unit"], f"fixed {number(p['value'])}", "", p["source"]))
+        else:
+            a, b = p["prior"], p["posterior"]
+            rows.append((name, p["unit"],
+                         f"{number(a['q50'])} [{number(a['q05'])}, {number(a['q95'])}]",
+                         f"{number(b['q50'])} [{number(b['q05'])}, {number(b['q95'])}]",
+                         p["source"]))
+    blocks.append(Block("table", "Parameters (median [q05, q95])",
+                        headers=("parameter", "unit", "prior", "posterior", "source"),
+                        rows=tuple(rows)))
+    blocks += provenance_blocks(summary)
+    return blocks
+
+
+def provenance_blocks(summary: dict) -> list[Block]:
+    ev = summary["evidence"]
+    blocks = [Block("h2", "Evidence and provenance")]
+    if ev:
+        blocks.append(Block("table", "Evidence", headers=("kind", "file", "sha256"),
+                            rows=tuple((e["kind"], e["description"], e["sha256"][:16])
+                                       for e in ev)))
+    else:
+        blocks.append(Block("p", "No evidence: the posterior equals the prior."))
+    d = summary["diagnostics"]
+    blocks.append(Block("p", (
+        f"Sampler: {summary['sampler']['sampler']}, {summary['sampler']['chains']} chains x "
+        f"{summary['sampler']['draws']} draws; max r_hat {d['max_r_hat']:.3f}, min bulk ESS "
+        f"{d['min_ess_bulk']:.0f}, min tail ESS {d['min_ess_tail']:.0f}, divergences "
+        f"{d['divergences']}. Prior probabilities from {summary['n_draws']['prior']} independent "
+        f"draws. Seed {summary['seed']}. Command: {summary['command']}"
+    )))
+    blocks.append(Block("p", "Versions: " + ", ".join(f"{k} {v}" for k, v in
+                                                      summary["versions"].items())))
+    return blocks
+
+
+def render_markdown(blocks: list[Block]) -> str:
+    out = []
+    for b in blocks:
+        if b.kind == "h1":
+            out.append(f"# {b.text}\n")
+        elif b.kind == "h2":
+            out.append(f"## {b.text}\n")
+        elif b.kind == "warn":
+            out.append(f"> **Warning.** {b.text}\n")
+        elif b.kind == "p":
+            out.append(b.text + "\n")
+        elif b.kind == "pre":
+            out.append(f"```\n{b.text}\n```\n")
+        elif b.kind == "figure":
+            out.append(f"![{b.text}](figures/{b.file})\n")
+        elif b.kind == "table":
+            cells = [[c.replace("|", "\\|") for c in row] for row in b.rows]
+            out.append("| " + " | ".join(b.headers) + " |")
+            out.append("|" + "---|" * len(b.headers))
+            out.extend("| " + " | ".join(row) + " |" for row in cells)
+            out.append("")
+    return "\n".join(out)
+
+
+CSS = """body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
+color:#222;line-height:1.45}table{border-collapse:collapse;margin:1em 0;font-size:.9em}
+td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}th{background:#f3f3f3}
+.warn{background:#fdecea;border-left:4px solid #c0392b;padding:.6em 1em}
+img{max-width:100%}caption{text-align:left;font-weight:600;padding:.3em 0}"""
+
+
+def render_html(blocks: list[Block], title: str) -> str:
+    e = html.escape
+    out = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title)}</title>"
+           f"<style>{CSS}</style></head><body>"]
+    for b in blocks:
+        if b.kind in ("h1", "h2"):
+            out.append(f"<{b.kind}>{e(b.text)}</{b.kind}>")
+        elif b.kind == "warn":
+            out.append(f"<p class='warn'><strong>Warning.</strong> {e(b.text)}</p>")
+        elif b.kind == "p":
+            out.append(f"<p>{e(b.text)}</p>")
+        elif b.kind == "pre":
+            out.append(f"<pre>{e(b.text)}</pre>")
+        elif b.kind == "figure":
+            data = base64.b64encode(b.png).decode("ascii")
+            out.append(f"<figure><img alt='{e(b.text)}' src='data:image/png;base64,{data}'>"
+                       f"<figcaption>{e(b.text)}</figcaption></figure>")
+        elif b.kind == "table":
+            head = "".join(f"<th>{e(h)}</th>" for h in b.headers)
+            body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>"
+                           for row in b.rows)
+            out.append(f"<table><caption>{e(b.text)}</caption><tr>{head}</tr>{body}</table>")
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def short_summary(summary: dict) -> str:
+    """The few lines printed at the end of `foomcalc report`."""
+    h = summary["hard_takeoff"]
+    lines = [
+        f"P(hard takeoff, <= {window_label(h['window_days'])}): {pct(h['prior'])} (prior) -> "
+        f"{pct_pm(h['posterior'], h['mcse'])} (posterior)",
+        f"P(RSI feasible): {pct(summary['p_rsi_feasible']['prior'])} -> "
+        f"{pct(summary['p_rsi_feasible']['posterior'])};  P(r > 1): "
+        f"{pct(summary['p_r_above_1']['prior'])} -> {pct(summary['p_r_above_1']['posterior'])}",
+    ]
+    if not summary["diagnostics"]["ok"]:
+        lines.append("WARNING: sampling problems: " + "; ".join(summary["diagnostics"]["problems"]))
+    return "\n".join(lines)

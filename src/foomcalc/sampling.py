@@ -1,0 +1,126 @@
+"""NUTS sampling with nutpie, and the diagnostics gate.
+
+Every fit is checked (r_hat, bulk and tail ESS, divergences, E-BFMI). On trouble the
+fit is retried once with a higher target acceptance and longer tuning; what remains
+is reported, never hidden. nutpie was measured faster than `pm.sample` on this
+model (benchmarks/run.py), so it is the sampler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+import arviz as az
+import numpy as np
+import nutpie
+import pymc as pm
+import xarray as xr
+
+#: Thresholds (Vehtari et al. 2021, "Rank-normalization, folding, and localization").
+MAX_R_HAT = 1.01
+MIN_ESS = 400
+MIN_BFMI = 0.3
+
+
+@dataclass(frozen=True)
+class SamplerSettings:
+    draws: int = 1000
+    tune: int = 1000
+    chains: int = 4
+    target_accept: float = 0.8
+
+
+@dataclass
+class Diagnostics:
+    max_r_hat: float
+    min_ess_bulk: float
+    min_ess_tail: float
+    divergences: int
+    min_bfmi: float
+    attempts: int = 1
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "ok": self.ok}
+
+
+def compile_model(model: pm.Model) -> nutpie.sample.CompiledModel:
+    """Compile a PyMC model for nutpie (the slow step, reused across refits)."""
+    return nutpie.compile_pymc_model(model)
+
+
+def _sampled_variables(posterior: xr.Dataset) -> list[str]:
+    """Variables to diagnose: the free (untransformed) ones and deterministics."""
+    return [name for name in posterior.data_vars if posterior[name].size > 1]
+
+
+def diagnose(trace: xr.DataTree, attempts: int = 1) -> Diagnostics:
+    """Convergence diagnostics of a posterior trace, with plain-English problems."""
+    posterior = trace["posterior"].to_dataset()
+    names = _sampled_variables(posterior)
+    rhat = az.rhat(posterior[names])
+    ess_bulk = az.ess(posterior[names], method="bulk")
+    ess_tail = az.ess(posterior[names], method="tail")
+    max_r_hat = float(max(np.nanmax(rhat[n].values) for n in names))
+    min_bulk = float(min(np.nanmin(ess_bulk[n].values) for n in names))
+    min_tail = float(min(np.nanmin(ess_tail[n].values) for n in names))
+    stats = trace["sample_stats"].to_dataset()
+    divergences = int(stats["diverging"].sum()) if "diverging" in stats else 0
+    bfmi = az.bfmi(trace) if "energy" in stats else None
+    min_bfmi = float(np.min(np.asarray(bfmi.to_array() if hasattr(bfmi, "to_array") else bfmi))) \
+        if bfmi is not None else float("nan")
+    problems = []
+    if not max_r_hat <= MAX_R_HAT:
+        worst = max(names, key=lambda n: float(np.nanmax(rhat[n].values)))
+        problems.append(f"r_hat {max_r_hat:.3f} > {MAX_R_HAT} (worst: {worst}): chains disagree")
+    if not min_bulk >= MIN_ESS:
+        problems.append(f"bulk ESS {min_bulk:.0f} < {MIN_ESS}: too few effective draws")
+    if not min_tail >= MIN_ESS:
+        problems.append(f"tail ESS {min_tail:.0f} < {MIN_ESS}: tail quantiles unreliable")
+    if divergences:
+        problems.append(f"{divergences} divergent transitions: posterior geometry is hard")
+    if np.isfinite(min_bfmi) and min_bfmi < MIN_BFMI:
+        problems.append(f"E-BFMI {min_bfmi:.2f} < {MIN_BFMI}: poor energy exploration")
+    return Diagnostics(max_r_hat, min_bulk, min_tail, divergences, min_bfmi, attempts, problems)
+
+
+def sample(
+    compiled: nutpie.sample.CompiledModel,
+    seed: int,
+    settings: SamplerSettings = SamplerSettings(),
+    progress: bool = False,
+) -> xr.DataTree:
+    """Draw from the posterior with nutpie's NUTS (`chains` chains, fixed seed)."""
+    trace = nutpie.sample(
+        compiled,
+        draws=settings.draws,
+        tune=settings.tune,
+        chains=settings.chains,
+        cores=min(settings.chains, 2),
+        seed=seed,
+        save_warmup=False,
+        progress_bar=progress,
+        target_accept=settings.target_accept,
+    )
+    return trace
+
+
+def sample_with_gate(
+    compiled: nutpie.sample.CompiledModel,
+    seed: int,
+    settings: SamplerSettings = SamplerSettings(),
+    progress: bool = False,
+) -> tuple[xr.DataTree, Diagnostics]:
+    """Sample, check, and on trouble retry once with target_accept 0.95 and twice the tuning."""
+    trace = sample(compiled, seed, settings, progress)
+    diagnostics = diagnose(trace)
+    if diagnostics.ok:
+        return trace, diagnostics
+    retry = replace(settings, target_accept=max(settings.target_accept, 0.95),
+                    tune=2 * settings.tune, draws=max(settings.draws, 1000))
+    trace = sample(compiled, seed + 1, retry, progress)
+    return trace, diagnose(trace, attempts=2)
