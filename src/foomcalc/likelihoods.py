@@ -1,0 +1,209 @@
+"""Likelihood terms: one function per evidence kind, added to the current PyMC model.
+
+Call `add_evidence` inside ``with pm.Model():``. `params` maps every registry
+parameter name to its random variable or a constant tensor; a fixed parameter
+still gets its term (the term then just does not move it). Every variable created
+here is named after the evidence file's label, e.g. ``chinchilla__loss``.
+
+Conventions (units):
+- Interval -> standard error: se = (upper - lower) / (2 z), z = Phi^-1((1 + interval)/2),
+  in log space for positive quantities, centred at the reported estimate.
+- Scaling: L(N, D) = E + A/N^a + B/D^b in the Hoffmann et al. (2022) convention
+  (N parameters, D tokens, loss in nats/token), fitted in log-loss space with a
+  Student-t (robust to a few gross outliers).
+- Compute trend: log10 FLOP = intercept + log10(compute_growth_per_year) * (year - ref).
+- Returns: r = lambda*alpha/beta (Bloom et al. 2020; Erdil, Besiroglu & Ho 2024)
+  pooled across domains with between-domain spread returns_tau (log units).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+from scipy import stats
+
+from foomcalc.evidence import AI_SOFTWARE, EvidenceSet
+
+LN2 = float(np.log(2.0))
+#: Student-t degrees of freedom prior, Gamma(2, 0.1) (Juarez & Steel 2010): mean 20,
+#: with ~5% mass below nu = 3.5, so gross outliers can be absorbed by heavy tails.
+NU_ALPHA, NU_BETA = 2.0, 0.1
+#: Weak prior for a domain's latent research-input growth rate (log of the
+#: exponential rate per year): median 0.1/yr, 95% within 0.002-5 /yr.
+LOG_INPUT_RATE_MU, LOG_INPUT_RATE_SD = float(np.log(0.1)), 2.0
+
+
+def z_score(interval: np.ndarray | float) -> np.ndarray:
+    """Half-width of a central `interval` in standard-normal units (0.9 -> 1.645)."""
+    return stats.norm.ppf(0.5 + np.asarray(interval, dtype=float) / 2.0)
+
+
+def log_se(lower: np.ndarray, upper: np.ndarray, interval: np.ndarray) -> np.ndarray:
+    """Standard error in log space from a central interval of a positive quantity."""
+    return (np.log(upper) - np.log(lower)) / (2.0 * z_score(interval))
+
+
+def _tensor(params: dict, name: str) -> pt.TensorVariable:
+    if name not in params:
+        raise KeyError(f"add_evidence needs parameter '{name}' in params (RV or constant)")
+    return pt.as_tensor_variable(params[name])
+
+
+def scaling_mean_log_loss(params: dict, n: np.ndarray, d: np.ndarray,
+                          n_ref: float, d_ref: float) -> pt.TensorVariable:
+    """log(E + A/N^a + B/D^b) with centred inputs: A/N^a = (A N_ref^-a) (N/N_ref)^-a."""
+    a, b = _tensor(params, "scaling_a"), _tensor(params, "scaling_b")
+    big_e = _tensor(params, "scaling_E")
+    a_ref = _tensor(params, "scaling_A") * pt.exp(-a * np.log(n_ref))
+    b_ref = _tensor(params, "scaling_B") * pt.exp(-b * np.log(d_ref))
+    term_n = a_ref * pt.exp(-a * np.log(n / n_ref))
+    term_d = b_ref * pt.exp(-b * np.log(d / d_ref))
+    return pt.log(big_e + term_n + term_d)
+
+
+def reference_scales(table) -> tuple[float, float]:
+    """Geometric means of N (parameters) and D (tokens): the centring constants."""
+    return (float(np.exp(np.log(table["params"]).mean())),
+            float(np.exp(np.log(table["tokens"]).mean())))
+
+
+def add_scaling(ev: EvidenceSet, params: dict, prefix: str, robust: bool = True) -> None:
+    """Chinchilla-form fit: log L ~ StudentT(nu, log(E + A/N^a + B/D^b), sigma).
+
+    sigma (log-loss scale) ~ HalfNormal(0.1); nu ~ Gamma(2, 0.1). With
+    `robust=False` a Normal likelihood is used instead (for comparisons only).
+    """
+    t = ev.table
+    n_ref, d_ref = reference_scales(t)
+    mu = scaling_mean_log_loss(params, t["params"].to_numpy(), t["tokens"].to_numpy(),
+                               n_ref, d_ref)
+    sigma = pm.HalfNormal(f"{prefix}__sigma", sigma=0.1)
+    observed = np.log(t["loss"].to_numpy())
+    if robust:
+        nu = pm.Gamma(f"{prefix}__nu", alpha=NU_ALPHA, beta=NU_BETA)
+        pm.StudentT(f"{prefix}__loss", nu=nu, mu=mu, sigma=sigma, observed=observed)
+    else:
+        pm.Normal(f"{prefix}__loss", mu=mu, sigma=sigma, observed=observed)
+
+
+def trend_rows(ev: EvidenceSet):
+    """Rows the compute-trend term uses: the notable ones if any are marked, else all."""
+    t = ev.table
+    return t[t["notable"]] if t["notable"].any() else t
+
+
+def add_compute_trend(ev: EvidenceSet, params: dict, prefix: str) -> None:
+    """Robust log-linear trend; slope (OOM/yr) = log10(compute_growth_per_year).
+
+    Intercept (log10 FLOP at the mean year) ~ Normal(mean, 5); scale (OOM) ~
+    HalfNormal(2); nu ~ Gamma(2, 0.1).
+    """
+    t = trend_rows(ev)
+    year = t["year"].to_numpy()
+    y = t["log10_flop"].to_numpy()
+    slope = pt.log(_tensor(params, "compute_growth_per_year")) / np.log(10.0)
+    intercept = pm.Normal(f"{prefix}__intercept", mu=float(y.mean()), sigma=5.0)
+    sigma = pm.HalfNormal(f"{prefix}__sigma", sigma=2.0)
+    nu = pm.Gamma(f"{prefix}__nu", alpha=NU_ALPHA, beta=NU_BETA)
+    mu = intercept + slope * (year - float(year.mean()))
+    pm.StudentT(f"{prefix}__log10_flop", nu=nu, mu=mu, sigma=sigma, observed=y)
+
+
+def add_returns(ev: EvidenceSet, params: dict, prefix: str) -> None:
+    """log r_d ~ Normal(log returns_r, sqrt(tau^2 + se_d^2)); ai-software rows without tau."""
+    t = ev.table
+    se = log_se(t["lower"].to_numpy(), t["upper"].to_numpy(), t["interval"].to_numpy())
+    other = (t["domain"] != AI_SOFTWARE).to_numpy().astype(float)
+    tau = _tensor(params, "returns_tau")
+    sd = pt.sqrt(other * tau**2 + se**2)
+    pm.Normal(f"{prefix}__log_estimate", mu=pt.log(_tensor(params, "returns_r")), sigma=sd,
+              observed=np.log(t["estimate"].to_numpy()))
+
+
+def add_growth_rates(ev: EvidenceSet, params: dict, prefix: str) -> None:
+    """Errors-in-variables: r_d = g_software_d / g_input_d, pooled with the returns model.
+
+    Per domain d (rates are exponential, per year): latent g_input_d (weak
+    log-normal prior), r_d = returns_r * exp(tau z_d) (non-centred; r_d = returns_r
+    for ai-software), g_software_d = r_d g_input_d. Measurements: the doubling time
+    ln2/g_software_d and the input growth ln(1 + x) are log-normal around the
+    reported values with se from their intervals. For ai-software the latent
+    software rate is ln2 * 12 / software_doubling_months, so its measured doubling
+    time also informs software_doubling_months.
+    """
+    t = ev.table
+    k = len(t)
+    level = t["interval"].to_numpy()
+    is_ai = (t["domain"] == AI_SOFTWARE).to_numpy()
+    log_r = pt.log(_tensor(params, "returns_r"))
+    tau = _tensor(params, "returns_tau")
+    z = pm.Normal(f"{prefix}__z", 0.0, 1.0, shape=k)
+    log_r_d = log_r + tau * z * (~is_ai).astype(float)
+    log_g_in = pm.Normal(f"{prefix}__log_input_rate", LOG_INPUT_RATE_MU, LOG_INPUT_RATE_SD,
+                         shape=k)
+    log_g_sw = log_r_d + log_g_in
+    if is_ai.any():
+        months = _tensor(params, "software_doubling_months")
+        log_g_ai = pt.log(LN2 * 12.0 / months)
+        # ai-software: the software rate is the registry's; the input rate follows from r.
+        log_g_sw = pt.where(is_ai, log_g_ai, log_g_sw)
+        log_g_in = pt.where(is_ai, log_g_ai - log_r, log_g_in)
+    eff = t["efficiency_doubling_years"].to_numpy()
+    se_eff = log_se(t["efficiency_doubling_years_lower"].to_numpy(),
+                    t["efficiency_doubling_years_upper"].to_numpy(), level)
+    pm.Normal(f"{prefix}__log_doubling_years", mu=np.log(LN2) - log_g_sw, sigma=se_eff,
+              observed=np.log(eff))
+    rate = np.log1p(t["input_growth_per_year"].to_numpy())
+    rate_lo = np.log1p(t["input_growth_per_year_lower"].to_numpy())
+    rate_hi = np.log1p(t["input_growth_per_year_upper"].to_numpy())
+    pm.Normal(f"{prefix}__log_input_rate_obs", mu=log_g_in,
+              sigma=log_se(rate_lo, rate_hi, level), observed=np.log(rate))
+
+
+def add_summary(ev: EvidenceSet, params: dict, prefix: str) -> None:
+    """Published estimates: log-normal measurement for positive parameters, Normal otherwise."""
+    t = ev.table
+    for log_scale, suffix in ((True, "log_estimate"), (False, "estimate")):
+        rows = t[t["log_scale"] == log_scale]
+        if rows.empty:
+            continue
+        theta = pt.stack([_tensor(params, p) for p in rows["parameter"]])
+        est, lo, hi = (rows[c].to_numpy() for c in ("estimate", "lower", "upper"))
+        z = z_score(rows["interval"].to_numpy())
+        if log_scale:
+            pm.Normal(f"{prefix}__{suffix}", mu=pt.log(theta),
+                      sigma=(np.log(hi) - np.log(lo)) / (2 * z), observed=np.log(est))
+        else:
+            pm.Normal(f"{prefix}__{suffix}", mu=theta, sigma=(hi - lo) / (2 * z), observed=est)
+
+
+def add_observations(ev: EvidenceSet, params: dict, prefix: str) -> None:
+    """Potential log(p LR + 1 - p): the feasibility indicator marginalised exactly."""
+    lr = float(np.prod(ev.table["likelihood_ratio"].to_numpy()))
+    p = _tensor(params, "p_rsi_feasible")
+    pm.Potential(f"{prefix}__lr", pt.log(p * lr + 1.0 - p))
+
+
+_TERMS = {
+    "scaling": add_scaling, "compute_trend": add_compute_trend, "returns": add_returns,
+    "growth_rates": add_growth_rates, "summary": add_summary, "observations": add_observations,
+}
+
+
+def unique_prefixes(evidence: list[EvidenceSet]) -> list[str]:
+    """File labels, suffixed _2, _3, ... when two files share a stem."""
+    seen: Counter[str] = Counter()
+    out = []
+    for ev in evidence:
+        seen[ev.label] += 1
+        out.append(ev.label if seen[ev.label] == 1 else f"{ev.label}_{seen[ev.label]}")
+    return out
+
+
+def add_evidence(evidence: list[EvidenceSet], params: dict[str, pt.TensorVariable]) -> None:
+    """Add each evidence set's likelihood term to the current PyMC model (inside `with`)."""
+    for ev, prefix in zip(evidence, unique_prefixes(evidence), strict=True):
+        _TERMS[ev.kind](ev, params, prefix)

@@ -1,0 +1,160 @@
+"""Parameter recovery for each likelihood term (slow: sampling with nutpie, tiny models)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pymc as pm
+import pytest
+from scipy import integrate, stats
+
+from foomcalc.evidence import load_evidence
+from foomcalc.likelihoods import add_evidence
+from foomcalc.scaling import fit_scaling_evidence, posterior_summary, sample_model
+
+pytestmark = pytest.mark.slow
+TRUTH = {"E": 1.8, "A": 480.0, "B": 2000.0, "a": 0.35, "b": 0.37}
+
+
+def scaling_csv(path: Path, truth: dict, seed: int, n_outliers: int = 0) -> Path:
+    """IsoFLOP-like grid, log-normal noise sd 0.01; outliers multiply loss by 1.5-1.8."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for budget in np.geomspace(1e18, 1e22, 6):
+        n_opt = np.sqrt(budget / 120.0)
+        for n in n_opt * np.geomspace(1 / 8, 8, 10):
+            d = budget / (6 * n)
+            loss = truth["E"] + truth["A"] / n ** truth["a"] + truth["B"] / d ** truth["b"]
+            rows.append([n, d, loss * np.exp(rng.normal(0, 0.01))])
+    rows = np.array(rows)
+    for i in rng.choice(len(rows), n_outliers, replace=False):
+        rows[i, 2] *= rng.uniform(1.5, 1.8)
+    text = "params,tokens,loss\n" + "".join(f"{n:.6e},{d:.6e},{v:.6f}\n" for n, d, v in rows)
+    path.write_text(text)
+    return path
+
+
+def covers(summary: dict, name: str, value: float) -> bool:
+    p = summary["parameters"][name]
+    return p["q05"] <= value <= p["q95"]
+
+
+def test_scaling_recovers_truth_and_resists_outliers(tmp_path):
+    ev = load_evidence(scaling_csv(tmp_path / "sim.csv", TRUTH, seed=3, n_outliers=4))
+    robust, _ = fit_scaling_evidence(ev, seed=1, draws=600, tune=600)
+    gauss, _ = fit_scaling_evidence(ev, seed=1, robust=False, draws=600, tune=600)
+    for name in ("a", "b", "E"):
+        assert covers(robust, name, TRUTH[name]), (name, robust["parameters"][name])
+    alpha_c = TRUTH["a"] * TRUTH["b"] / (TRUTH["a"] + TRUTH["b"])
+    assert covers(robust, "alpha_C", alpha_c)
+    assert robust["n_outliers"] >= 4
+    # The Gaussian fit is dragged (median errors at least twice as large) and its
+    # inflated residual scale smears alpha_C (90% interval at least 3x wider).
+    err = {k: abs(robust["parameters"][k]["q50"] - TRUTH[k]) for k in ("E", "a", "b")}
+    gerr = {k: abs(gauss["parameters"][k]["q50"] - TRUTH[k]) for k in ("E", "a", "b")}
+    assert sum(gerr.values()) > 2 * sum(err.values())
+
+    def width(s):
+        return s["parameters"]["alpha_C"]["q95"] - s["parameters"]["alpha_C"]["q05"]
+    assert width(gauss) > 3 * width(robust)
+
+
+def test_small_exponents_give_smaller_alpha_c(tmp_path):
+    small = {**TRUTH, "a": 0.15, "b": 0.15, "A": 20.0, "B": 40.0}
+    large = {**TRUTH, "a": 0.5, "b": 0.5, "A": 5000.0, "B": 20000.0}
+    s_small, _ = fit_scaling_evidence(load_evidence(scaling_csv(tmp_path / "s.csv", small, 4)),
+                                      seed=2, draws=500, tune=500)
+    s_large, _ = fit_scaling_evidence(load_evidence(scaling_csv(tmp_path / "l.csv", large, 5)),
+                                      seed=2, draws=500, tune=500)
+    assert s_small["parameters"]["alpha_C"]["q95"] < s_large["parameters"]["alpha_C"]["q05"]
+
+
+def fit(evidence, priors: dict, constants: dict, names: list[str], seed: int = 0):
+    with pm.Model() as model:
+        params = {k: pm.math.constant(v) for k, v in constants.items()}
+        params |= {k: make(k) for k, make in priors.items()}
+        add_evidence(evidence, params)
+    return posterior_summary(sample_model(model, seed=seed, draws=800, tune=800), names)
+
+
+def test_compute_trend_recovers_growth_despite_outliers(tmp_path):
+    rng = np.random.default_rng(7)
+    years = np.sort(rng.uniform(2012, 2024, 70))
+    log10 = 22.0 + np.log10(4.5) * (years - 2020) + 0.3 * rng.standard_t(4, years.size)
+    log10[:4] -= 4.0  # gross low outliers at the start steepen an OLS trend
+    path = tmp_path / "t.csv"
+    path.write_text("date,training_flop\n" + "".join(
+        f"{y:.3f},{10**v:.4e}\n" for y, v in zip(years, log10, strict=True)))
+    ev = load_evidence(path)
+    post = fit([ev], {"compute_growth_per_year": lambda k: pm.LogNormal(k, np.log(3), 1)},
+               {}, ["compute_growth_per_year"])["compute_growth_per_year"]
+    assert post["q05"] <= 4.5 <= post["q95"] and post["r_hat"] < 1.01
+
+
+def returns_csv(path: Path, r: float, tau: float, k: int, seed: int) -> Path:
+    rng = np.random.default_rng(seed)
+    se = rng.uniform(0.15, 0.35, k)
+    est = np.exp(np.log(r) + tau * rng.normal(size=k) + se * rng.normal(size=k))
+    z = stats.norm.ppf(0.95)
+    rows = "".join(f"d{i},{e:.4f},{e * np.exp(-z * s):.4f},{e * np.exp(z * s):.4f},0.9,sim\n"
+                   for i, (e, s) in enumerate(zip(est, se, strict=True)))
+    path.write_text("domain,estimate,lower,upper,interval,citation\n" + rows)
+    return path
+
+
+RETURNS_PRIORS = {"returns_r": lambda k: pm.LogNormal(k, 0.0, 1.0),
+                  "returns_tau": lambda k: pm.HalfNormal(k, 0.5)}
+
+
+def test_returns_random_effects_recover_r(tmp_path):
+    ev = load_evidence(returns_csv(tmp_path / "r.csv", r=1.6, tau=0.25, k=12, seed=11))
+    post = fit([ev], RETURNS_PRIORS, {}, ["returns_r", "returns_tau"])
+    assert post["returns_r"]["q05"] <= 1.6 <= post["returns_r"]["q95"]
+    assert post["returns_tau"]["q95"] > 0.1  # between-domain spread is detected, not zero
+
+
+def test_ai_software_estimate_bypasses_tau(tmp_path):
+    path = tmp_path / "ai.csv"
+    path.write_text("domain,estimate,lower,upper,interval,citation\n"
+                    "ai-software,2.0,1.9,2.1,0.9,sim\n")
+    post = fit([load_evidence(path)], RETURNS_PRIORS, {}, ["returns_r"])["returns_r"]
+    assert 1.85 < post["q50"] < 2.15 and post["q95"] - post["q05"] < 0.3
+
+
+def test_growth_rates_recover_r(tmp_path):
+    rng = np.random.default_rng(5)
+    r_true, rows = 1.3, []
+    for i in range(8):
+        g_in = rng.uniform(0.05, 0.2)
+        g_sw = r_true * np.exp(0.1 * rng.normal()) * g_in
+        doubling, x = np.log(2) / g_sw, np.expm1(g_in)
+        rows.append(f"d{i},{doubling:.4f},{doubling / 1.3:.4f},{doubling * 1.3:.4f},"
+                    f"{x:.4f},{x / 1.2:.4f},{x * 1.2:.4f},0.9,sim\n")
+    path = tmp_path / "g.csv"
+    path.write_text("domain,efficiency_doubling_years,efficiency_doubling_years_lower,"
+                    "efficiency_doubling_years_upper,input_growth_per_year,"
+                    "input_growth_per_year_lower,input_growth_per_year_upper,interval,"
+                    "citation\n" + "".join(rows))
+    post = fit([load_evidence(path)], RETURNS_PRIORS, {"software_doubling_months": 8.0},
+               ["returns_r"])["returns_r"]
+    assert post["q05"] <= r_true <= post["q95"] and post["q95"] / post["q05"] < 2.0
+
+
+def beta_posterior_mean(a: float, b: float, lr: float) -> float:
+    """E[p | LR] for p ~ Beta(a, b), likelihood p LR + 1 - p, by 1-D quadrature."""
+    def weight(p):
+        return stats.beta.pdf(p, a, b) * (p * lr + 1 - p)
+    num = integrate.quad(lambda p: p * weight(p), 0, 1)[0]
+    return num / integrate.quad(weight, 0, 1)[0]
+
+
+@pytest.mark.parametrize("lr", [0.2, 5.0])
+def test_observations_move_p_rsi_feasible(tmp_path, lr):
+    path = tmp_path / "obs.csv"
+    path.write_text(f"name,likelihood_ratio\nobs,{lr}\n")
+    post = fit([load_evidence(path)], {"p_rsi_feasible": lambda k: pm.Beta(k, 2.0, 3.0)},
+               {}, ["p_rsi_feasible"])["p_rsi_feasible"]
+    exact = beta_posterior_mean(2.0, 3.0, lr)
+    assert abs(post["mean"] - exact) < 0.015, (post["mean"], exact)
+    assert (post["mean"] < 0.4) if lr < 1 else (post["mean"] > 0.4)  # prior mean 0.4
