@@ -158,3 +158,35 @@ def test_observations_move_p_rsi_feasible(tmp_path, lr):
     exact = beta_posterior_mean(2.0, 3.0, lr)
     assert abs(post["mean"] - exact) < 0.015, (post["mean"], exact)
     assert (post["mean"] < 0.4) if lr < 1 else (post["mean"] > 0.4)  # prior mean 0.4
+
+
+def test_fit_scaling_file_api_on_bundled_example(tmp_path):
+    import json
+
+    from foomcalc.paths import data_dir
+    from foomcalc.scaling import fit_scaling_file, format_scaling_summary
+
+    png = tmp_path / "fit.png"
+    summary = fit_scaling_file(data_dir() / "examples" / "scaling_synthetic.csv", seed=0,
+                               plot_path=png)
+    json.dumps(summary)
+    assert png.stat().st_size > 10_000
+    assert set(summary["parameters"]) == {"E", "A", "B", "a", "b", "alpha_C"}
+    assert {"mean", "sd", "q05", "q50", "q95", "r_hat", "ess_bulk", "ess_tail"} <= set(
+        summary["parameters"]["a"])
+    assert covers(summary, "a", 0.35) and covers(summary, "b", 0.37)
+    text = format_scaling_summary(summary)
+    assert "alpha_C" in text and "diagnostics" in text
+
+
+def test_real_data_validation_section_runs():
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "validation_real_data.py"
+    spec = importlib.util.spec_from_file_location("validation_real_data", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not module.CHINCHILLA.exists() or not module.EPOCH_MODELS.exists():
+        pytest.skip("../shared/sources not available")
+    text = module.section()
+    assert "Besiroglu" in text and "| 2010 to 2024-05-31 |" in text

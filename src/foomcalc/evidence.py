@@ -237,10 +237,7 @@ def _check_level(frame: pd.DataFrame, problems: _Problems) -> np.ndarray:
 
 
 def _scaling_table(frame: pd.DataFrame, problems: _Problems) -> pd.DataFrame:
-    cols = set(frame.columns)
-    if "params" not in cols or "loss" not in cols or not cols & {"tokens", "compute"}:
-        raise ValueError("scaling needs columns params, tokens, loss (or params, compute, loss); "
-                         "compute-only data cannot separate the exponents a and b.")
+    cols = set(frame.columns)  # load_evidence has checked params, loss, tokens|compute
     params = _numbers(frame, "params", problems)
     loss = _numbers(frame, "loss", problems)
     if "tokens" in cols:
@@ -408,10 +405,7 @@ def load_evidence(path: str | Path) -> EvidenceSet:
                 if kind == "compute_trend" else "")
         problems.add(f"row {i + 1} (line {lines[i]}) duplicates row {first + 1}; remove "
                      f"one copy (duplicates would count twice).{hint}")
-    try:
-        table = _BUILDERS[kind](frame, problems)
-    except ValueError as exc:
-        raise InputError(str(exc), path) from None
+    table = _BUILDERS[kind](frame, problems)
     if problems.items:
         raise InputError(problems.items, path)
     return EvidenceSet(kind=kind, path=str(path), sha256=hashlib.sha256(raw).hexdigest(),
