@@ -1,0 +1,343 @@
+"""Takeoff simulator: a vectorised numpy core that knows nothing about PyMC.
+
+Forward model of DESIGN.md section 2, after Davidson & Houlden (2025), "How quick
+and big would a software intelligence explosion be?" (Forethought). Time is in
+months since t = 0 (AI fully automates AI R&D); progress is in OOMs (log10) of
+effective compute. The equations, units and conventions are in docs/simulator.md.
+
+Work accounting (shared with the per-draw oracle in `simulate_loop`): doubling i
+needs research work D_i = prod_{j<=i} 2^(p / r_j) (D_0 = 1, r_j = r0 (1 - j / L));
+research speed is S = 2^(p U) / DT_0 where U is the number of doublings usable by
+the workforce. With seed-AI RSI U = doublings completed, so DT_i = D_i / S gives
+DT_{i+1} = DT_i 2^(p (1/r_{i+1} - 1)). Without it, a doubling becomes usable at the
+first successor-training boundary (a multiple of retrain_months) at or after its
+completion; a boundary that falls inside a doubling changes the speed there and the
+rest of that doubling's work is done at the new speed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+LOG10_2 = float(np.log10(2.0))
+#: Software doublings simulated at most (about 301 OOMs); larger limits are cut here.
+MAX_SOFTWARE_DOUBLINGS = 1000
+# Doubling durations are clipped to 2^[-1000, 60] months: no underflow or overflow.
+_LOG2_DT_MIN, _LOG2_DT_MAX = -1000.0, 60.0
+_LOG2_WORK_MAX = 1e300
+_R_FLOOR = 1e-300
+_FEASIBLE_BLOCK_CELLS = 2_000_000  # rows x doublings per block (memory)
+_INTERP_BLOCK_ROWS = 256  # rows per np.interp call (bounds the row-offset rounding)
+
+
+@dataclass(frozen=True)
+class TakeoffPaths:
+    """Piecewise-linear progress paths, one row per draw.
+
+    months: (n, K) breakpoint times, months since t = 0, nondecreasing; row 0 of each
+        path is (0, 0) and the instant jump is a vertical segment at t = 0; the last
+        breakpoint is at the horizon; padded with repeated last values.
+    progress_ooms: (n, K) cumulative progress at the breakpoints, OOMs of effective
+        compute, nondecreasing, linear between breakpoints.
+    """
+
+    months: np.ndarray
+    progress_ooms: np.ndarray
+
+
+@dataclass(frozen=True)
+class DrawParams:
+    """Per-draw inputs broadcast to shape (n,), in the simulator's internal units."""
+
+    jump_ooms: np.ndarray
+    compute_ooms_per_month: np.ndarray
+    log2_speed0: np.ndarray  # log2 of research speed at t = 0, work units per month
+    penalty: np.ndarray  # p
+    r0: np.ndarray
+    limit_doublings: np.ndarray  # true limit L, sets the decay of r
+    software_doublings: np.ndarray  # min(L, MAX_SOFTWARE_DOUBLINGS), 0 if r0 <= 0
+    retrain_months: np.ndarray  # 0 where seed-AI RSI is feasible
+
+
+def recent_rate_ooms_per_year(software_doubling_months, compute_growth_per_year) -> np.ndarray:
+    """Recent rate of AI progress, OOMs of effective compute per year (DESIGN.md 2).
+
+    log10(2) * 12 / software_doubling_months + log10(compute_growth_per_year).
+    """
+    sdm = np.asarray(software_doubling_months, dtype=float)
+    growth = np.asarray(compute_growth_per_year, dtype=float)
+    return LOG10_2 * 12.0 / sdm + np.log10(growth)
+
+
+def broadcast_params(*, rsi_feasible, retrain_months, returns_r, parallel_penalty, speedup,
+                     instant_jump_ooms, limit_ooms, software_doubling_months,
+                     compute_growth_per_year, compute_during_takeoff) -> DrawParams:
+    """Broadcast the simulator inputs to (n,), check them and convert units."""
+    arrays = np.broadcast_arrays(
+        *(np.asarray(a, dtype=float) for a in (
+            rsi_feasible, retrain_months, returns_r, parallel_penalty, speedup,
+            instant_jump_ooms, limit_ooms, software_doubling_months,
+            compute_growth_per_year, compute_during_takeoff)))
+    (feasible, retrain, r0, p, speedup_, jump, limit, sdm, growth, during) = (
+        np.atleast_1d(a).ravel().copy() for a in arrays)
+    checks = {
+        "speedup > 0": speedup_ > 0, "software_doubling_months > 0": sdm > 0,
+        "compute_growth_per_year >= 1": growth >= 1, "compute_during_takeoff >= 0": during >= 0,
+        "instant_jump_ooms >= 0": jump >= 0, "parallel_penalty >= 0": p >= 0,
+        "retrain_months >= 0 where rsi_feasible is False": (feasible != 0) | (retrain >= 0),
+    }
+    for name, ok in checks.items():
+        if not np.all(ok):  # NaN fails too
+            raise ValueError(f"simulate_takeoff needs {name}")
+    limit_doublings = np.maximum(np.nan_to_num(limit, nan=0.0), 0.0) / LOG10_2
+    software = np.where(r0 > 0, np.minimum(limit_doublings, MAX_SOFTWARE_DOUBLINGS), 0.0)
+    return DrawParams(
+        jump_ooms=jump,
+        compute_ooms_per_month=during * np.log10(growth) / 12.0,
+        log2_speed0=np.log2(speedup_) - np.log2(sdm),
+        penalty=p, r0=r0, limit_doublings=limit_doublings, software_doublings=software,
+        retrain_months=np.where(feasible != 0, 0.0, retrain),
+    )
+
+
+def _ooms(prm: DrawParams, rows: np.ndarray, months, doublings) -> np.ndarray:
+    """Total progress (OOMs): jump + software doublings + compute since t = 0."""
+    if months.ndim == 2:
+        rows = rows[:, None]
+    return (prm.jump_ooms[rows] + LOG10_2 * doublings
+            + prm.compute_ooms_per_month[rows] * months)
+
+
+def _pad(months: np.ndarray, ooms: np.ndarray, count: np.ndarray, k: int):
+    """Keep the first count[row] breakpoints of each row, repeat the last up to k."""
+    fill = np.minimum(np.arange(k)[None, :], count[:, None] - 1)
+    fill = np.minimum(fill, months.shape[1] - 1)
+    return np.take_along_axis(months, fill, 1), np.take_along_axis(ooms, fill, 1)
+
+
+def _simulate_feasible(prm: DrawParams, rows: np.ndarray, horizon: float):
+    """Paths of draws whose improvements are usable at once (no step loop).
+
+    With U = i the doubling times follow from the parameters alone:
+    log2 DT_i = sum_{j<=i} p / r_j + log2(size_i) - log2 S_0 - p i.
+    """
+    n_doublings = max(1, int(np.ceil(prm.software_doublings[rows].max(initial=0.0))))
+    j = np.arange(n_doublings, dtype=float)[None, :]
+    p = prm.penalty[rows][:, None]
+    size = prm.software_doublings[rows][:, None] - j
+    np.clip(size, 0.0, 1.0, out=size)
+    invalid = size <= 0
+    # ideas get harder: log2 D_i = sum_{1<=j<=i} p / r_j, r_j = r0 (1 - j / L)
+    limit = prm.limit_doublings[rows][:, None]
+    work = 1.0 - j / np.where(limit > 0, limit, 1.0)
+    work *= prm.r0[rows][:, None]
+    np.maximum(work, _R_FLOOR, out=work)
+    np.divide(p, work, out=work)
+    work[:, 0] = 0.0
+    work[invalid] = 0.0
+    np.cumsum(work, axis=1, out=work)
+    np.minimum(work, _LOG2_WORK_MAX, out=work)
+    # log2 DT_i = log2 D_i + log2(size_i) - log2 S_0 - p i
+    dt = np.log2(size, out=np.zeros_like(size), where=~invalid)
+    dt += work
+    dt -= prm.log2_speed0[rows][:, None]
+    dt -= p * j
+    np.clip(dt, _LOG2_DT_MIN, _LOG2_DT_MAX, out=dt)
+    np.exp2(dt, out=dt)
+    dt[invalid] = 0.0
+    end = np.cumsum(dt, axis=1)
+    start = np.empty_like(end)
+    start[:, 0] = 0.0
+    start[:, 1:] = end[:, :-1]  # exactly the previous end, as in the step loop
+    processed = start < horizon
+    processed &= ~invalid
+    completed = end <= horizon
+    completed &= processed
+    n_done = completed.sum(axis=1)
+    doublings = size + j
+    # the last point: where the horizon cuts a doubling, or the horizon after software stops
+    cut = processed & ~completed
+    has_cut = cut.any(axis=1)
+    k_cut = np.argmax(cut, axis=1)
+    r = np.arange(rows.size)
+    dt_cut = dt[r, k_cut]
+    share = np.minimum(np.divide(horizon - start[r, k_cut], dt_cut, out=np.ones_like(dt_cut),
+                                 where=dt_cut > 0), 1.0)
+    x_last = np.where(n_done > 0, doublings[r, np.maximum(n_done - 1, 0)], 0.0)
+    t_last = np.where(n_done > 0, end[r, np.maximum(n_done - 1, 0)], 0.0)
+    x_final = np.where(has_cut, k_cut + size[r, k_cut] * share, x_last)
+    has_final = has_cut | (t_last < horizon)
+
+    k = n_doublings + 3
+    months = np.zeros((rows.size, k))
+    doubl = np.zeros((rows.size, k))
+    months[:, 2:-1], doubl[:, 2:-1] = end, doublings
+    months[r, n_done + 2], doubl[r, n_done + 2] = horizon, x_final
+    ooms = _ooms(prm, rows, months, doubl)
+    ooms[:, 0] = 0.0  # the path starts before the instant jump
+    return _pad(months, ooms, n_done + 2 + has_final, k)
+
+
+def _simulate_latency(prm: DrawParams, rows: np.ndarray, horizon: float):
+    """Paths of draws that wait for successor training (event loop over doublings).
+
+    All active draws do doubling i in step i. A training boundary inside a doubling
+    adds a breakpoint there (the speed changes); the rest runs at the new speed.
+    """
+    count = np.zeros(rows.size, dtype=np.int64)
+    chunks = []  # (local rows, position, months, ooms), in time order per row
+
+    def emit(local, months, ooms):
+        if local.size:
+            chunks.append((local, count[local], months, ooms))
+            count[local] += 1
+
+    local = np.arange(rows.size)
+    zeros = np.zeros(rows.size)
+    emit(local, zeros, zeros)
+    emit(local, zeros, prm.jump_ooms[rows])
+    t, usable, log2_work = zeros.copy(), zeros.copy(), zeros.copy()
+    for i in range(MAX_SOFTWARE_DOUBLINGS):
+        if local.size == 0:
+            break
+        g = rows[local]
+        p, cap = prm.penalty[g], prm.software_doublings[g]
+        size = np.minimum(1.0, cap - i)  # the last doubling may stop at the limit
+        if i > 0:
+            r_i = np.maximum(prm.r0[g] * (1.0 - i / prm.limit_doublings[g]), _R_FLOOR)
+            log2_work = np.minimum(log2_work + p / r_i, _LOG2_WORK_MAX)
+        log2_need = log2_work + np.log2(size)
+        retrain = prm.retrain_months[g]
+        boundary = retrain * np.ceil(t / retrain)
+        usable = np.where(boundary <= t, float(i), usable)
+        log2_s0 = prm.log2_speed0[g]
+        dt_old = np.exp2(np.clip(log2_need - log2_s0 - p * usable, _LOG2_DT_MIN, _LOG2_DT_MAX))
+        dt_new = np.exp2(np.clip(log2_need - log2_s0 - p * i, _LOG2_DT_MIN, _LOG2_DT_MAX))
+        gap = boundary - t
+        crossed = (gap > 0) & (gap < dt_old)  # a successor arrives mid-doubling
+        frac = np.where(crossed, gap / dt_old, 0.0)
+        end = np.where(crossed, boundary + (1.0 - frac) * dt_new, t + dt_old)
+        usable = np.where(crossed, float(i), usable)
+
+        kink = crossed & (boundary < horizon)
+        kx = i + size[kink] * frac[kink]
+        emit(local[kink], boundary[kink], _ooms(prm, g[kink], boundary[kink], kx))
+        over = end > horizon
+        at_horizon = np.where(kink, frac + (horizon - boundary) / dt_new, (horizon - t) / dt_old)
+        done_x = np.where(over, i + size * np.minimum(at_horizon, 1.0), i + size)
+        done_t = np.where(over, horizon, end)
+        emit(local, done_t, _ooms(prm, g, done_t, done_x))
+        software_done = (size < 1.0) | (i + 1 >= cap)
+        tail = software_done & (end < horizon)  # compute keeps going to the horizon
+        tail_t = np.full(tail.sum(), horizon)
+        emit(local[tail], tail_t, _ooms(prm, g[tail], tail_t, done_x[tail]))
+        keep = ~(over | software_done | (end >= horizon))
+        local, t, usable, log2_work = local[keep], end[keep], usable[keep], log2_work[keep]
+
+    k = int(count.max())
+    months, ooms = np.zeros((rows.size, k)), np.zeros((rows.size, k))
+    for loc, pos, mo, oo in chunks:
+        months[loc, pos], ooms[loc, pos] = mo, oo
+    return _pad(months, ooms, count, k)
+
+
+def simulate_takeoff(*, rsi_feasible, retrain_months, returns_r, parallel_penalty, speedup,
+                     instant_jump_ooms, limit_ooms, software_doubling_months,
+                     compute_growth_per_year, compute_during_takeoff,
+                     horizon_months: float = 240.0) -> TakeoffPaths:
+    """Simulate progress paths for n draws at once (DESIGN.md section 2).
+
+    Array arguments broadcast to (n,). Units: retrain_months and
+    software_doubling_months in months, speedup a multiplier, limit_ooms and
+    instant_jump_ooms in OOMs, compute_growth_per_year a factor per year,
+    compute_during_takeoff a fraction; rsi_feasible boolean (retrain_months is
+    ignored where it is True). Returns paths on [0, horizon_months].
+    Source: Davidson & Houlden (2025), Forethought; latency model: docs/simulator.md.
+    """
+    prm = broadcast_params(
+        rsi_feasible=rsi_feasible, retrain_months=retrain_months, returns_r=returns_r,
+        parallel_penalty=parallel_penalty, speedup=speedup, instant_jump_ooms=instant_jump_ooms,
+        limit_ooms=limit_ooms, software_doubling_months=software_doubling_months,
+        compute_growth_per_year=compute_growth_per_year,
+        compute_during_takeoff=compute_during_takeoff)
+    horizon = float(horizon_months)
+    if not horizon > 0:
+        raise ValueError("simulate_takeoff needs horizon_months > 0")
+    n = prm.r0.size
+    waits = (prm.retrain_months > 0) & (prm.software_doublings > 0)
+    parts = [(rows, _simulate_latency(prm, rows, horizon))
+             for rows in [np.flatnonzero(waits)] if rows.size]
+    feasible = np.flatnonzero(~waits)
+    n_doublings = np.ceil(prm.software_doublings[feasible])
+    block = max(1, _FEASIBLE_BLOCK_CELLS // int(max(1.0, n_doublings.max(initial=1.0))))
+    parts += [(feasible[a:a + block], _simulate_feasible(prm, feasible[a:a + block], horizon))
+              for a in range(0, feasible.size, block)]
+    k = max(m.shape[1] for _, (m, _) in parts)
+    months, ooms = np.empty((n, k)), np.empty((n, k))
+    for rows, (m, x) in parts:
+        months[rows, :m.shape[1]], ooms[rows, :m.shape[1]] = m, x
+        months[rows, m.shape[1]:] = m[:, -1:]
+        ooms[rows, m.shape[1]:] = x[:, -1:]
+    return TakeoffPaths(months, ooms)
+
+
+def first_passage_months(paths: TakeoffPaths, gap_ooms) -> np.ndarray:
+    """First time (months) at which progress >= gap_ooms, per draw.
+
+    Exact for the piecewise-linear paths; 0 if the instant jump (or a gap <= 0)
+    already covers the gap; np.inf if the gap is not reached by the horizon.
+    """
+    t, x = paths.months, paths.progress_ooms
+    gap = np.broadcast_to(np.asarray(gap_ooms, dtype=float), (t.shape[0],))
+    j = (x < gap[:, None]).sum(axis=1)  # first index with progress >= gap
+    reached = j < t.shape[1]
+    hi = np.minimum(j, t.shape[1] - 1)
+    lo = np.maximum(hi - 1, 0)
+    rows = np.arange(t.shape[0])
+    t0, t1, x0, x1 = t[rows, lo], t[rows, hi], x[rows, lo], x[rows, hi]
+    rise = x1 - x0
+    frac = np.divide(gap - x0, rise, out=np.zeros_like(rise), where=rise > 0)
+    out = np.where(j == 0, 0.0, t0 + np.clip(frac, 0.0, 1.0) * (t1 - t0))
+    return np.where(reached, out, np.inf)
+
+
+def _interp_rows(t: np.ndarray, x: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Row-wise linear interpolation of paths (t, x) at times q (n, m).
+
+    Rows are shifted apart by a row offset so a single np.interp serves a block of
+    rows; blocks keep the offsets small (rounding ~1e-11 months). At a repeated time
+    (vertical segment) np.interp returns the last, i.e. highest, value.
+    """
+    n = t.shape[0]
+    span = max(float(np.max(t, initial=0.0)), float(np.max(q, initial=0.0))) + 1.0
+    out = np.empty(q.shape)
+    for a in range(0, n, _INTERP_BLOCK_ROWS):
+        b = min(n, a + _INTERP_BLOCK_ROWS)
+        offset = (np.arange(b - a, dtype=float) * span)[:, None]
+        out[a:b] = np.interp((q[a:b] + offset).ravel(), (t[a:b] + offset).ravel(),
+                             x[a:b].ravel()).reshape(b - a, -1)
+    return out
+
+
+def max_progress_in_window(paths: TakeoffPaths, window_months: float) -> np.ndarray:
+    """Most progress (OOMs) gained in any window [s, s + window] inside [0, horizon].
+
+    Exact for piecewise-linear paths (up to ~1e-11 months of rounding): the gain is
+    piecewise linear in s with kinks where s or s + window meets a breakpoint, so
+    the maximum is at a window that starts or ends at a breakpoint. The instant jump
+    at t = 0 counts (progress gained in zero time): the path starts at (0, 0). If the
+    window is longer than the horizon, returns the progress at the horizon.
+    """
+    t, x = paths.months, paths.progress_ooms
+    w = float(window_months)
+    horizon = t[:, -1:]
+    if np.all(horizon <= w):
+        return x[:, -1] - x[:, 0]
+    # windows starting at breakpoint k (its own value is the lowest of any vertical
+    # group's first member) and windows ending at breakpoint k (the highest: last member)
+    gain_from = np.where(t <= horizon - w, _interp_rows(t, x, np.minimum(t + w, horizon)) - x,
+                         -np.inf)
+    gain_to = np.where(t >= w, x - _interp_rows(t, x, np.maximum(t - w, 0.0)), -np.inf)
+    return np.maximum(gain_from.max(axis=1), gain_to.max(axis=1))
