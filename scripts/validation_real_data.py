@@ -8,7 +8,7 @@
    (../shared/sources/epoch-ai-models; notable models with a compute estimate,
    published 2010 onwards) and compares with Epoch's published growth rates.
 The raw files are read in place and never copied; temporary CSVs in our evidence
-format go to a temporary folder. Runtime: about a minute on 2 cores.
+format go to a temporary folder. Runtime: about 15-30 s on 2 cores.
 Run: .venv/bin/python scripts/validation_real_data.py
 """
 

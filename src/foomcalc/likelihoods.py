@@ -26,6 +26,7 @@ import pytensor.tensor as pt
 from scipy import stats
 
 from foomcalc.evidence import AI_SOFTWARE, EvidenceSet
+from foomcalc.parameters import PARAMETERS
 
 LN2 = float(np.log(2.0))
 #: Student-t degrees of freedom prior, Gamma(2, 0.1) (Juarez & Steel 2010): mean 20,
@@ -194,12 +195,15 @@ _TERMS = {
 
 
 def unique_prefixes(evidence: list[EvidenceSet]) -> list[str]:
-    """File labels, suffixed _2, _3, ... when two files share a stem."""
+    """File labels, suffixed _2, _3, ... when two files share a stem (and never a
+    parameter name)."""
     seen: Counter[str] = Counter()
     out = []
     for ev in evidence:
-        seen[ev.label] += 1
-        out.append(ev.label if seen[ev.label] == 1 else f"{ev.label}_{seen[ev.label]}")
+        # a stem equal to a parameter name would clash with the model's `<param>__<kwarg>`
+        label = f"{ev.label}_evidence" if ev.label in PARAMETERS else ev.label
+        seen[label] += 1
+        out.append(label if seen[label] == 1 else f"{label}_{seen[label]}")
     return out
 
 
