@@ -24,7 +24,7 @@ from foomcalc.model import build_model, hyperparameter_values, structure_key
 from foomcalc.outcomes import STANDARD_COMPRESSION, compute_outcomes
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors import PriorSet
-from foomcalc.sampling import SamplerSettings, compile_model, sample_with_gate
+from foomcalc.sampling import Diagnostics, SamplerSettings, compile_model, sample_with_gate
 
 SCHEMA_VERSION = "1.0"
 N_PRIOR_DRAWS = 20_000
@@ -37,10 +37,15 @@ class CompiledCache:
     models: dict = field(default_factory=dict)
 
     def get(self, priors: PriorSet, evidence: Sequence[EvidenceSet]):
+        """The compiled model for these priors and evidence, or None if nothing is free."""
         key = structure_key(priors, evidence)
         if key not in self.models:
-            self.models[key] = compile_model(build_model(priors, evidence))
-        return self.models[key].with_data(**hyperparameter_values(priors))
+            model = build_model(priors, evidence)
+            self.models[key] = compile_model(model) if model.free_RVs else None
+        compiled = self.models[key]
+        if compiled is None:
+            return None
+        return compiled.with_data(**hyperparameter_values(priors, evidence))
 
 
 _DEFAULT_CACHE = CompiledCache()
@@ -87,17 +92,46 @@ def _outcomes_dataset(draws: dict, dims: tuple[str, ...], compression, **kwargs)
     return xr.Dataset(data_vars, coords=coords)
 
 
-def draw_prior(priors: PriorSet, n: int, seed: int) -> xr.Dataset:
-    """`n` independent prior draws of every uncertain parameter, dims (chain=1, draw=n)."""
-    rng = np.random.default_rng([seed, 20_000])
+def draw_prior(
+    priors: PriorSet, shape: tuple[int, int], seed: int, stream: int = 20_000,
+    names: Sequence[str] | None = None,
+) -> xr.Dataset:
+    """Independent prior draws of the uncertain parameters (all, or `names`), dims (chain, draw)."""
+    rng = np.random.default_rng([seed, stream])
+    n = shape[0] * shape[1]
     return xr.Dataset(
         {
-            name: (("chain", "draw"), spec.sample(n, rng).reshape(1, n))
+            name: (("chain", "draw"), spec.sample(n, rng).reshape(shape))
             for name, spec in priors.specs.items()
-            if spec.prior is not None
+            if spec.prior is not None and (names is None or name in names)
         },
-        coords={"chain": [0], "draw": np.arange(n)},
+        coords={"chain": np.arange(shape[0]), "draw": np.arange(shape[1])},
     )
+
+
+def sample_posterior(
+    priors: PriorSet, evidence: Sequence[EvidenceSet], seed: int, settings: SamplerSettings,
+    progress: bool, cache: CompiledCache,
+) -> tuple[xr.Dataset, xr.Dataset, Diagnostics]:
+    """Posterior draws of every uncertain parameter: NUTS for the evidence-informed ones,
+    exact independent prior draws for the rest (their posterior is their prior)."""
+    compiled = cache.get(priors, evidence)
+    shape = (settings.chains, settings.draws)
+    if compiled is None:
+        posterior = xr.Dataset(coords={"chain": np.arange(shape[0]), "draw": np.arange(shape[1])})
+        stats = xr.Dataset()
+        diagnostics = Diagnostics(1.0, float(shape[0] * shape[1]), float(shape[0] * shape[1]), 0,
+                                  float("nan"), attempts=0)
+    else:
+        trace, diagnostics = sample_with_gate(compiled, seed, settings, progress)
+        posterior = trace["posterior"].to_dataset()
+        stats = trace["sample_stats"].to_dataset()
+        stats = stats[[v for v in stats.data_vars if stats[v].dtype != object]]
+    rest = [n for n in PARAMETERS if n not in posterior]
+    independent = draw_prior(priors, shape, seed, stream=30_000, names=rest)
+    posterior = xr.merge([posterior, independent.assign_coords(posterior.coords)],
+                         compat="override", join="override")
+    return posterior, stats, diagnostics
 
 
 def run_analysis(
@@ -115,10 +149,9 @@ def run_analysis(
     """Sample the posterior, draw the prior, simulate takeoffs, attach provenance."""
     from foomcalc.outcomes import HORIZON_MONTHS
 
-    compiled = (cache or _DEFAULT_CACHE).get(priors, evidence)
-    trace, diagnostics = sample_with_gate(compiled, seed, settings, progress)
-    posterior = trace["posterior"].to_dataset()
-    prior = draw_prior(priors, n_prior_draws, seed)
+    posterior, stats, diagnostics = sample_posterior(
+        priors, evidence, seed, settings, progress, cache or _DEFAULT_CACHE)
+    prior = draw_prior(priors, (1, n_prior_draws), seed)
     lr = total_likelihood_ratio(list(evidence))
     common = dict(gap_from=priors.gap_from, horizon_months=HORIZON_MONTHS)
     post_shape = (posterior.sizes["chain"], posterior.sizes["draw"])
@@ -130,8 +163,6 @@ def run_analysis(
         parameter_draws(priors, prior, (1, n_prior_draws)), ("chain", "draw"), compression,
         likelihood_ratio=1.0, **common,
     ).assign_coords(chain=prior["chain"], draw=prior["draw"])
-    stats = trace["sample_stats"].to_dataset()
-    stats = stats[[v for v in stats.data_vars if stats[v].dtype != object]]
     attrs = {
         "schema_version": SCHEMA_VERSION,
         "foomcalc_version": __version__,

@@ -1,7 +1,11 @@
 """Build the PyMC model from priors and evidence. Nothing here samples.
 
-Every parameter in the registry is a random variable from its prior (or a fixed
-value). Prior hyperparameters and fixed values enter the graph as `pm.Data`
+The model holds the parameters that evidence informs, each a random variable from
+its prior (or a fixed value), plus one likelihood term per evidence file. Every
+other parameter is absent from the likelihood, and priors are independent, so its
+posterior is exactly its prior: `analysis` draws it directly from the prior instead
+of making NUTS explore it (exact, faster to compile, and higher ESS). Prior
+hyperparameters and fixed values enter the graph as `pm.Data`
 (named `<parameter>__<kwarg>`), not as constants baked into the graph, so a
 compiled model can be refitted after a prior change with new data only, as long
 as the `structure_key` (distribution families, which parameters are fixed, the
@@ -15,16 +19,24 @@ from collections.abc import Sequence
 import pymc as pm
 from pymc_extras.prior import Prior
 
-from foomcalc.evidence import EvidenceSet
+from foomcalc.evidence import EvidenceSet, parameters_informed
 from foomcalc.likelihoods import add_evidence
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors import PriorSet
 
 
-def hyperparameter_values(priors: PriorSet) -> dict[str, float]:
+def modelled_parameters(evidence: Sequence[EvidenceSet]) -> list[str]:
+    """Registry parameters in the PyMC model: those the evidence informs, in registry order."""
+    informed = parameters_informed(list(evidence))
+    return [name for name in PARAMETERS if name in informed]
+
+
+def hyperparameter_values(
+    priors: PriorSet, evidence: Sequence[EvidenceSet]
+) -> dict[str, float]:
     """The data values of a priors set: `<parameter>__<kwarg>` or `<parameter>__value`."""
     values: dict[str, float] = {}
-    for name in PARAMETERS:
+    for name in modelled_parameters(evidence):
         spec = priors.specs[name]
         if spec.prior is None:
             values[f"{name}__value"] = float(spec.value)
@@ -41,16 +53,16 @@ def structure_key(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> tuple:
         if priors.specs[name].prior is None
         else (name, priors.specs[name].prior.distribution, priors.specs[name].prior.transform,
               tuple(sorted(priors.specs[name].prior.parameters)))
-        for name in PARAMETERS
+        for name in modelled_parameters(evidence)
     )
     return families, tuple(sorted(e.sha256 for e in evidence))
 
 
 def build_model(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> pm.Model:
-    """A PyMC model: one variable per registry parameter plus one term per evidence file."""
+    """A PyMC model: the informed parameters plus one likelihood term per evidence file."""
     with pm.Model() as model:
         params = {}
-        for name in PARAMETERS:
+        for name in modelled_parameters(evidence):
             spec = priors.specs[name]
             if spec.prior is None:
                 params[name] = pm.Data(f"{name}__value", float(spec.value))
