@@ -45,8 +45,12 @@ def parse_compression(items: list[str]) -> list[tuple[float, float]]:
 def report(
     priors: Annotated[Path | None, typer.Option(help="Your priors file (YAML).")] = None,
     preset: Annotated[str | None, typer.Option(help="A bundled preset (see `presets`).")] = None,
-    evidence: Annotated[list[Path] | None, typer.Option(help="Extra evidence file (repeatable).")] = None,
-    no_evidence: Annotated[bool, typer.Option("--no-evidence", help="Ignore bundled evidence.")] = False,
+    evidence: Annotated[
+        list[Path] | None, typer.Option(help="Extra evidence file (repeatable).")
+    ] = None,
+    no_evidence: Annotated[
+        bool, typer.Option("--no-evidence", help="Ignore bundled evidence.")
+    ] = False,
     out: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports/default"),
     seed: Annotated[int, typer.Option(min=0, max=2**31 - 1, help="Random seed.")] = 0,
     draws: Annotated[int, typer.Option(min=100, max=100_000, help="Draws per chain.")] = 1000,

@@ -7,11 +7,11 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
 
-from foomcalc.outcomes import DAYS_PER_MONTH, takeoff_cdf  # noqa: E402
+from foomcalc.outcomes import DAYS_PER_MONTH, takeoff_cdf
 
 PRIOR_STYLE = {"color": "#888888", "label": "prior"}
 POSTERIOR_STYLE = {"color": "#c0392b", "label": "posterior"}

@@ -81,7 +81,9 @@ def compute_outcomes(
     whether some window of Y months holds >= X years of progress at the recent rate.
     """
     n = np.broadcast(*[np.asarray(draws[k]) for k in SIMULATOR_PARAMETERS]).size
-    inputs = {k: np.broadcast_to(np.asarray(draws[k], dtype=float), (n,)) for k in SIMULATOR_PARAMETERS}
+    inputs = {
+        k: np.broadcast_to(np.asarray(draws[k], dtype=float), (n,)) for k in SIMULATOR_PARAMETERS
+    }
     gap = np.broadcast_to(gap_ooms(draws, gap_from), (n,))
     rate = recent_rate_ooms_per_year(
         inputs["software_doubling_months"], inputs["compute_growth_per_year"]

@@ -64,7 +64,9 @@ def diagnostics_blocks(summary: dict) -> list[Block]:
     return [Block("warn", text)]
 
 
-def build_blocks(summary: dict, result: xr.DataTree, extra: list[Block] | None = None) -> list[Block]:
+def build_blocks(
+    summary: dict, result: xr.DataTree, extra: list[Block] | None = None
+) -> list[Block]:
     """The report's content, top to bottom."""
     h = summary["hard_takeoff"]
     horizon = summary["takeoff_months"]["horizon_months"]
@@ -78,13 +80,13 @@ def build_blocks(summary: dict, result: xr.DataTree, extra: list[Block] | None =
         f"{pct(summary['p_r_above_1']['prior'])} -> {pct(summary['p_r_above_1']['posterior'])}."
     )))
     tq = summary["takeoff_months"]
-    blocks.append(Block("p", (
-        "Takeoff time (median, 90% interval): posterior "
-        f"{months_text(tq['posterior']['q50'], horizon)} ({months_text(tq['posterior']['q05'], horizon)}"
-        f" to {months_text(tq['posterior']['q95'], horizon)}); prior "
-        f"{months_text(tq['prior']['q50'], horizon)} ({months_text(tq['prior']['q05'], horizon)} to "
-        f"{months_text(tq['prior']['q95'], horizon)})."
-    )))
+
+    def interval(which: str) -> str:
+        q = {k: months_text(v, horizon) for k, v in tq[which].items()}
+        return f"{q['q50']} ({q['q05']} to {q['q95']})"
+
+    blocks.append(Block("p", f"Takeoff time, median (90% interval): posterior "
+                             f"{interval('posterior')}; prior {interval('prior')}."))
     blocks += extra or []
     hard_days = summary["hard_takeoff"]["window_days"]
     blocks.append(Block("h2", "Takeoff time"))

@@ -95,7 +95,8 @@ def summarize(result: xr.DataTree) -> dict:
     parameters = {}
     for name, meta in PARAMETERS.items():
         spec = priors["parameters"][name]
-        entry = {"unit": meta.unit, "source": spec.get("source", ""), "fixed": name not in post_draws}
+        entry = {"unit": meta.unit, "source": spec.get("source", ""),
+                 "fixed": name not in post_draws}
         if name in post_draws:
             entry["prior"] = describe_draws(prior_draws[name].values)
             entry["posterior"] = describe_draws(post_draws[name].values)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from foomcalc.errors import InputError
 from foomcalc.evidence import EvidenceSet, bundled_evidence, load_evidence
-from foomcalc.output import check_output_folder, write_atomically, write_json
 from foomcalc.outcomes import STANDARD_COMPRESSION
+from foomcalc.output import check_output_folder, write_atomically, write_json
 from foomcalc.paths import evidence_dir
 from foomcalc.priors import PriorSet, load_preset, load_priors
 
