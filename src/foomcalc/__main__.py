@@ -1,0 +1,5 @@
+"""`python -m foomcalc` runs the command line."""
+
+from foomcalc.cli import app
+
+app(prog_name="foomcalc")

@@ -1,0 +1,125 @@
+"""The command line: bad input ends in one clear message, exit 2, nothing written."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from foomcalc.cli import app
+
+runner = CliRunner()
+FOOMCALC = [sys.executable, "-m", "foomcalc"]
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def assert_input_error(result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    text = result.output
+    assert "Traceback" not in text
+    for fragment in fragments:
+        assert fragment in text, text
+
+
+def test_presets_lists_all_four():
+    result = run("presets")
+    assert result.exit_code == 0
+    for name in ("default", "forethought-2025", "deep-learning-sceptic", "seed-ai-foom"):
+        assert name in result.output
+
+
+def test_unknown_preset_suggests(tmp_path):
+    out = tmp_path / "r"
+    assert_input_error(run("report", "--preset", "defualt", "--out", str(out)), "default")
+    assert not out.exists()
+
+
+def test_priors_and_preset_together(tmp_path):
+    f = tmp_path / "p.yaml"
+    f.write_text("name: x\ndescription: y\nbase: default\n")
+    assert_input_error(run("report", "--priors", str(f), "--preset", "default",
+                           "--out", str(tmp_path / "r")), "not both")
+
+
+def test_bad_priors_file_names_file_and_field(tmp_path):
+    f = tmp_path / "mine.yaml"
+    f.write_text("name: x\ndescription: y\nbase: default\nparameters:\n"
+                 "  speedup:\n    dist: LogUniform\n    lower: 40\n    upper: 2\n"
+                 "    source: me\n")
+    result = run("report", "--priors", str(f), "--out", str(tmp_path / "r"))
+    assert_input_error(result, "mine.yaml", "speedup")
+    assert not (tmp_path / "r").exists()
+
+
+def test_missing_priors_file(tmp_path):
+    assert_input_error(run("report", "--priors", str(tmp_path / "nope.yaml"),
+                           "--out", str(tmp_path / "r")), "nope.yaml")
+
+
+def test_bad_evidence_file_names_file_and_column(tmp_path):
+    f = tmp_path / "trend.csv"
+    f.write_text("date,training_flop\n2020-01-01,23.5\n2021-01-01,24.1\n2022-01-01,24.6\n")
+    result = run("report", "--evidence", str(f), "--out", str(tmp_path / "r"))
+    assert_input_error(result, "trend.csv", "training_flop")
+
+
+def test_all_problems_reported_together(tmp_path):
+    bad_priors = tmp_path / "p.yaml"
+    bad_priors.write_text("name: x\n")
+    bad_evidence = tmp_path / "e.csv"
+    bad_evidence.write_text("foo,bar\n1,2\n")
+    result = run("report", "--priors", str(bad_priors), "--evidence", str(bad_evidence),
+                 "--out", str(tmp_path / "r"))
+    assert_input_error(result, "p.yaml", "e.csv")
+
+
+def test_refuses_to_overwrite_a_folder_that_is_not_a_report(tmp_path):
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "thesis.tex").write_text("years of work")
+    assert_input_error(run("report", "--out", str(out), "--no-evidence"), "not empty")
+    assert (out / "thesis.tex").read_text() == "years of work"
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["report", "--seed", "-1"], "seed"),
+    (["report", "--draws", "5"], "draws"),
+    (["report", "--compression", "3 years"], "YEARSxMONTHS"),
+    (["report", "--compression", "0x4"], "positive"),
+    (["report", "--bogus"], "bogus"),
+])
+def test_bad_arguments(args, fragment, tmp_path):
+    assert_input_error(run(*args, "--out", str(tmp_path / "r")), fragment)
+
+
+def test_fit_scaling_rejects_wrong_kind_and_plot_name(tmp_path):
+    data = Path(__file__).resolve().parents[1] / "data" / "examples"
+    assert_input_error(run("fit-scaling", str(data / "observations_example.csv")), "scaling")
+    assert_input_error(run("fit-scaling", str(data / "scaling_synthetic.csv"),
+                           "--plot", str(tmp_path / "fit.jpg")), ".png")
+
+
+def test_compare_refuses_folders_that_are_not_reports(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    assert_input_error(run("compare", str(tmp_path / "a"), str(tmp_path / "b"),
+                           "--out", str(tmp_path / "c")))
+
+
+def test_real_process_prints_no_traceback(tmp_path):
+    """The installed entry point, as a user runs it: exit 2, one line, no traceback."""
+    f = tmp_path / "p.yaml"
+    f.write_text("name: [unclosed\n")
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run([*FOOMCALC, "report", "--priors", str(f), "--out",
+                           str(tmp_path / "r")], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "p.yaml" in proc.stderr
+    assert not (tmp_path / "r").exists()
