@@ -25,6 +25,7 @@ from foomcalc.simulate import (
     recent_rate_ooms_per_year,
     simulate_takeoff,
 )
+from foomcalc.successors import realised_first_passage, realised_max_progress_in_window
 
 DAYS_PER_MONTH = 365.25 / 12
 #: Windows (days) for P(hard takeoff) besides the user's own definition.
@@ -98,12 +99,19 @@ def compute_outcomes(
         paths = simulate_takeoff(
             rsi_feasible=np.full(n, feasible), horizon_months=horizon_months, **inputs
         )
-        out[f"takeoff_months_{branch}"] = first_passage_months(paths, gap)
+        discovered = first_passage_months(paths, gap)
+        if feasible:
+            out[f"takeoff_months_{branch}"] = discovered
+        else:  # capability arrives only with each trained successor (successors.py)
+            out[f"takeoff_months_{branch}"] = realised_first_passage(
+                discovered, inputs["retrain_months"], horizon_months)
         columns = []
         window_cache: dict[float, np.ndarray] = {}
         for years, months in compression:
             if months not in window_cache:
-                window_cache[months] = max_progress_in_window(paths, months)
+                window_cache[months] = (
+                    max_progress_in_window(paths, months) if feasible else
+                    realised_max_progress_in_window(paths, inputs["retrain_months"], months))
             columns.append(window_cache[months] >= years * rate)
         out[f"compressed_{branch}"] = np.stack(columns, axis=-1).astype(bool)
     return out

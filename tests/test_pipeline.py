@@ -1,0 +1,117 @@
+"""The whole pipeline: presets order as a reader expects, evidence moves the answer in
+the right direction, sampling recovers a known parameter, and a report folder is
+complete and reads back to the same summary."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from foomcalc.analysis import run_analysis
+from foomcalc.evidence import load_evidence
+from foomcalc.priors import load_preset
+from foomcalc.result import load_result
+from foomcalc.sampling import SamplerSettings
+from foomcalc.summary import summarize
+from foomcalc.workflow import make_report, resolve_inputs
+
+SMALL = SamplerSettings(draws=500, tune=500)
+
+
+def hard(priors, evidence=(), n_prior=4000, settings=SMALL, seed=1):
+    result = run_analysis(priors, list(evidence), seed=seed, settings=settings,
+                          n_prior_draws=n_prior)
+    return summarize(result)
+
+
+def test_preset_ordering_sceptic_default_foom():
+    """With no evidence nothing is sampled by NUTS: posterior = exact prior draws."""
+    p = {name: hard(load_preset(name))["hard_takeoff"]
+         for name in ("deep-learning-sceptic", "default", "seed-ai-foom")}
+    sceptic, default, foom = (p[k]["posterior"] for k in
+                              ("deep-learning-sceptic", "default", "seed-ai-foom"))
+    assert sceptic < default < foom
+    # separated by far more than the Monte Carlo error
+    assert default - sceptic > 5 * (p["default"]["mcse"] + p["deep-learning-sceptic"]["mcse"])
+    assert foom - default > 5 * (p["default"]["mcse"] + p["seed-ai-foom"]["mcse"])
+
+
+def test_forethought_preset_reproduces_published_compression():
+    """Davidson & Houlden 2025: ~60% for >= 3 years in <= 1 year, ~20% for >= 10 years
+    (our faithful re-implementation of their model gives 56-57% and 17%; docs/simulator.md)."""
+    s = hard(load_preset("forethought-2025"), n_prior=20_000)
+    rows = {(r["years_of_progress"], r["within_months"]): r for r in s["compression"]}
+    assert rows[(3.0, 12.0)]["prior"] == pytest.approx(0.57, abs=0.04)
+    assert rows[(10.0, 12.0)]["prior"] == pytest.approx(0.17, abs=0.03)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.slow
+def test_observations_move_rsi_and_hard_takeoff_down_and_up(tmp_path):
+    priors = load_preset("default")
+    header = "# kind: observations\nname,likelihood_ratio,note\n"
+    against = load_evidence(write(tmp_path, "against.csv", header + "retraining_needed,0.1,x\n"))
+    favour = load_evidence(write(tmp_path, "favour.csv", header + "self_edit_works,10,x\n"))
+    base = hard(priors)
+    low = hard(priors, [against])
+    high = hard(priors, [favour])
+    for key in ("p_rsi_feasible", "hard_takeoff"):
+        assert low[key]["posterior"] < base[key]["posterior"] < high[key]["posterior"], key
+    # Beta(a, b) prior and likelihood ratio L: posterior P(feasible) has a closed form,
+    # E[pL / (pL + 1 - p)] under the updated density; check against quadrature.
+    p = np.linspace(1e-6, 1 - 1e-6, 200_001)
+    beta = priors.specs["p_rsi_feasible"].prior.parameters
+    density = p ** (beta["alpha"] - 1) * (1 - p) ** (beta["beta"] - 1) * (0.1 * p + 1 - p)
+    expected = np.sum(density * 0.1 * p / (0.1 * p + 1 - p)) / np.sum(density)
+    assert low["p_rsi_feasible"]["posterior"] == pytest.approx(expected, abs=0.01)
+
+
+@pytest.mark.slow
+def test_published_estimate_recovered_and_moves_takeoff(tmp_path):
+    """A tight published estimate of the software doubling time is recovered by NUTS,
+    and faster recent progress (shorter doubling) means a faster takeoff."""
+    priors = load_preset("default")
+    header = "# kind: summary\nparameter,estimate,lower,upper,interval,citation\n"
+    fast = load_evidence(write(tmp_path, "fast.csv",
+                               header + "software_doubling_months,3,2.8,3.2,0.9,synthetic\n"))
+    slow = load_evidence(write(tmp_path, "slow.csv",
+                               header + "software_doubling_months,24,22.4,25.6,0.9,synthetic\n"))
+    s_fast, s_slow = hard(priors, [fast]), hard(priors, [slow])
+    post = s_fast["parameters"]["software_doubling_months"]["posterior"]
+    assert post["q05"] < 3.0 < post["q95"]
+    assert post["q50"] == pytest.approx(3.0, rel=0.05)
+    assert s_fast["diagnostics"]["ok"]
+    assert s_fast["hard_takeoff"]["posterior"] > s_slow["hard_takeoff"]["posterior"]
+    assert (s_fast["takeoff_months"]["posterior"]["q50"]
+            < s_slow["takeoff_months"]["posterior"]["q50"])
+
+
+@pytest.mark.slow
+def test_report_folder_complete_and_reproducible(tmp_path):
+    out = tmp_path / "report"
+    inputs = resolve_inputs(None, "default", [], False, out)
+    summary = make_report(inputs, seed=3, draws=300)
+    names = {p.name for p in out.iterdir()}
+    assert {"summary.json", "report.html", "report.md", "posterior.nc", "priors.yaml",
+            "figures"} <= names
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert on_disk == json.loads(json.dumps(summary))
+    assert summarize(load_result(out)) == summary  # the saved result alone gives the summary
+    html = (out / "report.html").read_text()
+    assert "data:image/png;base64," in html and "<script" not in html
+    assert 0.0 <= summary["hard_takeoff"]["posterior"] <= 1.0
+    assert {e["kind"] for e in summary["evidence"]} >= {"summary", "returns"}
+    assert all(len(e["sha256"]) == 64 for e in summary["evidence"])
+    # same inputs + seed -> identical summary.json (in a second folder)
+    again = tmp_path / "again"
+    make_report(resolve_inputs(None, "default", [], False, again), seed=3, draws=300)
+    a = json.loads((out / "summary.json").read_text())
+    b = json.loads((again / "summary.json").read_text())
+    a.pop("command"), b.pop("command")
+    assert a == b
