@@ -10,7 +10,7 @@ import pytest
 
 from foomcalc.analysis import run_analysis
 from foomcalc.evidence import load_evidence
-from foomcalc.priors import load_preset
+from foomcalc.priors import load_preset, load_priors
 from foomcalc.result import load_result
 from foomcalc.sampling import SamplerSettings
 from foomcalc.summary import summarize
@@ -99,7 +99,9 @@ def test_report_folder_complete_and_reproducible(tmp_path):
     summary = make_report(inputs, seed=3, draws=300)
     names = {p.name for p in out.iterdir()}
     assert {"summary.json", "report.html", "report.md", "posterior.nc", "priors.yaml",
-            "figures"} <= names
+            "priors-as-given.yaml", "figures"} <= names
+    # the folder alone re-runs the result: its priors.yaml is the resolved priors
+    assert load_priors(out / "priors.yaml").specs == load_preset("default").specs
     on_disk = json.loads((out / "summary.json").read_text())
     assert on_disk == json.loads(json.dumps(summary))
     assert summarize(load_result(out)) == summary  # the saved result alone gives the summary

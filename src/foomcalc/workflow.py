@@ -67,6 +67,15 @@ def resolve_inputs(
     return ReportInputs(priors, evidence, out_dir, compression)
 
 
+def resolved_priors_text(priors: PriorSet) -> str:
+    """The priors fully resolved (no `base:`), as a priors file that re-runs the report."""
+    import yaml
+
+    header = (f"# Priors of this report, fully resolved from '{priors.name}'.\n"
+              "# Re-run: foomcalc report --priors priors.yaml [--evidence evidence/*.csv]\n")
+    return header + yaml.safe_dump(priors.to_dict(), sort_keys=False, allow_unicode=True)
+
+
 def make_report(
     inputs: ReportInputs, *, seed: int = 0, draws: int = 1000, progress: bool = False,
     command: str = "",
@@ -96,7 +105,8 @@ def make_report(
         (folder / "report.md").write_text(render_markdown(blocks))
         (folder / "report.html").write_text(
             render_html(blocks, f"foomcalc report: {summary['priors_name']}"))
-        (folder / "priors.yaml").write_text(inputs.priors.text)
+        (folder / "priors.yaml").write_text(resolved_priors_text(inputs.priors))
+        (folder / "priors-as-given.yaml").write_text(inputs.priors.text)
         bundled = evidence_dir().resolve()
         user_evidence = [e for e in inputs.evidence
                          if not Path(e.path).resolve().is_relative_to(bundled)]
