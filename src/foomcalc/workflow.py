@@ -7,6 +7,7 @@ nothing. The report folder is written atomically (output.write_atomically).
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,9 @@ def make_report(
     from foomcalc.sampling import SamplerSettings
     from foomcalc.summary import summarize
 
+    if progress:
+        print(f"foomcalc: {inputs.priors.name} with {len(inputs.evidence)} evidence file(s); "
+              "compiling the model, then sampling 4 chains ...", file=sys.stderr, flush=True)
     result = run_analysis(inputs.priors, inputs.evidence, seed=seed,
                           settings=SamplerSettings(draws=draws), compression=inputs.compression,
                           progress=progress, command=command)
