@@ -20,13 +20,13 @@ import xarray as xr
 
 from foomcalc import __version__
 from foomcalc.evidence import EvidenceSet, total_likelihood_ratio
-from foomcalc.model import build_model, hyperparameter_values, structure_key
+from foomcalc.model import build_model, hyperparameter_values, modelled_parameters, structure_key
 from foomcalc.outcomes import STANDARD_COMPRESSION, compute_outcomes
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors import PriorSet
 from foomcalc.sampling import Diagnostics, SamplerSettings, compile_model, sample_with_gate
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 N_PRIOR_DRAWS = 20_000
 
 
@@ -127,6 +127,7 @@ def sample_posterior(
         posterior = trace["posterior"].to_dataset()
         stats = trace["sample_stats"].to_dataset()
         stats = stats[[v for v in stats.data_vars if stats[v].dtype != object]]
+    shape = (posterior.sizes["chain"], posterior.sizes["draw"])  # a retry may draw more
     rest = [n for n in PARAMETERS if n not in posterior]
     independent = draw_prior(priors, shape, seed, stream=30_000, names=rest)
     posterior = xr.merge([posterior, independent.assign_coords(posterior.coords)],
@@ -145,8 +146,14 @@ def run_analysis(
     progress: bool = False,
     cache: CompiledCache | None = None,
     command: str = "",
+    sensitivity: bool = True,
 ) -> xr.DataTree:
-    """Sample the posterior, draw the prior, simulate takeoffs, attach provenance."""
+    """Sample the posterior, draw the prior, simulate takeoffs, attach provenance.
+
+    With `sensitivity` (the default) also the tornado (group `sensitivity_tornado`) and
+    the `log_prior` / `log_likelihood` groups for power-scaling (see sensitivity.py);
+    refits inside the reweighting fast path switch it off.
+    """
     from foomcalc.outcomes import HORIZON_MONTHS
 
     posterior, stats, diagnostics = sample_posterior(
@@ -182,14 +189,32 @@ def run_analysis(
         "versions_json": json.dumps(package_versions()),
         "command": command or " ".join(sys.argv),
         "horizon_months": HORIZON_MONTHS,
+        "modelled_parameters_json": json.dumps(modelled_parameters(evidence)),
     }
-    return xr.DataTree.from_dict(
-        {
-            "/": xr.Dataset(attrs=attrs),
-            "posterior": posterior,
-            "sample_stats": stats,
-            "prior": prior,
-            "posterior_outcomes": post_out,
-            "prior_outcomes": prior_out,
-        }
-    )
+    groups = {
+        "/": xr.Dataset(attrs=attrs),
+        "posterior": posterior,
+        "sample_stats": stats,
+        "prior": prior,
+        "posterior_outcomes": post_out,
+        "prior_outcomes": prior_out,
+    }
+    if sensitivity:
+        groups.update(sensitivity_groups(priors, evidence, posterior, lr))
+    return xr.DataTree.from_dict(groups)
+
+
+def sensitivity_groups(
+    priors: PriorSet, evidence: Sequence[EvidenceSet], posterior: xr.Dataset, lr: float
+) -> dict[str, xr.Dataset]:
+    """Groups `sensitivity_tornado`, and `log_prior` + `log_likelihood` when evidence
+    informs an uncertain parameter (sensitivity.py)."""
+    from foomcalc.outcomes import HORIZON_MONTHS
+    from foomcalc.sensitivity import log_likelihood_group, log_prior_group, tornado
+
+    groups = {"sensitivity_tornado": tornado(priors, posterior, lr, HORIZON_MONTHS)}
+    informed = [n for n in modelled_parameters(evidence) if priors.specs[n].prior is not None]
+    if informed:
+        groups["log_prior"] = log_prior_group(priors, posterior, informed)
+        groups["log_likelihood"] = log_likelihood_group(priors, evidence, posterior)
+    return groups

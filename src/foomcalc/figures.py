@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
+from matplotlib.patches import Patch
 
 from foomcalc.outcomes import DAYS_PER_MONTH, takeoff_cdf
 
@@ -102,4 +103,26 @@ def parameters_figure(result: xr.DataTree) -> bytes | None:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
+    return _png(fig)
+
+
+def tornado_figure(tornado: dict, max_bars: int = 12) -> bytes | None:
+    """Tornado of P(hard takeoff): each parameter pinned at its prior's 10th and 90th
+    percentile (summary.json `sensitivity.tornado`), largest swing on top."""
+    rows = [r for r in tornado["rows"] if r["swing"] > 0][:max_bars]
+    if not rows:
+        return None
+    base = tornado["base"]
+    fig, ax = plt.subplots(figsize=(7, 0.42 * len(rows) + 1.2))
+    y = np.arange(len(rows))[::-1]
+    for yi, r in zip(y, rows, strict=True):
+        for value, colour in ((r["p_low"], "#2e86c1"), (r["p_high"], "#c0392b")):
+            ax.barh(yi, value - base, left=base, color=colour, height=0.6)
+    ax.axvline(base, color="black", lw=0.8)
+    ax.set_yticks(y, [r["parameter"] for r in rows], fontsize=8)
+    ax.set_xlabel(f"P(hard takeoff, <= {tornado['window_days']:g} days)")
+    handles = [Patch(color="#2e86c1", label="pinned at prior q10"),
+               Patch(color="#c0392b", label="pinned at prior q90")]
+    ax.legend(handles=handles, fontsize=7, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
     return _png(fig)

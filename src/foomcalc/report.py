@@ -126,7 +126,47 @@ def build_blocks(
     blocks.append(Block("table", "Parameters (median [q05, q95])",
                         headers=("parameter", "unit", "prior", "posterior", "source"),
                         rows=tuple(rows)))
+    blocks += sensitivity_blocks(summary)
     blocks += provenance_blocks(summary)
+    return blocks
+
+
+def sensitivity_blocks(summary: dict) -> list[Block]:
+    """Tornado of P(hard takeoff) and the power-scaling table (docs/compare-and-sensitivity.md)."""
+    sens = summary.get("sensitivity")
+    if not sens:
+        return []
+    blocks = [Block("h2", "Sensitivity: which inputs the answer hangs on"),
+              Block("p", sens["hangs_on"])]
+    torn = sens.get("tornado")
+    if torn:
+        blocks.append(Block("p", (
+            f"Tornado: P(hard takeoff) with one parameter's prior pinned at its 10th or 90th "
+            f"percentile, the others at their posterior draws ({torn['n_draws']} draws; "
+            f"unpinned {pct(torn['base'])}).")))
+        png = figures.tornado_figure(torn)
+        if png:
+            blocks.append(Block("figure", "Tornado of P(hard takeoff)", png=png,
+                                file="tornado.png"))
+        blocks.append(Block("table", "Tornado (largest swing first)",
+                            headers=("parameter", "q10 value", "P(hard) at q10", "q90 value",
+                                     "P(hard) at q90", "swing"),
+                            rows=tuple((r["parameter"], number(r["low_value"]), pct(r["p_low"]),
+                                        number(r["high_value"]), pct(r["p_high"]),
+                                        f"{100 * r['swing']:.1f} pp") for r in torn["rows"])))
+    ps = sens.get("power_scaling")
+    if ps:
+        blocks.append(Block("p", (
+            "Power-scaling (Kallioinen et al. 2024, ArviZ psense_summary): how far each "
+            "evidence-informed posterior moves when the prior or the likelihood is raised to "
+            f"a power near 1 (CJS distance gradient; above {ps['threshold']:g} counts as "
+            "sensitive). hard_takeoff is the per-draw P(hard takeoff).")))
+        blocks.append(Block("table", "Prior and likelihood sensitivity",
+                            headers=("variable", "prior", "likelihood", "diagnosis"),
+                            rows=tuple((r["variable"], f"{r['prior']:.3f}",
+                                        f"{r['likelihood']:.3f}",
+                                        "ok" if r["diagnosis"] == "\u2713" else r["diagnosis"])
+                                       for r in ps["rows"])))
     return blocks
 
 

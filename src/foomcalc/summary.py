@@ -22,6 +22,7 @@ from foomcalc.outcomes import (
 )
 from foomcalc.parameters import PARAMETERS
 from foomcalc.result import attr_json
+from foomcalc.sensitivity import sensitivity_summary
 
 QUANTILES = {"q05": 0.05, "q50": 0.5, "q95": 0.95}
 
@@ -146,10 +147,12 @@ def summarize(result: xr.DataTree) -> dict:
         "takeoff_months": takeoff,
         "parameters": parameters,
         "likelihood_ratio_observations": float(attrs["likelihood_ratio"]),
-        "diagnostics": attr_json(result, "diagnostics_json"),
+        "diagnostics": {k: _finite_or_none(v) if isinstance(v, float) else v  # no NaN in JSON
+                        for k, v in attr_json(result, "diagnostics_json").items()},
         "evidence": attr_json(result, "evidence_json"),
         "sampler": attr_json(result, "sampler_json"),
         "versions": attr_json(result, "versions_json"),
         "n_draws": {"prior": int(prior.sizes["draw"] * prior.sizes["chain"]),
                     "posterior": int(post.sizes["draw"] * post.sizes["chain"])},
+        "sensitivity": sensitivity_summary(result),
     }

@@ -1,0 +1,197 @@
+"""Which inputs the answer hangs on: a tornado of P(hard takeoff) and power-scaling.
+
+- **Tornado** (computed at analysis time, stored in the result as group
+  `sensitivity_tornado`): for each uncertain parameter, P(hard takeoff) with that
+  parameter pinned at its prior's 10th and then 90th percentile (a point-mass prior
+  there), every other parameter at its posterior draws, re-simulated on the same
+  `TORNADO_DRAWS` evenly thinned draws (common random numbers, so differences between
+  bars carry little Monte Carlo noise). Holding the others at their draws ignores the
+  posterior correlation that evidence induces between the pinned parameter and the
+  rest (a first-order, one-at-a-time analysis).
+- **Power-scaling** (Kallioinen et al. 2024, ArviZ `psense_summary`): how much the
+  posterior of each evidence-informed parameter, and of the per-draw P(hard takeoff),
+  moves when the prior or the likelihood is raised to a power near 1. Needs the
+  `log_prior` (parameter scale, from `reweight.log_prior_density`) and
+  `log_likelihood` (PyMC) groups, also stored at analysis time. Parameters no evidence
+  informs are pure prior (their posterior is their prior); the tornado covers them.
+
+Reports and summary.json read only these saved groups.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+import xarray as xr
+
+from foomcalc.outcomes import SIMULATOR_PARAMETERS
+from foomcalc.parameters import GAP_PARAMETERS, PARAMETERS
+from foomcalc.priors import PriorSet
+from foomcalc.reweight import hard_per_draw, log_prior_density, takeoff_times
+
+TORNADO_QUANTILES = (0.1, 0.9)
+#: Posterior draws the tornado re-simulates (evenly thinned): ~0.2 s per bar here.
+TORNADO_DRAWS = 1500
+#: psense_summary's threshold on the CJS distance gradient (Kallioinen et al. 2024).
+PSENSE_THRESHOLD = 0.05
+
+
+def _flat_draws(priors: PriorSet, posterior: xr.Dataset, n: int) -> dict[str, np.ndarray]:
+    """Every registry parameter as a flat array of `n` evenly thinned posterior draws."""
+    total = posterior.sizes["chain"] * posterior.sizes["draw"]
+    idx = np.unique(np.linspace(0, total - 1, min(n, total)).round().astype(int))
+    return {name: (posterior[name].values.reshape(-1)[idx] if name in posterior
+                   else np.full(idx.size, float(priors.specs[name].value)))
+            for name in PARAMETERS}
+
+
+def tornado(
+    priors: PriorSet, posterior: xr.Dataset, likelihood_ratio: float, horizon_months: float,
+    n_draws: int = TORNADO_DRAWS, quantiles: Sequence[float] = TORNADO_QUANTILES,
+) -> xr.Dataset:
+    """P(hard takeoff) with each uncertain parameter pinned at its prior quantiles.
+
+    Returns a Dataset over `parameter` with `low_value`, `high_value` (the pinned
+    values, parameter units) and `p_hard_low`, `p_hard_high`; attrs `p_hard_base`
+    (same draws, nothing pinned), `n_draws`, `window_days`, `quantiles`.
+    """
+    window = float(priors.hard_takeoff_days)
+    draws = _flat_draws(priors, posterior, n_draws)
+    base = takeoff_times(draws, priors.gap_from, likelihood_ratio, horizon_months)
+    p_base = float(hard_per_draw(base, window).mean())
+    relevant = set(SIMULATOR_PARAMETERS) | set(GAP_PARAMETERS[priors.gap_from])
+    names = [n for n, s in priors.specs.items() if s.prior is not None]
+    rows = {"low_value": [], "high_value": [], "p_hard_low": [], "p_hard_high": []}
+    for name in names:
+        spec = priors.specs[name]
+        for end, q in zip(("low", "high"), quantiles, strict=True):
+            value = spec.quantile(q)
+            pinned = {**draws, name: np.full_like(draws[name], value)}
+            if name == "p_rsi_feasible":
+                out = {**base, "weight_feasible": np.broadcast_to(
+                    likelihood_ratio * value / (likelihood_ratio * value + 1 - value),
+                    base["weight_feasible"].shape)}
+            elif name in relevant:
+                out = takeoff_times(pinned, priors.gap_from, likelihood_ratio, horizon_months)
+            else:  # enters neither the simulator nor the gap: outcomes are unchanged
+                out = base
+            rows[f"{end}_value"].append(value)
+            rows[f"p_hard_{end}"].append(float(hard_per_draw(out, window).mean()))
+    return xr.Dataset(
+        {k: ("parameter", np.asarray(v, dtype=float)) for k, v in rows.items()},
+        coords={"parameter": names},
+        attrs={"p_hard_base": p_base, "n_draws": int(draws["speedup"].size),
+               "window_days": window, "quantiles": list(quantiles)},
+    )
+
+
+def log_prior_group(priors: PriorSet, posterior: xr.Dataset, names: Sequence[str]) -> xr.Dataset:
+    """log p(theta) per draw for each uncertain parameter in `names` (parameter scale)."""
+    return xr.Dataset({
+        name: (("chain", "draw"), log_prior_density(priors.specs[name], posterior[name].values))
+        for name in names if priors.specs[name].prior is not None
+    }, coords={"chain": posterior["chain"], "draw": posterior["draw"]})
+
+
+def log_likelihood_group(priors: PriorSet, evidence: Sequence, posterior: xr.Dataset
+                         ) -> xr.Dataset:
+    """Pointwise log-likelihood of each evidence term at the posterior draws (PyMC)."""
+    import pymc as pm
+
+    from foomcalc.model import build_model
+
+    model = build_model(priors, list(evidence))
+    names = [v for v in posterior.data_vars if v in model.named_vars]
+    tree = xr.DataTree.from_dict({"posterior": posterior[names]})
+    ll = pm.compute_log_likelihood(tree, model=model, extend_inferencedata=False,
+                                   progressbar=False)
+    ds = ll.to_dataset() if isinstance(ll, xr.DataTree) else ll
+    return ds.assign_coords(chain=posterior["chain"], draw=posterior["draw"])
+
+
+def power_scaling(result: xr.DataTree) -> list[dict] | None:
+    """Prior and likelihood power-scaling sensitivity (CJS distance gradients) of each
+    evidence-informed parameter and of `hard_takeoff` (the per-draw P(hard takeoff));
+    None when the result has no evidence-informed parameters or no saved groups."""
+    from arviz_stats import psense_summary
+
+    if "log_likelihood" not in result or "log_prior" not in result:
+        return None
+    log_prior = result["log_prior"].to_dataset()
+    log_lik = result["log_likelihood"].to_dataset()
+    if not log_prior.data_vars or not log_lik.data_vars:
+        return None
+    names = list(log_prior.data_vars)
+    post = result["posterior"].to_dataset()[names]
+    window = float(result.attrs["hard_takeoff_days"])
+    hard = hard_per_draw(result["posterior_outcomes"].to_dataset(), window)
+    post["hard_takeoff"] = (("chain", "draw"), hard)
+    tree = xr.DataTree.from_dict({"posterior": post, "log_prior": log_prior,
+                                  "log_likelihood": log_lik})
+    logging.getLogger("arviz_stats").setLevel(logging.ERROR)
+    table = psense_summary(tree, var_names=[*names, "hard_takeoff"],
+                           threshold=PSENSE_THRESHOLD, round_to=4)
+    return [{"variable": str(idx), "prior": float(row["prior"]),
+             "likelihood": float(row["likelihood"]), "diagnosis": str(row["diagnosis"])}
+            for idx, row in table.iterrows()]
+
+
+def tornado_rows(result: xr.DataTree) -> dict | None:
+    """The saved tornado as summary rows, largest swing first (None if not saved)."""
+    if "sensitivity_tornado" not in result:
+        return None
+    ds = result["sensitivity_tornado"].to_dataset()
+    rows = [{"parameter": str(p), "unit": PARAMETERS[str(p)].unit,
+             "low_value": float(ds["low_value"].sel(parameter=p)),
+             "high_value": float(ds["high_value"].sel(parameter=p)),
+             "p_low": float(ds["p_hard_low"].sel(parameter=p)),
+             "p_high": float(ds["p_hard_high"].sel(parameter=p))}
+            for p in ds["parameter"].values]
+    for r in rows:
+        r["swing"] = abs(r["p_high"] - r["p_low"])
+    rows.sort(key=lambda r: -r["swing"])
+    return {"base": float(ds.attrs["p_hard_base"]), "n_draws": int(ds.attrs["n_draws"]),
+            "window_days": float(ds.attrs["window_days"]),
+            "quantiles": [float(q) for q in np.atleast_1d(ds.attrs["quantiles"])], "rows": rows}
+
+
+def hangs_on(tornado_summary: dict | None, psense_rows: list[dict] | None,
+             has_evidence: bool) -> str:
+    """One or two sentences naming the inputs the answer hangs on."""
+    parts = []
+    if tornado_summary and tornado_summary["rows"]:
+        top = [r for r in tornado_summary["rows"][:3] if r["swing"] >= 0.005]
+        if top:
+            named = ", ".join(f"{r['parameter']} ({100 * r['p_low']:.1f}% to "
+                              f"{100 * r['p_high']:.1f}%)" for r in top)
+            parts.append(f"P(hard takeoff) hangs most on {named}, moving each from its "
+                         f"prior's 10th to 90th percentile.")
+        else:
+            parts.append("No single parameter moves P(hard takeoff) by half a percentage "
+                         "point across its prior's 10th to 90th percentile.")
+    if not has_evidence:
+        parts.append("No evidence informs any parameter, so the answer is the prior's alone.")
+    elif psense_rows:
+        hard = next((r for r in psense_rows if r["variable"] == "hard_takeoff"), None)
+        flagged = [r["variable"] for r in psense_rows
+                   if r["variable"] != "hard_takeoff" and r["diagnosis"] != "✓"]
+        if hard is not None:
+            side = "the prior" if hard["prior"] > hard["likelihood"] else "the evidence"
+            parts.append(f"Among evidence-informed parameters, the answer responds more to "
+                         f"{side} (power-scaling sensitivity: prior {hard['prior']:.3f}, "
+                         f"likelihood {hard['likelihood']:.3f}).")
+        if flagged:
+            parts.append("Power-scaling flags " + ", ".join(flagged) + " (see the table).")
+    return " ".join(parts)
+
+
+def sensitivity_summary(result: xr.DataTree) -> dict:
+    """The `sensitivity` section of summary.json (docs/summary-schema.md)."""
+    torn = tornado_rows(result)
+    psense = power_scaling(result)
+    has_evidence = bool(result.attrs.get("evidence_json", "[]") != "[]")
+    return {"tornado": torn,
+            "power_scaling": {"threshold": PSENSE_THRESHOLD, "rows": psense} if psense else None,
+            "hangs_on": hangs_on(torn, psense, has_evidence)}

@@ -1,0 +1,144 @@
+"""The reweighting fast path: PSIS direction and k-hat, prior densities, coupled redraws,
+and agreement with a full re-run / refit within stated Monte Carlo tolerances."""
+
+import dataclasses
+import math
+import time
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+from foomcalc.analysis import CompiledCache, run_analysis
+from foomcalc.evidence import bundled_evidence
+from foomcalc.priors import load_preset
+from foomcalc.quantile_fit import to_prior
+from foomcalc.reweight import (
+    K_HAT_MAX,
+    changed_parameters,
+    coupled_draws,
+    hard_per_draw,
+    log_prior_density,
+    psis_weights,
+    result_priors,
+    reweight,
+)
+from foomcalc.sampling import SamplerSettings
+
+
+def spec(priors, name, family, **kw):
+    return dataclasses.replace(priors.specs[name], prior=to_prior(family, kw), value=None)
+
+
+def test_psis_weights_point_the_right_way():
+    """Proposal N(0,1), target N(1,1): log ratio x - 1/2; the weighted mean must be ~1
+    (se ~0.03 with 4000 draws; tolerance 0.15), and k-hat is small for this easy case."""
+    x = np.random.default_rng(0).normal(size=(4, 1000))
+    w, khat = psis_weights(x - 0.5)
+    assert w.shape == x.shape and w.sum() == pytest.approx(1.0)
+    assert (w * x).sum() == pytest.approx(1.0, abs=0.15)
+    assert khat < K_HAT_MAX
+
+
+def test_psis_flags_a_bad_proposal():
+    """Proposal N(0,1), target N(4, 0.5): the ratio has a heavy tail, k-hat > 0.7."""
+    x = np.random.default_rng(1).normal(size=(1, 4000))
+    log_ratio = stats.norm(4, 0.5).logpdf(x) - stats.norm(0, 1).logpdf(x)
+    assert psis_weights(log_ratio)[1] > K_HAT_MAX
+
+
+@pytest.mark.parametrize("family,kw", [("LogUniform", {"lower": 0.4, "upper": 3.6}),
+                                       ("ShiftedLogNormal", {"mu": 1.0, "sigma": 0.8}),
+                                       ("LogNormal", {"mu": 0.0, "sigma": 0.6}),
+                                       ("Beta", {"alpha": 2.0, "beta": 5.0})])
+def test_log_prior_density_is_a_density_on_the_parameter_scale(family, kw):
+    s = spec(load_preset("default"), "returns_r", family, **kw)
+    lo, hi = s.quantile(1e-9), s.quantile(1 - 1e-9)
+    total, _ = integrate.quad(lambda v: math.exp(log_prior_density(s, np.array(v))), lo, hi,
+                              limit=400)
+    assert total == pytest.approx(1.0, abs=2e-3)
+    assert log_prior_density(s, np.array(-1.0)) == -np.inf  # outside the support
+
+
+def test_coupled_draws_follow_the_new_prior_and_keep_ranks():
+    p = load_preset("default")
+    old = p.specs["speedup"]
+    new = spec(p, "speedup", "LogUniform", lower=2, upper=32)
+    x = old.sample(5000, np.random.default_rng(2))
+    y = coupled_draws(old, new, x, np.random.default_rng(3))
+    # iid from LogUniform(2, 32): log2 y uniform on [1, 5]; KS at the 0.1% level
+    assert stats.kstest(np.log2(y), stats.uniform(1, 4).cdf).pvalue > 1e-3
+    assert np.all(np.argsort(x) == np.argsort(y))  # monotone coupling
+
+
+@pytest.fixture(scope="module")
+def prior_only():
+    """No evidence: every parameter is an exact prior draw (no NUTS, fast)."""
+    return run_analysis(load_preset("default"), [], seed=3, settings=SamplerSettings(draws=1000),
+                        n_prior_draws=1000, sensitivity=False)
+
+
+def test_unchanged_priors_reproduce_the_result_exactly(prior_only):
+    rw = reweight(prior_only, result_priors(prior_only))
+    assert rw.method == "unchanged"
+    assert rw.hard_takeoff() == hard_per_draw(prior_only["posterior_outcomes"].to_dataset(),
+                                              30.0).mean()
+
+
+def test_exact_redraw_agrees_with_a_full_rerun(prior_only):
+    """Speedup prior moved up (no evidence informs it): the fast path redraws it exactly.
+    Agreement with an independent full run within 4 combined standard errors."""
+    p = result_priors(prior_only)
+    new = p.with_spec("speedup", spec(p, "speedup", "ShiftedLogNormal", mu=3.5, sigma=0.5))
+    assert changed_parameters(p, new) == ["speedup"]
+    rw = reweight(prior_only, new)
+    assert rw.method == "exact"
+    full = run_analysis(new, [], seed=11, settings=SamplerSettings(draws=1000),
+                        n_prior_draws=1000, sensitivity=False)
+    per = hard_per_draw(full["posterior_outcomes"].to_dataset(), 30.0).ravel()
+    se = per.std() / math.sqrt(per.size)
+    assert rw.hard_takeoff() == pytest.approx(per.mean(), abs=4 * math.sqrt(2) * se)
+    base = hard_per_draw(prior_only["posterior_outcomes"].to_dataset(), 30.0).mean()
+    assert rw.hard_takeoff() - base > 8 * se  # a much faster speed-up: clearly more hard takeoff
+
+
+@pytest.fixture(scope="module")
+def with_evidence():
+    cache = CompiledCache()
+    result = run_analysis(load_preset("default"), bundled_evidence(), seed=5,
+                          settings=SamplerSettings(draws=300), n_prior_draws=1000,
+                          cache=cache, sensitivity=False)
+    return result, cache
+
+
+@pytest.mark.slow
+def test_psis_fast_path_agrees_with_refit_and_is_fast(with_evidence):
+    """A moderate change to an evidence-informed prior (returns_r median 1 -> 1.35) is
+    answered by PSIS in well under a second, and agrees with a NUTS refit within 4
+    combined standard errors (the refit is forced with k_max = -inf)."""
+    result, cache = with_evidence
+    p = result_priors(result)
+    new = p.with_spec("returns_r", spec(p, "returns_r", "LogNormal", mu=0.3, sigma=0.6))
+    start = time.perf_counter()
+    fast = reweight(result, new)
+    elapsed = time.perf_counter() - start
+    assert fast.method == "psis" and fast.pareto_k <= K_HAT_MAX
+    assert elapsed < 1.0, elapsed  # target 0.3 s; slack for a loaded CI machine
+    refit = reweight(result, new, k_max=-np.inf, cache=cache, evidence=bundled_evidence(),
+                     seed=6)
+    assert refit.method == "refit"
+    per_fast = hard_per_draw(fast.outcomes, 30.0)
+    per_refit = hard_per_draw(refit.outcomes, 30.0)
+    # MCMC draws are autocorrelated: inflate the iid standard errors by 2
+    se = 2 * math.sqrt(per_fast.var() / fast.ess + per_refit.var() / per_refit.size)
+    assert fast.hard_takeoff() == pytest.approx(refit.hard_takeoff(), abs=4 * se + 0.005)
+
+
+@pytest.mark.slow
+def test_large_change_falls_back_to_refit(with_evidence):
+    """A prior far from the posterior's bulk (r median 4.5, sd of log 0.3): k-hat > 0.7."""
+    result, cache = with_evidence
+    p = result_priors(result)
+    new = p.with_spec("returns_r", spec(p, "returns_r", "LogNormal", mu=1.5, sigma=0.3))
+    rw = reweight(result, new, cache=cache, evidence=bundled_evidence())
+    assert rw.method == "refit"
