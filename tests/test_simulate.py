@@ -269,3 +269,23 @@ def test_reproduces_davidson_houlden_2025():
     p3, p10 = np.mean(in_a_year >= 3 * rate), np.mean(in_a_year >= 10 * rate)
     assert p3 == pytest.approx(0.60, abs=0.07)
     assert p10 == pytest.approx(0.20, abs=0.07)
+
+
+def test_lengths_mark_the_padding_and_do_not_change_window_maxima():
+    """Rows are padded with their last breakpoint after `lengths`; the trimmed, length-sorted
+    window search agrees with the padded one (no lengths) and with the per-draw loop."""
+    rng = np.random.default_rng(11)
+    paths = simulate_takeoff(**_random_params(rng, 400))
+    assert paths.lengths is not None
+    cols = np.arange(paths.months.shape[1])[None, :]
+    tail = cols >= (paths.lengths[:, None] - 1)
+    last_t = paths.months[np.arange(400), paths.lengths - 1][:, None]
+    last_x = paths.progress_ooms[np.arange(400), paths.lengths - 1][:, None]
+    assert np.all(np.where(tail, paths.months == last_t, True))
+    assert np.all(np.where(tail, paths.progress_ooms == last_x, True))
+    bare = TakeoffPaths(paths.months, paths.progress_ooms)
+    for window in (0.5, 4.0, 12.0, 300.0):
+        fast = max_progress_in_window(paths, window)
+        np.testing.assert_array_equal(fast, max_progress_in_window(bare, window))
+        np.testing.assert_allclose(fast, max_progress_in_window_loop(bare, window),
+                                   rtol=1e-9, atol=1e-9)

@@ -29,7 +29,9 @@ _LOG2_DT_MIN, _LOG2_DT_MAX = -1000.0, 60.0
 _LOG2_WORK_MAX = 1e300
 _R_FLOOR = 1e-300
 _FEASIBLE_BLOCK_CELLS = 2_000_000  # rows x doublings per block (memory)
+_FEASIBLE_BLOCK_ROWS = 2048  # rows per block of the feasible (no step loop) path
 _INTERP_BLOCK_ROWS = 256  # rows per np.interp call (bounds the row-offset rounding)
+_WINDOW_BLOCK_ROWS = 1024  # rows of similar length trimmed to a common width
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class TakeoffPaths:
 
     months: np.ndarray
     progress_ooms: np.ndarray
+    #: (n,) breakpoints per row before the padding, when known (simulate_takeoff sets it)
+    lengths: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,8 @@ def _pad(months: np.ndarray, ooms: np.ndarray, count: np.ndarray, k: int):
     """Keep the first count[row] breakpoints of each row, repeat the last up to k."""
     fill = np.minimum(np.arange(k)[None, :], count[:, None] - 1)
     fill = np.minimum(fill, months.shape[1] - 1)
-    return np.take_along_axis(months, fill, 1), np.take_along_axis(ooms, fill, 1)
+    return (np.take_along_axis(months, fill, 1), np.take_along_axis(ooms, fill, 1),
+            np.clip(count, 1, min(k, months.shape[1])))
 
 
 def _simulate_feasible(prm: DrawParams, rows: np.ndarray, horizon: float):
@@ -269,18 +274,27 @@ def simulate_takeoff(*, rsi_feasible, retrain_months, returns_r, parallel_penalt
     waits = (prm.retrain_months > 0) & (prm.software_doublings > 0)
     parts = [(rows, _simulate_latency(prm, rows, horizon))
              for rows in [np.flatnonzero(waits)] if rows.size]
+    # feasible draws in blocks of similar length (sorted by doublings): each block is
+    # only as wide as its own longest path, at most _FEASIBLE_BLOCK_CELLS cells
     feasible = np.flatnonzero(~waits)
-    n_doublings = np.ceil(prm.software_doublings[feasible])
-    block = max(1, _FEASIBLE_BLOCK_CELLS // int(max(1.0, n_doublings.max(initial=1.0))))
-    parts += [(feasible[a:a + block], _simulate_feasible(prm, feasible[a:a + block], horizon))
-              for a in range(0, feasible.size, block)]
-    k = max(m.shape[1] for _, (m, _) in parts)
+    n_doublings = np.maximum(np.ceil(prm.software_doublings[feasible]), 1.0)
+    order = np.argsort(n_doublings, kind="stable")
+    feasible, n_doublings = feasible[order], n_doublings[order]
+    a = 0
+    while a < feasible.size:
+        width = int(n_doublings[min(a + _FEASIBLE_BLOCK_ROWS, feasible.size) - 1])
+        b = a + max(1, min(_FEASIBLE_BLOCK_ROWS, _FEASIBLE_BLOCK_CELLS // width))
+        parts.append((feasible[a:b], _simulate_feasible(prm, feasible[a:b], horizon)))
+        a = b
+    k = max(m.shape[1] for _, (m, _, _) in parts)
     months, ooms = np.empty((n, k)), np.empty((n, k))
-    for rows, (m, x) in parts:
+    lengths = np.empty(n, dtype=np.int64)
+    for rows, (m, x, count) in parts:
         months[rows, :m.shape[1]], ooms[rows, :m.shape[1]] = m, x
         months[rows, m.shape[1]:] = m[:, -1:]
         ooms[rows, m.shape[1]:] = x[:, -1:]
-    return TakeoffPaths(months, ooms)
+        lengths[rows] = count
+    return TakeoffPaths(months, ooms, lengths)
 
 
 def first_passage_months(paths: TakeoffPaths, gap_ooms) -> np.ndarray:
@@ -321,6 +335,25 @@ def _interp_rows(t: np.ndarray, x: np.ndarray, q: np.ndarray) -> np.ndarray:
     return out
 
 
+def path_lengths(paths: TakeoffPaths) -> np.ndarray:
+    """Breakpoints per row before the padding (repeats of the last breakpoint), >= 1."""
+    t, x = paths.months, paths.progress_ooms
+    differs = (t != t[:, -1:]) | (x != x[:, -1:])
+    last = t.shape[1] - 1 - np.argmax(differs[:, ::-1], axis=1)  # last differing column
+    return np.where(differs.any(axis=1), last + 2, 1)
+
+
+def _max_gain_block(t: np.ndarray, x: np.ndarray, w: float) -> np.ndarray:
+    """`max_progress_in_window` for rows whose horizons (last times) all exceed w."""
+    horizon = t[:, -1:]
+    # windows starting at breakpoint k (its own value is the lowest of any vertical
+    # group's first member) and windows ending at breakpoint k (the highest: last member)
+    gain_from = np.where(t <= horizon - w, _interp_rows(t, x, np.minimum(t + w, horizon)) - x,
+                         -np.inf)
+    gain_to = np.where(t >= w, x - _interp_rows(t, x, np.maximum(t - w, 0.0)), -np.inf)
+    return np.maximum(gain_from.max(axis=1), gain_to.max(axis=1))
+
+
 def max_progress_in_window(paths: TakeoffPaths, window_months: float) -> np.ndarray:
     """Most progress (OOMs) gained in any window [s, s + window] inside [0, horizon].
 
@@ -328,16 +361,20 @@ def max_progress_in_window(paths: TakeoffPaths, window_months: float) -> np.ndar
     piecewise linear in s with kinks where s or s + window meets a breakpoint, so
     the maximum is at a window that starts or ends at a breakpoint. The instant jump
     at t = 0 counts (progress gained in zero time): the path starts at (0, 0). If the
-    window is longer than the horizon, returns the progress at the horizon.
+    window is longer than a row's horizon, returns that row's progress at the horizon.
+    Rows are processed in blocks of similar length, trimmed of their padding (a few
+    long explosive paths set the padded width, ~20x the typical row's).
     """
     t, x = paths.months, paths.progress_ooms
     w = float(window_months)
-    horizon = t[:, -1:]
-    if np.all(horizon <= w):
-        return x[:, -1] - x[:, 0]
-    # windows starting at breakpoint k (its own value is the lowest of any vertical
-    # group's first member) and windows ending at breakpoint k (the highest: last member)
-    gain_from = np.where(t <= horizon - w, _interp_rows(t, x, np.minimum(t + w, horizon)) - x,
-                         -np.inf)
-    gain_to = np.where(t >= w, x - _interp_rows(t, x, np.maximum(t - w, 0.0)), -np.inf)
-    return np.maximum(gain_from.max(axis=1), gain_to.max(axis=1))
+    out = x[:, -1] - x[:, 0]
+    rows = np.flatnonzero(t[:, -1] > w)
+    lengths = paths.lengths[rows] if paths.lengths is not None else (
+        path_lengths(TakeoffPaths(t[rows], x[rows])) if rows.size else rows)
+    rows = rows[np.argsort(lengths, kind="stable")]
+    lengths = np.sort(lengths)
+    for a in range(0, rows.size, _WINDOW_BLOCK_ROWS):
+        block = rows[a:a + _WINDOW_BLOCK_ROWS]
+        k = int(lengths[min(a + _WINDOW_BLOCK_ROWS, rows.size) - 1])
+        out[block] = _max_gain_block(t[block, :k], x[block, :k], w)
+    return out
