@@ -113,7 +113,8 @@ def compute_outcomes(
                     max_progress_in_window(paths, months) if feasible else
                     realised_max_progress_in_window(paths, inputs["retrain_months"], months))
             columns.append(window_cache[months] >= years * rate)
-        out[f"compressed_{branch}"] = np.stack(columns, axis=-1).astype(bool)
+        out[f"compressed_{branch}"] = (np.stack(columns, axis=-1).astype(bool) if columns
+                                       else np.zeros((n, 0), dtype=bool))
     return out
 
 

@@ -137,7 +137,7 @@ _TRANSFORMS: dict[str | None, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def _scipy_base(prior: Prior):
+def scipy_base(prior: Prior):
     """Frozen scipy distribution for the Prior's untransformed variable."""
     kw = {k: float(v) for k, v in prior.parameters.items()}
     if any(isinstance(v, Prior) for v in prior.parameters.values()):
@@ -175,13 +175,13 @@ def _transform(prior: Prior) -> Callable[[np.ndarray], np.ndarray]:
 
 def sample_prior_numpy(prior: Prior, n: int, rng: np.random.Generator) -> np.ndarray:
     """n iid draws of the Prior (after its transform) with scipy; no PyMC involved."""
-    base = _scipy_base(prior)
+    base = scipy_base(prior)
     return _transform(prior)(np.asarray(base.rvs(size=n, random_state=rng), dtype=float))
 
 
 def prior_quantile(prior: Prior, q: float | np.ndarray) -> float | np.ndarray:
     """Quantile(s) of the Prior; every supported transform is increasing."""
-    out = _transform(prior)(np.asarray(_scipy_base(prior).ppf(q), dtype=float))
+    out = _transform(prior)(np.asarray(scipy_base(prior).ppf(q), dtype=float))
     return float(out) if np.ndim(out) == 0 else out
 
 

@@ -38,7 +38,7 @@ from foomcalc.outcomes import (
 )
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors import PriorSet, PriorSpec, priors_from_dict
-from foomcalc.quantile_fit import _scipy_base, prior_quantile
+from foomcalc.quantile_fit import prior_quantile, scipy_base
 
 #: Pareto k-hat above which importance weights are not trusted (Vehtari et al. 2024).
 K_HAT_MAX = 0.7
@@ -71,7 +71,7 @@ def log_prior_density(spec: PriorSpec, x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = _INVERSE[prior.transform](x)
-        out = np.asarray(_scipy_base(prior).logpdf(z), dtype=float) + \
+        out = np.asarray(scipy_base(prior).logpdf(z), dtype=float) + \
             _LOG_JACOBIAN[prior.transform](x)
     return np.where(np.isnan(out), -np.inf, out)
 
@@ -85,7 +85,7 @@ def coupled_draws(old: PriorSpec, new: PriorSpec, x: np.ndarray,
     if old.prior is None or old.prior.transform not in _INVERSE \
             or new.prior.transform not in _INVERSE:
         return new.sample(x.size, rng).reshape(x.shape)
-    u = _scipy_base(old.prior).cdf(_INVERSE[old.prior.transform](x))
+    u = scipy_base(old.prior).cdf(_INVERSE[old.prior.transform](x))
     u = np.clip(u, 1e-12, 1 - 1e-12)
     return np.asarray(prior_quantile(new.prior, u), dtype=float).reshape(x.shape)
 
@@ -186,10 +186,9 @@ def hard_per_draw(outcomes: xr.Dataset | dict, window_days: float) -> np.ndarray
 def takeoff_times(draws: dict[str, np.ndarray], gap_from: str, likelihood_ratio: float,
                   horizon_months: float) -> dict[str, np.ndarray]:
     """Takeoff times (months) in both RSI branches and the feasibility weight, for flat
-    draws, by `outcomes.compute_outcomes` (one cheap compression window, dropped:
-    compute_outcomes needs at least one)."""
+    draws, by `outcomes.compute_outcomes` without compression windows."""
     out = compute_outcomes(draws, gap_from=gap_from, likelihood_ratio=likelihood_ratio,
-                           compression=[(1.0, 1.0)], horizon_months=horizon_months)
+                           compression=[], horizon_months=horizon_months)
     return {k: out[k] for k in ("weight_feasible", "takeoff_months_feasible",
                                 "takeoff_months_infeasible")}
 
