@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -13,6 +14,7 @@ import xarray as xr
 from matplotlib.patches import Patch
 
 from foomcalc.outcomes import DAYS_PER_MONTH, takeoff_cdf
+from foomcalc.parameters import PARAMETERS
 
 PRIOR_STYLE = {"color": "#888888", "label": "prior"}
 POSTERIOR_STYLE = {"color": "#c0392b", "label": "posterior"}
@@ -91,12 +93,14 @@ def parameters_figure(result: xr.DataTree) -> bytes | None:
         a = prior[name].values.ravel()
         b = post[name].values.ravel()
         lo, hi = np.quantile(np.concatenate([a, b]), [0.005, 0.995])
-        log = lo > 0 and hi / lo > 20
+        log = lo > 0 and hi / lo > 20 and PARAMETERS[name].support != "unit_interval"
         bins = np.geomspace(lo, hi, 50) if log else np.linspace(lo, hi, 50)
         ax.hist(a, bins=bins, density=True, histtype="step", **PRIOR_STYLE)
         ax.hist(b, bins=bins, density=True, histtype="stepfilled", alpha=0.5, **POSTERIOR_STYLE)
         if log:
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
         ax.set_title(name, fontsize=9)
         ax.set_yticks([])
     for ax in list(axes.flat)[len(names):]:
