@@ -1,0 +1,246 @@
+"""Benchmark cases for issue 6: each measures the fast way and the naive way in one run.
+
+Every case returns a dict of plain numbers (seconds, counts, bytes) and the repeats'
+raw timings; `run.py` takes medians, ratios and writes results.json. Times are wall
+clock (time.perf_counter) on a shared 2-core machine, so they are noisy: compare the
+fast and naive figures of the same run, not across runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = ROOT / ".venv" / "bin"
+#: The old compile path: nutpie's numba C callback (not disk-cacheable), for the baseline.
+NAIVE_REPORT = (
+    "import sys, functools, foomcalc.sampling as s, foomcalc.analysis as a; "
+    "a.compile_model = functools.partial(s.compile_model, backend='numba'); "
+    "from foomcalc.cli import app; sys.argv[0] = 'foomcalc'; app()"
+)
+
+
+def repeat(fn: Callable[[], object], n: int) -> list[float]:
+    """Wall-clock seconds of n calls of fn."""
+    out = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def median(xs: list[float]) -> float:
+    return float(statistics.median(xs))
+
+
+def _report_command(out: Path, naive: bool) -> list[str]:
+    args = ["report", "--preset", "default", "--out", str(out), "--seed", "0"]
+    if naive:
+        return [str(VENV_BIN / "python"), "-c", NAIVE_REPORT, *args]
+    return [str(VENV_BIN / "foomcalc"), *args]
+
+
+def _timed_report(out: Path, naive: bool, env: dict | None = None) -> tuple[float, int]:
+    """(seconds, max RSS bytes) of one `foomcalc report` process, start to files written."""
+    cmd = ["/usr/bin/time", "-f", "MAXRSS_KB=%M", *_report_command(out, naive)]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0 or not (out / "summary.json").exists():
+        raise RuntimeError(f"report failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    kb = int(re.findall(r"MAXRSS_KB=(\d+)", proc.stderr)[-1])
+    return elapsed, kb * 1024
+
+
+def cold_report(repeats: int, naive_repeats: int, fresh_cache: bool) -> dict:
+    """Cold `foomcalc report --preset default`: a new process each time, disk caches warm
+    (one untimed warm-up run first); optionally one run with an empty PyTensor cache."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        _timed_report(base / "warmup", naive=False)
+        fast = [_timed_report(base / f"fast{i}", naive=False) for i in range(repeats)]
+        naive = [_timed_report(base / f"naive{i}", naive=True) for i in range(naive_repeats)]
+        out = {
+            "fast_s": [t for t, _ in fast], "naive_s": [t for t, _ in naive],
+            "fast_peak_rss_bytes": max(m for _, m in fast),
+            "naive_peak_rss_bytes": max(m for _, m in naive),
+        }
+        if fresh_cache:
+            env = dict(os.environ, PYTENSOR_FLAGS=f"base_compiledir={base / 'empty_cache'}")
+            out["fresh_cache_s"] = _timed_report(base / "fresh", naive=False, env=env)[0]
+    return out
+
+
+def _default_inputs():
+    from foomcalc.evidence import bundled_evidence
+    from foomcalc.priors import load_preset
+
+    return load_preset("default"), bundled_evidence()
+
+
+def _changed_priors(priors, i: int):
+    """The default priors with returns_r's LogNormal median moved (a new value each call)."""
+    from foomcalc.quantile_fit import to_prior
+
+    spec = priors.specs["returns_r"]
+    new = dataclasses.replace(spec, prior=to_prior("LogNormal", {"mu": 0.05 * (i + 1),
+                                                                "sigma": 0.6}), value=None)
+    return priors.with_spec("returns_r", new)
+
+
+def refit(repeats: int, naive_repeats: int) -> dict:
+    """Posterior after a prior change in the same process.
+
+    fast: the compiled model of `analysis.CompiledCache` with the new hyperparameters
+    swapped in as data (`with_data`), then NUTS with the diagnostics gate;
+    naive: build the PyMC model and compile it again (nutpie's numba path), then NUTS.
+    """
+    from foomcalc.analysis import CompiledCache
+    from foomcalc.model import build_model
+    from foomcalc.sampling import compile_model, sample_with_gate
+
+    priors, evidence = _default_inputs()
+    cache = CompiledCache()
+    start = time.perf_counter()
+    sample_with_gate(cache.get(priors, evidence), seed=0)
+    first = time.perf_counter() - start
+    counter = iter(range(10_000))
+    attempts = []
+
+    def fast():
+        new = _changed_priors(priors, next(counter))
+        attempts.append(sample_with_gate(cache.get(new, evidence), seed=1)[1].attempts)
+
+    def naive():
+        new = _changed_priors(priors, next(counter))
+        sample_with_gate(compile_model(build_model(new, evidence), backend="numba"), seed=1)
+
+    return {"first_fit_s": first, "fast_s": repeat(fast, repeats), "fast_attempts": attempts,
+            "naive_s": repeat(naive, naive_repeats)}
+
+
+def reweighting(repeats: int, naive_repeats: int) -> dict:
+    """Prior-only change answered from a saved result: PSIS reweighting (reweight.py)
+    against a full refit (`run_analysis` with a warm compiled-model cache)."""
+    from foomcalc.analysis import CompiledCache, run_analysis
+    from foomcalc.reweight import reweight
+
+    priors, evidence = _default_inputs()
+    cache = CompiledCache()
+    result = run_analysis(priors, evidence, seed=0, cache=cache, sensitivity=False)
+    new = _changed_priors(priors, 5)  # returns_r median 1 -> 1.28: an informed parameter
+    answers = []
+    fast = repeat(lambda: answers.append(reweight(result, new)), repeats)
+    naive = repeat(lambda: run_analysis(new, evidence, seed=1, cache=cache, sensitivity=False),
+                   naive_repeats)
+    last = answers[-1]
+    return {"fast_s": fast, "naive_s": naive, "method": last.method,
+            "pareto_k": None if last.pareto_k is None else float(last.pareto_k),
+            "ess": float(last.ess)}
+
+
+def _simulator_draws(n: int, seed: int) -> dict[str, np.ndarray]:
+    """n default-preset prior draws of the simulator inputs, half with seed-AI RSI."""
+    from foomcalc.analysis import draw_prior, parameter_draws
+    from foomcalc.outcomes import SIMULATOR_PARAMETERS
+
+    priors, _ = _default_inputs()
+    draws = parameter_draws(priors, draw_prior(priors, (1, n), seed), (1, n))
+    inputs = {k: draws[k].ravel() for k in SIMULATOR_PARAMETERS}
+    inputs["rsi_feasible"] = np.arange(n) % 2 == 0
+    return inputs
+
+
+def simulator(n_fast: int, n_loop: int, repeats: int) -> dict:
+    """Trajectories per second: `simulate_takeoff` (vectorised numpy) on n_fast draws
+    against `simulate_takeoff_loop` (per-draw Python, same recursion) on n_loop draws;
+    also with first passage and the 12-month window maximum."""
+    from foomcalc.simulate import first_passage_months, max_progress_in_window, simulate_takeoff
+    from foomcalc.simulate_loop import (
+        first_passage_months_loop,
+        max_progress_in_window_loop,
+        simulate_takeoff_loop,
+    )
+
+    big, small = _simulator_draws(n_fast, 1), _simulator_draws(n_loop, 2)
+
+    def full(sim, passage, window, draws):
+        paths = sim(horizon_months=240.0, **draws)
+        passage(paths, 5.0)
+        window(paths, 12.0)
+
+    return {
+        "n_fast": n_fast, "n_loop": n_loop,
+        "fast_sim_s": repeat(lambda: simulate_takeoff(horizon_months=240.0, **big), repeats),
+        "loop_sim_s": repeat(lambda: simulate_takeoff_loop(horizon_months=240.0, **small),
+                             repeats),
+        "fast_full_s": repeat(lambda: full(simulate_takeoff, first_passage_months,
+                                           max_progress_in_window, big), repeats),
+        "loop_full_s": repeat(lambda: full(simulate_takeoff_loop, first_passage_months_loop,
+                                           max_progress_in_window_loop, small), repeats),
+    }
+
+
+def _min_bulk_ess(posterior) -> float:
+    import arviz as az
+
+    names = [n for n in posterior.data_vars if posterior[n].size > 1]
+    ess = az.ess(posterior[names], method="bulk")
+    return float(min(np.nanmin(ess[n].values) for n in names))
+
+
+def ess_per_second(repeats: int, naive_repeats: int) -> dict:
+    """Minimum bulk ESS per second of the default model (posterior of the evidence-informed
+    parameters): foomcalc's sampler (nutpie, low-rank mass matrix, 4 x 1000 draws) against
+    plain `pm.sample(nuts_sampler="pymc")` with PyMC's defaults (4 x 1000 draws, 1000 tune,
+    diagonal adaptation, 2 cores), on the same model. Both with and without compile time."""
+    import pymc as pm
+
+    from foomcalc.model import build_model, hyperparameter_values
+    from foomcalc.sampling import compile_model, sample
+
+    priors, evidence = _default_inputs()
+    fast, naive = [], []
+    for i in range(repeats):
+        start = time.perf_counter()
+        compiled = compile_model(build_model(priors, evidence)).with_data(
+            **hyperparameter_values(priors, evidence))
+        mid = time.perf_counter()
+        trace = sample(compiled, seed=10 + i)
+        end = time.perf_counter()
+        fast.append({"compile_s": mid - start, "sample_s": end - mid,
+                     "min_ess_bulk": _min_bulk_ess(trace["posterior"].to_dataset())})
+    for i in range(naive_repeats):
+        model = build_model(priors, evidence)
+        start = time.perf_counter()
+        with model:
+            idata = pm.sample(nuts_sampler="pymc", random_seed=20 + i, progressbar=False,
+                              compute_convergence_checks=False)
+        total = time.perf_counter() - start
+        naive.append({"total_s": total, "min_ess_bulk": _min_bulk_ess(
+            idata["posterior"].to_dataset() if hasattr(idata["posterior"], "to_dataset")
+            else idata.posterior)})
+    return {"fast": fast, "naive": naive}
+
+
+def environment() -> dict:
+    """Load average, CPU count and versions: the context of the timings."""
+    from importlib.metadata import version
+
+    return {
+        "loadavg_1_5_15": list(os.getloadavg()), "cpu_count": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "versions": {p: version(p) for p in ("pymc", "pytensor", "nutpie", "numba", "numpy")},
+    }

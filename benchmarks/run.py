@@ -1,0 +1,126 @@
+"""`make bench`: the issue-6 benchmark suite. Writes benchmarks/results.json, prints a table.
+
+Each figure is a median over repeats, with the naive way measured in the same run and
+the ratio reported; targets are the issue's (2-core machine). What each figure means:
+benchmarks/README.md. Takes about 5-8 minutes. `--quick` runs fewer repeats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import cases
+from cases import median
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+GB = 1024**3
+
+
+def _row(name: str, fast: float, naive: float | None, unit: str, target: str, met: bool | None,
+         better: str = "lower") -> dict:
+    """One table row; ratio is naive / fast for times, fast / naive for rates."""
+    ratio = None
+    if naive is not None and fast and naive:
+        ratio = naive / fast if better == "lower" else fast / naive
+    return {"figure": name, "fast": fast, "naive": naive, "unit": unit, "ratio": ratio,
+            "target": target, "met": met}
+
+
+def build_rows(r: dict) -> list[dict]:
+    """The table from the raw measurements."""
+    rows = []
+    cold = r["cold_report"]
+    fast, naive = median(cold["fast_s"]), median(cold["naive_s"])
+    rows.append(_row("cold default report (s)", fast, naive, "s", "<= 15 s", fast <= 15))
+    if "fresh_cache_s" in cold:
+        rows.append(_row("  same, empty PyTensor cache (s, 1 run)", cold["fresh_cache_s"], None,
+                         "s", "(info)", None))
+    ref = r["refit"]
+    fast, naive = median(ref["fast_s"]), median(ref["naive_s"])
+    rows.append(_row("refit after prior change (s)", fast, naive, "s", "<= 3 s", fast <= 3))
+    rw = r["reweight"]
+    fast, naive = median(rw["fast_s"]), median(rw["naive_s"])
+    ok = rw["method"] == "psis" and fast <= 0.3
+    rows.append(_row(f"reweighted prior change (s; {rw['method']}, k-hat "
+                     f"{rw['pareto_k']:.2f})", fast, naive, "s", "<= 0.3 s", ok))
+    sim = r["simulator"]
+    fast = sim["n_fast"] / median(sim["fast_sim_s"])
+    naive = sim["n_loop"] / median(sim["loop_sim_s"])
+    rows.append(_row("simulator (trajectories/s)", fast, naive, "1/s",
+                     ">= 100,000/s and >= 100x loop", fast >= 1e5 and fast / naive >= 100,
+                     better="higher"))
+    fast = sim["n_fast"] / median(sim["fast_full_s"])
+    naive = sim["n_loop"] / median(sim["loop_full_s"])
+    rows.append(_row("  + first passage + 12-month window (1/s)", fast, naive, "1/s", "(info)",
+                     None, better="higher"))
+    ess = r["ess"]
+    f_sample = median([f["min_ess_bulk"] / f["sample_s"] for f in ess["fast"]])
+    f_total = median([f["min_ess_bulk"] / (f["sample_s"] + f["compile_s"]) for f in ess["fast"]])
+    n_total = median([n["min_ess_bulk"] / n["total_s"] for n in ess["naive"]])
+    rows.append(_row("ESS/s incl. compile (min bulk ESS)", f_total, n_total, "1/s", ">= 3x",
+                     f_total >= 3 * n_total, better="higher"))
+    rows.append(_row("  ESS/s sampling only (pm.sample: incl. compile)", f_sample, n_total,
+                     "1/s", "(info)", None, better="higher"))
+    peak = cold["fast_peak_rss_bytes"] / GB
+    rows.append(_row("peak memory, default report (GB)", peak, cold["naive_peak_rss_bytes"] / GB,
+                     "GB", "<= 1.5 GB", peak <= 1.5))
+    return rows
+
+
+def format_table(rows: list[dict]) -> str:
+    """A markdown table of the rows."""
+    lines = ["| figure | fast | naive | ratio | target | met |", "|---|---|---|---|---|---|"]
+    for row in rows:
+        def num(v):
+            return "" if v is None else (f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}")
+        met = {True: "yes", False: "NO", None: ""}[row["met"]]
+        ratio = "" if row["ratio"] is None else f"{row['ratio']:.1f}x"
+        lines.append(f"| {row['figure']} | {num(row['fast'])} | {num(row['naive'])} | {ratio} "
+                     f"| {row['target']} | {met} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke run)")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    n = 1 if args.quick else 3
+    start = time.perf_counter()
+    raw: dict = {"environment_start": cases.environment()}
+    steps = [
+        ("simulator", lambda: cases.simulator(40_000, 1_000, 1 if args.quick else 5)),
+        ("reweight", lambda: cases.reweighting(2 * n + 1, 1 if args.quick else 2)),
+        ("refit", lambda: cases.refit(2 * n - 1 if args.quick else 5, 1 if args.quick else 2)),
+        ("ess", lambda: cases.ess_per_second(n, 1 if args.quick else 2)),
+        ("cold_report", lambda: cases.cold_report(n, 1 if args.quick else 2,
+                                                  fresh_cache=not args.quick)),
+    ]
+    for name, fn in steps:
+        t0 = time.perf_counter()
+        print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+        raw[name] = fn()
+        raw[name]["loadavg_after"] = list(cases.os.getloadavg())
+        print(f"[bench] {name} done in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    raw["environment_end"] = cases.environment()
+    raw["total_s"] = time.perf_counter() - start
+    rows = build_rows(raw)
+    RESULTS.write_text(json.dumps({"table": rows, "raw": raw, "quick": args.quick,
+                                   "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+                                  indent=2) + "\n")
+    print(format_table(rows))
+    print(f"\nload average (1/5/15 min) at start {raw['environment_start']['loadavg_1_5_15']}, "
+          f"end {raw['environment_end']['loadavg_1_5_15']}; total {raw['total_s']:.0f} s; "
+          f"wrote {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
