@@ -63,7 +63,10 @@ def realised_max_progress_in_window(
     r = np.broadcast_to(np.asarray(retrain_months, dtype=float), (n,))
     n_bound = np.floor(horizon / np.where(r > 0, r, np.inf)).astype(np.int64)
     exact = (r > 0) & (n_bound <= MAX_BOUNDARIES)
-    out = max_progress_in_window(paths, window_months)  # continuous: R -> 0 limit
+    out = np.empty(n)
+    approx = np.flatnonzero(~exact)
+    if approx.size:  # continuous path: the R -> 0 limit
+        out[approx] = max_progress_in_window(_subset(paths, approx), window_months)
     rows = np.flatnonzero(exact)
     if rows.size == 0:
         return out
@@ -86,9 +89,13 @@ def realised_max_progress_in_window(
         span_best = np.full(rows.size, -np.inf)
         np.maximum.at(span_best, owner, gains)
         best = np.maximum(best, span_best)
-    out = out.copy()
     out[rows] = best
     return out
+
+
+def _subset(paths: TakeoffPaths, rows: np.ndarray) -> TakeoffPaths:
+    lengths = None if paths.lengths is None else paths.lengths[rows]
+    return TakeoffPaths(paths.months[rows], paths.progress_ooms[rows], lengths)
 
 
 def _at_zero(paths: TakeoffPaths, rows: np.ndarray) -> np.ndarray:
