@@ -3,7 +3,10 @@
 Call `add_evidence` inside ``with pm.Model():``. `params` maps every registry
 parameter name to its random variable or a constant tensor; a fixed parameter
 still gets its term (the term then just does not move it). Every variable created
-here is named after the evidence file's label, e.g. ``chinchilla__loss``.
+here is named after the evidence file's label, e.g. ``chinchilla__loss``. Observed
+values (and the compute trend's data-centred intercept mean) enter as ``pm.Data``
+named ``<label>__<what>_data``, so a compiled model can be refitted to new data of
+the same shape with ``compiled.with_data`` (simulation-based calibration does this).
 
 Conventions (units):
 - Interval -> standard error: se = (upper - lower) / (2 z), z = Phi^-1((1 + interval)/2),
@@ -82,7 +85,7 @@ def add_scaling(ev: EvidenceSet, params: dict, prefix: str, robust: bool = True)
     mu = scaling_mean_log_loss(params, t["params"].to_numpy(), t["tokens"].to_numpy(),
                                n_ref, d_ref)
     sigma = pm.HalfNormal(f"{prefix}__sigma", sigma=0.1)
-    observed = np.log(t["loss"].to_numpy())
+    observed = pm.Data(f"{prefix}__log_loss_data", np.log(t["loss"].to_numpy()))
     if robust:
         nu = pm.Gamma(f"{prefix}__nu", alpha=NU_ALPHA, beta=NU_BETA)
         pm.StudentT(f"{prefix}__loss", nu=nu, mu=mu, sigma=sigma, observed=observed)
@@ -106,11 +109,13 @@ def add_compute_trend(ev: EvidenceSet, params: dict, prefix: str) -> None:
     year = t["year"].to_numpy()
     y = t["log10_flop"].to_numpy()
     slope = pt.log(_tensor(params, "compute_growth_per_year")) / np.log(10.0)
-    intercept = pm.Normal(f"{prefix}__intercept", mu=float(y.mean()), sigma=5.0)
+    intercept_mu = pm.Data(f"{prefix}__intercept_mu", float(y.mean()))
+    intercept = pm.Normal(f"{prefix}__intercept", mu=intercept_mu, sigma=5.0)
     sigma = pm.HalfNormal(f"{prefix}__sigma", sigma=2.0)
     nu = pm.Gamma(f"{prefix}__nu", alpha=NU_ALPHA, beta=NU_BETA)
     mu = intercept + slope * (year - float(year.mean()))
-    pm.StudentT(f"{prefix}__log10_flop", nu=nu, mu=mu, sigma=sigma, observed=y)
+    pm.StudentT(f"{prefix}__log10_flop", nu=nu, mu=mu, sigma=sigma,
+                observed=pm.Data(f"{prefix}__log10_flop_data", y))
 
 
 def add_returns(ev: EvidenceSet, params: dict, prefix: str) -> None:
@@ -121,7 +126,8 @@ def add_returns(ev: EvidenceSet, params: dict, prefix: str) -> None:
     tau = _tensor(params, "returns_tau")
     sd = pt.sqrt(other * tau**2 + se**2)
     pm.Normal(f"{prefix}__log_estimate", mu=pt.log(_tensor(params, "returns_r")), sigma=sd,
-              observed=np.log(t["estimate"].to_numpy()))
+              observed=pm.Data(f"{prefix}__log_estimate_data",
+                               np.log(t["estimate"].to_numpy())))
 
 
 def add_growth_rates(ev: EvidenceSet, params: dict, prefix: str) -> None:
@@ -156,12 +162,13 @@ def add_growth_rates(ev: EvidenceSet, params: dict, prefix: str) -> None:
     se_eff = log_se(t["efficiency_doubling_years_lower"].to_numpy(),
                     t["efficiency_doubling_years_upper"].to_numpy(), level)
     pm.Normal(f"{prefix}__log_doubling_years", mu=np.log(LN2) - log_g_sw, sigma=se_eff,
-              observed=np.log(eff))
+              observed=pm.Data(f"{prefix}__log_doubling_years_data", np.log(eff)))
     rate = np.log1p(t["input_growth_per_year"].to_numpy())
     rate_lo = np.log1p(t["input_growth_per_year_lower"].to_numpy())
     rate_hi = np.log1p(t["input_growth_per_year_upper"].to_numpy())
     pm.Normal(f"{prefix}__log_input_rate_obs", mu=log_g_in,
-              sigma=log_se(rate_lo, rate_hi, level), observed=np.log(rate))
+              sigma=log_se(rate_lo, rate_hi, level),
+              observed=pm.Data(f"{prefix}__log_input_rate_obs_data", np.log(rate)))
 
 
 def add_summary(ev: EvidenceSet, params: dict, prefix: str) -> None:
@@ -176,16 +183,20 @@ def add_summary(ev: EvidenceSet, params: dict, prefix: str) -> None:
         z = z_score(rows["interval"].to_numpy())
         if log_scale:
             pm.Normal(f"{prefix}__{suffix}", mu=pt.log(theta),
-                      sigma=(np.log(hi) - np.log(lo)) / (2 * z), observed=np.log(est))
+                      sigma=(np.log(hi) - np.log(lo)) / (2 * z),
+                      observed=pm.Data(f"{prefix}__{suffix}_data", np.log(est)))
         else:
-            pm.Normal(f"{prefix}__{suffix}", mu=theta, sigma=(hi - lo) / (2 * z), observed=est)
+            pm.Normal(f"{prefix}__{suffix}", mu=theta, sigma=(hi - lo) / (2 * z),
+                      observed=pm.Data(f"{prefix}__{suffix}_data", est))
 
 
 def add_observations(ev: EvidenceSet, params: dict, prefix: str) -> None:
     """Potential log(p LR + 1 - p): the feasibility indicator marginalised exactly."""
-    lr = float(np.prod(ev.table["likelihood_ratio"].to_numpy()))
+    log_lr = pm.Data(f"{prefix}__log_lr",
+                     float(np.sum(np.log(ev.table["likelihood_ratio"].to_numpy()))))
     p = _tensor(params, "p_rsi_feasible")
-    pm.Potential(f"{prefix}__lr", pt.log(p * lr + 1.0 - p))
+    # log(p LR + 1 - p), stable for extreme ratios and p near 0 or 1
+    pm.Potential(f"{prefix}__lr", pt.logaddexp(pt.log(p) + log_lr, pt.log1p(-p)))
 
 
 _TERMS = {

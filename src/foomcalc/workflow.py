@@ -6,9 +6,12 @@ nothing. The report folder is written atomically (output.write_atomically).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +21,29 @@ from foomcalc.outcomes import STANDARD_COMPRESSION
 from foomcalc.output import check_output_folder, write_atomically, write_json
 from foomcalc.paths import evidence_dir
 from foomcalc.priors import PriorSet, load_preset, load_priors
+
+
+@contextlib.contextmanager
+def _interrupts_noticed() -> Iterator[list[int]]:
+    """Record SIGINT (and still raise KeyboardInterrupt) while the block runs.
+
+    nutpie catches the KeyboardInterrupt raised during sampling and returns the draws
+    so far; the record lets the caller refuse that partial result. Main thread only.
+    """
+    seen: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield seen
+        return
+
+    def handler(signum, frame):
+        seen.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @dataclass(frozen=True)
@@ -91,9 +117,13 @@ def make_report(
     if progress:
         print(f"foomcalc: {inputs.priors.name} with {len(inputs.evidence)} evidence file(s); "
               "compiling the model, then sampling 4 chains ...", file=sys.stderr, flush=True)
-    result = run_analysis(inputs.priors, inputs.evidence, seed=seed,
-                          settings=SamplerSettings(draws=draws), compression=inputs.compression,
-                          progress=progress, command=command)
+    with _interrupts_noticed() as interrupted:
+        result = run_analysis(inputs.priors, inputs.evidence, seed=seed,
+                              settings=SamplerSettings(draws=draws),
+                              compression=inputs.compression, progress=progress,
+                              command=command)
+        if interrupted:  # nutpie turns Ctrl-C into a truncated trace: never report one
+            raise KeyboardInterrupt
     summary: dict = {}
 
     def fill(folder: Path) -> None:
