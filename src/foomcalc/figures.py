@@ -1,4 +1,8 @@
-"""Report figures, drawn from a saved result only. Each returns PNG bytes."""
+"""Report figures, drawn from a saved result only. Each returns PNG bytes.
+
+Figures are `matplotlib.figure.Figure` objects, not pyplot ones, so importing this
+module never switches a notebook's backend and nothing is left open.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,9 @@ import io
 
 import matplotlib
 import matplotlib.ticker
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
+from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from foomcalc.outcomes import DAYS_PER_MONTH, takeoff_cdf
@@ -23,10 +25,9 @@ KEY_PARAMETERS = ("returns_r", "p_rsi_feasible", "speedup", "software_doubling_m
                   "compute_growth_per_year", "scaling_a", "scaling_b", "parallel_penalty")
 
 
-def _png(fig: plt.Figure) -> bytes:
+def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
     return buf.getvalue()
 
 
@@ -38,8 +39,9 @@ def takeoff_cdf_figure(results: dict[str, xr.DataTree], hard_days: float) -> byt
     first = next(iter(results.values()))
     horizon = float(first.attrs["horizon_months"])
     grid = np.logspace(np.log10(1 / (24 * DAYS_PER_MONTH)), np.log10(horizon), 300)
-    fig, ax = plt.subplots(figsize=(7, 4))
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
+    colours = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, (label, result) in enumerate(results.items()):
         colour = POSTERIOR_STYLE["color"] if len(results) == 1 else colours[i % len(colours)]
         prior = takeoff_cdf(result["prior_outcomes"].to_dataset(), grid)
@@ -67,7 +69,8 @@ def hard_by_window_figure(summary: dict) -> bytes:
     """P(takeoff within window) for each standard window, prior vs posterior bars."""
     rows = summary["hard_takeoff_by_window"]
     x = np.arange(len(rows))
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    fig = Figure(figsize=(6, 3.2))
+    ax = fig.subplots()
     ax.bar(x - 0.2, [r["prior"] for r in rows], 0.4, **PRIOR_STYLE)
     ax.bar(x + 0.2, [r["posterior"] for r in rows], 0.4,
            yerr=[2 * r["mcse"] for r in rows], **POSTERIOR_STYLE)
@@ -88,7 +91,8 @@ def parameters_figure(result: xr.DataTree) -> bytes | None:
         return None
     cols = 4
     rows = (len(names) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), squeeze=False)
+    fig = Figure(figsize=(3.2 * cols, 2.4 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax, name in zip(axes.flat, names, strict=False):
         a = prior[name].values.ravel()
         b = post[name].values.ravel()
@@ -117,7 +121,8 @@ def tornado_figure(tornado: dict, max_bars: int = 12) -> bytes | None:
     if not rows:
         return None
     base = tornado["base"]
-    fig, ax = plt.subplots(figsize=(7, 0.42 * len(rows) + 1.2))
+    fig = Figure(figsize=(7, 0.42 * len(rows) + 1.2))
+    ax = fig.subplots()
     y = np.arange(len(rows))[::-1]
     for yi, r in zip(y, rows, strict=True):
         for value, colour in ((r["p_low"], "#2e86c1"), (r["p_high"], "#c0392b")):

@@ -153,16 +153,14 @@ def fit_scaling_file(path: str | Path, seed: int = 0, plot_path: str | Path | No
 
 def plot_fit(ev: EvidenceSet, summary: dict, plot_path: str | Path) -> None:
     """Two panels: loss vs parameters with fitted curves; observed vs fitted loss."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: never switches a notebook's backend
 
     p = {f"scaling_{k}" if k != "alpha_C" else k: v["q50"]
          for k, v in summary["parameters"].items()}
     t = ev.table
     fitted = np.exp(_predict_log_loss(p, t))
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
+    fig = Figure(figsize=(11, 4.5))
+    ax1, ax2 = fig.subplots(1, 2)
     sc = ax1.scatter(t["params"], t["loss"], c=np.log10(t["tokens"]), s=14, cmap="viridis")
     fig.colorbar(sc, ax=ax1, label="log10 tokens D")
     grid = np.geomspace(t["params"].min(), t["params"].max(), 100)
@@ -183,7 +181,6 @@ def plot_fit(ev: EvidenceSet, summary: dict, plot_path: str | Path) -> None:
                  f"(posterior medians)")
     fig.tight_layout()
     fig.savefig(plot_path, dpi=110)
-    plt.close(fig)
 
 
 def format_scaling_summary(summary: dict) -> str:
