@@ -61,7 +61,7 @@ def takeoff_cdf_figure(results: dict[str, xr.DataTree], hard_days: float) -> byt
     ax.set_xlabel("takeoff time: par-human to strongly superhuman")
     ax.set_ylabel("P(takeoff time <= t)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=8, loc="lower right")
     return _png(fig)
 
 
