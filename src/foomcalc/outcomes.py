@@ -20,6 +20,7 @@ import xarray as xr
 
 from foomcalc.gap import gap_ooms_from_scaling, gap_ooms_from_years
 from foomcalc.simulate import (
+    TakeoffPaths,
     first_passage_months,
     max_progress_in_window,
     recent_rate_ooms_per_year,
@@ -66,6 +67,44 @@ def gap_ooms(draws: Mapping[str, np.ndarray], gap_from: str) -> np.ndarray:
     return gap_ooms_from_years(draws["gap_years"], rate)
 
 
+def simulator_inputs(draws: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The simulator's parameters from flat draws, broadcast to one shape (n,)."""
+    n = np.broadcast(*[np.asarray(draws[k]) for k in SIMULATOR_PARAMETERS]).size
+    return {k: np.broadcast_to(np.asarray(draws[k], dtype=float), (n,))
+            for k in SIMULATOR_PARAMETERS}
+
+
+def branch_paths(
+    inputs: Mapping[str, np.ndarray], weight_feasible: np.ndarray, horizon_months: float
+) -> dict[str, TakeoffPaths | None]:
+    """Simulated paths with and without seed-AI RSI; None for a branch of weight 0 in
+    every draw (p_rsi_feasible fixed at 0 or 1), which then never needs simulating."""
+    n = next(iter(inputs.values())).size
+    paths: dict[str, TakeoffPaths | None] = {}
+    for branch, feasible in (("feasible", True), ("infeasible", False)):
+        weight = weight_feasible if feasible else 1.0 - weight_feasible
+        paths[branch] = None if not np.any(weight > 0) else simulate_takeoff(
+            rsi_feasible=np.full(n, feasible), horizon_months=horizon_months, **inputs)
+    return paths
+
+
+def takeoff_months(
+    paths: Mapping[str, TakeoffPaths | None], gap: np.ndarray, retrain_months: np.ndarray,
+    horizon_months: float,
+) -> dict[str, np.ndarray]:
+    """Takeoff time (months; inf beyond the horizon) in each branch for gaps `gap` (OOMs).
+    Without seed-AI RSI capability arrives only with trained successors (successors.py)."""
+    out = {}
+    for branch, branch_paths_ in paths.items():
+        if branch_paths_ is None:
+            out[f"takeoff_months_{branch}"] = np.full(gap.shape, np.inf)
+            continue
+        discovered = first_passage_months(branch_paths_, gap)
+        out[f"takeoff_months_{branch}"] = discovered if branch == "feasible" else \
+            realised_first_passage(discovered, retrain_months, horizon_months)
+    return out
+
+
 def compute_outcomes(
     draws: Mapping[str, np.ndarray],
     *,
@@ -80,38 +119,34 @@ def compute_outcomes(
     and `takeoff_months_infeasible` (n,; inf when the gap is not crossed within
     `horizon_months`), `compressed_feasible` / `compressed_infeasible` (n, len(compression)):
     whether some window of Y months holds >= X years of progress at the recent rate.
+    A branch of weight 0 in every draw is not simulated (inf, False).
     """
-    n = np.broadcast(*[np.asarray(draws[k]) for k in SIMULATOR_PARAMETERS]).size
-    inputs = {
-        k: np.broadcast_to(np.asarray(draws[k], dtype=float), (n,)) for k in SIMULATOR_PARAMETERS
-    }
-    gap = np.broadcast_to(gap_ooms(draws, gap_from), (n,))
+    inputs = simulator_inputs(draws)
+    n = inputs["speedup"].size
+    gap = np.array(np.broadcast_to(gap_ooms(draws, gap_from), (n,)), dtype=float)
     rate = recent_rate_ooms_per_year(
         inputs["software_doubling_months"], inputs["compute_growth_per_year"]
     )
+    weight = np.broadcast_to(feasibility_weight(draws["p_rsi_feasible"], likelihood_ratio),
+                             (n,)).copy()
+    paths = branch_paths(inputs, weight, horizon_months)
     out: dict[str, np.ndarray] = {
-        "weight_feasible": np.broadcast_to(
-            feasibility_weight(draws["p_rsi_feasible"], likelihood_ratio), (n,)
-        ).copy(),
-        "gap_ooms": np.array(gap, dtype=float),
+        "weight_feasible": weight,
+        "gap_ooms": gap,
+        **takeoff_months(paths, gap, inputs["retrain_months"], horizon_months),
     }
-    for branch, feasible in (("feasible", True), ("infeasible", False)):
-        paths = simulate_takeoff(
-            rsi_feasible=np.full(n, feasible), horizon_months=horizon_months, **inputs
-        )
-        discovered = first_passage_months(paths, gap)
-        if feasible:
-            out[f"takeoff_months_{branch}"] = discovered
-        else:  # capability arrives only with each trained successor (successors.py)
-            out[f"takeoff_months_{branch}"] = realised_first_passage(
-                discovered, inputs["retrain_months"], horizon_months)
+    for branch, branch_paths_ in paths.items():
         columns = []
         window_cache: dict[float, np.ndarray] = {}
         for years, months in compression:
+            if branch_paths_ is None:
+                columns.append(np.zeros(n, dtype=bool))
+                continue
             if months not in window_cache:
                 window_cache[months] = (
-                    max_progress_in_window(paths, months) if feasible else
-                    realised_max_progress_in_window(paths, inputs["retrain_months"], months))
+                    max_progress_in_window(branch_paths_, months) if branch == "feasible"
+                    else realised_max_progress_in_window(
+                        branch_paths_, inputs["retrain_months"], months))
             columns.append(window_cache[months] >= years * rate)
         out[f"compressed_{branch}"] = (np.stack(columns, axis=-1).astype(bool) if columns
                                        else np.zeros((n, 0), dtype=bool))

@@ -26,7 +26,14 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from foomcalc.outcomes import SIMULATOR_PARAMETERS
+from foomcalc.outcomes import (
+    SIMULATOR_PARAMETERS,
+    branch_paths,
+    feasibility_weight,
+    gap_ooms,
+    simulator_inputs,
+    takeoff_months,
+)
 from foomcalc.parameters import GAP_PARAMETERS, PARAMETERS
 from foomcalc.priors import PriorSet
 from foomcalc.reweight import hard_per_draw, log_prior_density, takeoff_times
@@ -59,9 +66,18 @@ def tornado(
     """
     window = float(priors.hard_takeoff_days)
     draws = _flat_draws(priors, posterior, n_draws)
-    base = takeoff_times(draws, priors.gap_from, likelihood_ratio, horizon_months)
+    inputs = simulator_inputs(draws)
+    weight = feasibility_weight(draws["p_rsi_feasible"], likelihood_ratio)
+    paths = branch_paths(inputs, weight, horizon_months)
+
+    def times_for_gap(d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Takeoff times on the unpinned paths: the gap moves, the dynamics do not."""
+        return {"weight_feasible": weight, **takeoff_months(
+            paths, gap_ooms(d, priors.gap_from), inputs["retrain_months"], horizon_months)}
+
+    base = times_for_gap(draws)
     p_base = float(hard_per_draw(base, window).mean())
-    relevant = set(SIMULATOR_PARAMETERS) | set(GAP_PARAMETERS[priors.gap_from])
+    gap_only = set(GAP_PARAMETERS[priors.gap_from]) - set(SIMULATOR_PARAMETERS)
     names = [n for n, s in priors.specs.items() if s.prior is not None]
     rows = {"low_value": [], "high_value": [], "p_hard_low": [], "p_hard_high": []}
     for name in names:
@@ -73,7 +89,9 @@ def tornado(
                 out = {**base, "weight_feasible": np.broadcast_to(
                     likelihood_ratio * value / (likelihood_ratio * value + 1 - value),
                     base["weight_feasible"].shape)}
-            elif name in relevant:
+            elif name in gap_only:
+                out = times_for_gap(pinned)
+            elif name in SIMULATOR_PARAMETERS or name in GAP_PARAMETERS[priors.gap_from]:
                 out = takeoff_times(pinned, priors.gap_from, likelihood_ratio, horizon_months)
             else:  # enters neither the simulator nor the gap: outcomes are unchanged
                 out = base
