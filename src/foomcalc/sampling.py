@@ -141,6 +141,11 @@ def compile_model_pyfunc(model: pm.Model) -> DataPyFuncModel:
                    expand_pt.vm.jit_fn, [v.name for v in expand_pt.get_shared()], names, shapes)
     make_logp, make_expand = bind(data)
     dims, coords = _prepare_dims_and_coords(model, shape_info, reparameterized)
+    coords, dims = dict(coords), dict(dims)
+    for name, shape in zip(names, shapes, strict=True):  # name unnamed dims, as nutpie does
+        dims.setdefault(name, tuple(f"{name}_dim_{i}" for i in range(len(shape))))
+        for dim, size in zip(dims[name], shape, strict=True):
+            coords.setdefault(dim, np.arange(size))
     dtypes = [np.dtype("float64")] * len(names)
     return DataPyFuncModel(
         dims=dims, _coords=coords, _dim_sizes={k: len(v) for k, v in coords.items()},
