@@ -19,7 +19,7 @@ from foomcalc.summary import window_label
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # "h1" | "h2" | "p" | "warn" | "table" | "figure" | "pre"
+    kind: str  # "h1" | "h2" | "lead" | "p" | "warn" | "table" | "figure" | "pre"
     text: str = ""
     headers: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = ()
@@ -72,7 +72,7 @@ def build_blocks(
     horizon = summary["takeoff_months"]["horizon_months"]
     blocks = [Block("h1", f"foomcalc report: {summary['priors_name']}")]
     blocks += diagnostics_blocks(summary)
-    blocks.append(Block("p", (
+    blocks.append(Block("lead", (
         f"P(hard takeoff) = {pct_pm(h['posterior'], h['mcse'])} (posterior; prior "
         f"{pct(h['prior'])}). Hard takeoff: {h['definition']}. "
         f"P(seed-AI RSI feasible in deep learning): {pct(summary['p_rsi_feasible']['prior'])} -> "
@@ -203,6 +203,8 @@ def render_markdown(blocks: list[Block]) -> str:
             out.append(f"> **Warning.** {b.text}\n")
         elif b.kind == "p":
             out.append(b.text + "\n")
+        elif b.kind == "lead":
+            out.append(f"**{b.text}**\n")
         elif b.kind == "pre":
             out.append(f"```\n{b.text}\n```\n")
         elif b.kind == "figure":
@@ -220,7 +222,8 @@ CSS = """body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;p
 color:#222;line-height:1.45}table{border-collapse:collapse;margin:1em 0;font-size:.9em}
 td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}th{background:#f3f3f3}
 .warn{background:#fdecea;border-left:4px solid #c0392b;padding:.6em 1em}
-img{max-width:100%}caption{text-align:left;font-weight:600;padding:.3em 0}"""
+img{max-width:100%}.lead{font-size:1.2em;background:#f6f6f6;padding:.7em 1em;
+border-left:4px solid #555}caption{text-align:left;font-weight:600;padding:.3em 0}"""
 
 
 def render_html(blocks: list[Block], title: str) -> str:
@@ -234,6 +237,8 @@ def render_html(blocks: list[Block], title: str) -> str:
             out.append(f"<p class='warn'><strong>Warning.</strong> {e(b.text)}</p>")
         elif b.kind == "p":
             out.append(f"<p>{e(b.text)}</p>")
+        elif b.kind == "lead":
+            out.append(f"<p class='lead'>{e(b.text)}</p>")
         elif b.kind == "pre":
             out.append(f"<pre>{e(b.text)}</pre>")
         elif b.kind == "figure":
