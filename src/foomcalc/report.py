@@ -38,6 +38,8 @@ def pct_pm(p: float, mcse: float) -> str:
 def months_text(m: float | None, horizon: float) -> str:
     if m is None:
         return f"> {horizon / 12:g} years"
+    if m == 0:
+        return "at once (overhang)"
     if m < 1 / 30:
         return f"{m * 30.4375 * 24:.1f} hours"
     if m < 1:
