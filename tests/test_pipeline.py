@@ -117,3 +117,30 @@ def test_report_folder_complete_and_reproducible(tmp_path):
     b = json.loads((again / "summary.json").read_text())
     a.pop("command"), b.pop("command")
     assert a == b
+
+
+def scaling_file(path: Path, a: float, b: float, seed: int) -> Path:
+    """Synthetic isoFLOP-like scaling data from L = 1.8 + A/N^a + B/D^b, 1% noise."""
+    rng = np.random.default_rng(seed)
+    rows = ["# kind: scaling", "params,tokens,loss"]
+    for budget in np.geomspace(1e18, 1e22, 5):
+        for n in np.sqrt(budget / 120.0) * np.geomspace(1 / 8, 8, 8):
+            d = budget / (6 * n)
+            loss = 1.8 + 400.0 * 1e8 ** (a - 0.34) / n ** a + 2000.0 * 1e10 ** (b - 0.37) / d ** b
+            rows.append(f"{n:.6g},{d:.6g},{loss * np.exp(rng.normal(0, 0.01)):.6g}")
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.mark.slow
+def test_scaling_data_with_small_exponents_lower_hard_takeoff(tmp_path):
+    """Sublinear returns to compute (small a, b) mean a bigger capability gap in OOMs,
+    so a slower takeoff: the central mechanism by which scaling data move the answer."""
+    priors = load_preset("default")
+    small = load_evidence(scaling_file(tmp_path / "small.csv", 0.2, 0.2, seed=4))
+    large = load_evidence(scaling_file(tmp_path / "large.csv", 0.5, 0.5, seed=5))
+    s_small, s_large = hard(priors, [small]), hard(priors, [large])
+    assert s_small["parameters"]["scaling_a"]["posterior"]["q95"] < 0.3
+    assert s_large["parameters"]["scaling_a"]["posterior"]["q05"] > 0.4
+    gap = s_small["hard_takeoff"]["posterior"] - s_large["hard_takeoff"]["posterior"]
+    assert gap < -3 * (s_small["hard_takeoff"]["mcse"] + s_large["hard_takeoff"]["mcse"])
