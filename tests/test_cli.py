@@ -123,3 +123,19 @@ def test_real_process_prints_no_traceback(tmp_path):
     assert "Traceback" not in proc.stderr
     assert "p.yaml" in proc.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_overlapping_evidence_is_noted(tmp_path):
+    """Raw scaling data on top of the bundled published fits may count twice: say so."""
+    from foomcalc.workflow import resolve_inputs
+
+    data = Path(__file__).resolve().parents[1] / "data" / "examples"
+    both = resolve_inputs(None, "default", [data / "scaling_synthetic.csv"], False,
+                          tmp_path / "r")
+    assert len(both.notes) == 1 and "scaling_a" in both.notes[0]
+    alone = resolve_inputs(None, "default", [data / "scaling_synthetic.csv"], True,
+                           tmp_path / "r")
+    assert alone.notes == ()
+    unrelated = resolve_inputs(None, "default", [data / "observations_example.csv"], False,
+                               tmp_path / "r")
+    assert unrelated.notes == ()

@@ -63,6 +63,8 @@ def report(
 
         inputs = resolve_inputs(priors, preset, evidence or [], no_evidence, out,
                                 parse_compression(compression or []))
+        for note in inputs.notes:
+            typer.echo(f"note: {note}", err=True)
         summary = make_report(inputs, seed=seed, draws=draws, progress=sys.stderr.isatty(),
                               command="foomcalc " + " ".join(sys.argv[1:]))
     except InputError as exc:

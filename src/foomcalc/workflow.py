@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from foomcalc.errors import InputError
-from foomcalc.evidence import EvidenceSet, bundled_evidence, load_evidence
+from foomcalc.evidence import (
+    EvidenceSet,
+    bundled_evidence,
+    load_evidence,
+    parameters_informed,
+)
 from foomcalc.outcomes import STANDARD_COMPRESSION
 from foomcalc.output import check_output_folder, write_atomically, write_json
 from foomcalc.paths import evidence_dir
@@ -52,6 +57,7 @@ class ReportInputs:
     evidence: list[EvidenceSet]
     out_dir: Path
     compression: tuple[tuple[float, float], ...]
+    notes: tuple[str, ...] = ()
 
 
 def resolve_inputs(
@@ -91,7 +97,26 @@ def resolve_inputs(
     if problems:
         raise InputError(problems)
     compression = tuple(dict.fromkeys([*STANDARD_COMPRESSION, *extra_compression]))
-    return ReportInputs(priors, evidence, out_dir, compression)
+    return ReportInputs(priors, evidence, out_dir, compression, overlap_notes(evidence))
+
+
+def overlap_notes(evidence: Sequence[EvidenceSet]) -> tuple[str, ...]:
+    """Warnings where bundled published summaries and the user's raw data inform the same
+    parameters: if both come from the same experiments the evidence counts twice."""
+    bundled = evidence_dir().resolve()
+    notes = []
+    for e in evidence:
+        if Path(e.path).resolve().is_relative_to(bundled) or e.kind == "summary":
+            continue
+        mine = parameters_informed([e])
+        shared = sorted(mine & parameters_informed(
+            [b for b in evidence if Path(b.path).resolve().is_relative_to(bundled)]))
+        if shared:
+            notes.append(f"{Path(e.path).name} informs {', '.join(shared)}, which the bundled "
+                         "published evidence also informs; if both come from the same "
+                         "experiments (e.g. the Chinchilla runs) they count twice: consider "
+                         "--no-evidence")
+    return tuple(notes)
 
 
 def resolved_priors_text(priors: PriorSet) -> str:
