@@ -102,6 +102,25 @@ def test_exact_redraw_agrees_with_a_full_rerun(prior_only):
     assert rw.hard_takeoff() - base > 8 * se  # a much faster speed-up: clearly more hard takeoff
 
 
+def test_p_rsi_fixed_to_uncertain_resimulates_the_skipped_branch():
+    """forethought-2025 fixes p_rsi_feasible = 1, so its result never simulated the
+    no-RSI branch; adopting an uncertain p must re-simulate it, not re-weight stale
+    outcomes. Checked against an independent full run (4 combined standard errors)."""
+    old = load_preset("forethought-2025")
+    result = run_analysis(old, [], seed=5, settings=SamplerSettings(draws=1000),
+                          n_prior_draws=1000, sensitivity=False)
+    assert np.isinf(result["posterior_outcomes"]["takeoff_months_infeasible"]).all()
+    new = old.with_spec("p_rsi_feasible", load_preset("default").specs["p_rsi_feasible"])
+    rw = reweight(result, new)
+    assert rw.method == "exact"
+    assert np.isfinite(rw.outcomes["takeoff_months_infeasible"]).any()
+    full = run_analysis(new, [], seed=12, settings=SamplerSettings(draws=1000),
+                        n_prior_draws=1000, sensitivity=False)
+    per = hard_per_draw(full["posterior_outcomes"].to_dataset(), new.hard_takeoff_days).ravel()
+    se = per.std() / math.sqrt(per.size)
+    assert rw.hard_takeoff() == pytest.approx(per.mean(), abs=4 * math.sqrt(2) * se + 1e-3)
+
+
 @pytest.fixture(scope="module")
 def with_evidence():
     cache = CompiledCache()

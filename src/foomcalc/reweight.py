@@ -272,7 +272,10 @@ def _resimulate(result: xr.DataTree, old: PriorSet, new: PriorSet, redrawn: list
             draws[name] = coupled_draws(old.specs[name], new.specs[name], draws[name], rng)
     lr = float(result.attrs["likelihood_ratio"])
     horizon = float(result.attrs["horizon_months"])
-    only_weight = set(redrawn) <= {"p_rsi_feasible"} and new.gap_from == old.gap_from
+    # a new p_rsi_feasible only re-weights the two branches, if both were simulated: a
+    # fixed 0 or 1 before means one branch was skipped (outcomes.branch_paths)
+    only_weight = (set(redrawn) <= {"p_rsi_feasible"} and new.gap_from == old.gap_from
+                   and old.specs["p_rsi_feasible"].prior is not None)
     if only_weight:
         out = post.copy()
         out["weight_feasible"] = (("chain", "draw"), feasibility_weight(
