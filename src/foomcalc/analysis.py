@@ -21,7 +21,7 @@ import xarray as xr
 from foomcalc import __version__
 from foomcalc.evidence import EvidenceSet, total_likelihood_ratio
 from foomcalc.model import build_model, hyperparameter_values, modelled_parameters, structure_key
-from foomcalc.outcomes import STANDARD_COMPRESSION, compute_outcomes
+from foomcalc.outcomes import HORIZON_MONTHS, STANDARD_COMPRESSION, compute_outcomes
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors import PriorSet
 from foomcalc.sampling import Diagnostics, SamplerSettings, compile_model, sample_with_gate
@@ -154,8 +154,6 @@ def run_analysis(
     the `log_prior` / `log_likelihood` groups for power-scaling (see sensitivity.py);
     refits inside the reweighting fast path switch it off.
     """
-    from foomcalc.outcomes import HORIZON_MONTHS
-
     posterior, stats, diagnostics = sample_posterior(
         priors, evidence, seed, settings, progress, cache or _DEFAULT_CACHE)
     prior = draw_prior(priors, (1, n_prior_draws), seed)
@@ -209,7 +207,6 @@ def sensitivity_groups(
 ) -> dict[str, xr.Dataset]:
     """Groups `sensitivity_tornado`, and `log_prior` + `log_likelihood` when evidence
     informs an uncertain parameter (sensitivity.py)."""
-    from foomcalc.outcomes import HORIZON_MONTHS
     from foomcalc.sensitivity import log_likelihood_group, log_prior_group, tornado
 
     groups = {"sensitivity_tornado": tornado(priors, posterior, lr, HORIZON_MONTHS)}

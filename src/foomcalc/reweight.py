@@ -31,10 +31,11 @@ import xarray as xr
 
 from foomcalc.errors import InputError
 from foomcalc.outcomes import (
-    DAYS_PER_MONTH,
     STANDARD_WINDOWS_DAYS,
     compute_outcomes,
     feasibility_weight,
+    hard_takeoff_probability,
+    mixture_probability,
 )
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors import PriorSet, PriorSpec, priors_from_dict
@@ -165,9 +166,9 @@ class Reweighted:
         }
         if "compressed_feasible" in self.outcomes:
             o = self.outcomes
-            wf = o["weight_feasible"].values[..., None]
-            per = (wf * o["compressed_feasible"].values
-                   + (1 - wf) * o["compressed_infeasible"].values)
+            per = mixture_probability(o["compressed_feasible"].values,
+                                      o["compressed_infeasible"].values,
+                                      o["weight_feasible"].values)
             out["compression"] = [
                 {"id": str(c), "posterior": float((w[..., None] * per).sum(axis=(0, 1))[i])}
                 for i, c in enumerate(o["compression"].values)]
@@ -176,11 +177,8 @@ class Reweighted:
 
 def hard_per_draw(outcomes: xr.Dataset | dict, window_days: float) -> np.ndarray:
     """Per-draw P(takeoff within the window), mixing the feasibility branches
-    (outcomes as a Dataset or a dict of arrays)."""
-    m = window_days / DAYS_PER_MONTH
-    w, t1, t0 = (np.asarray(outcomes[k]) for k in (
-        "weight_feasible", "takeoff_months_feasible", "takeoff_months_infeasible"))
-    return w * (t1 <= m) + (1 - w) * (t0 <= m)
+    (outcomes as a Dataset or a dict of arrays), as a plain array."""
+    return np.asarray(hard_takeoff_probability(outcomes, window_days))
 
 
 def takeoff_times(draws: dict[str, np.ndarray], gap_from: str, likelihood_ratio: float,
