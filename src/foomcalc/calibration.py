@@ -115,6 +115,14 @@ def observations_design() -> pd.DataFrame:
                          "likelihood_ratio": np.ones(n), "note": [""] * n})
 
 
+def durations_design() -> pd.DataFrame:
+    """15 frontier training runs, 2020-2025 (like the bundled Epoch rows; values replaced)."""
+    year = np.linspace(2020.0, 2025.2, 15)
+    hours = np.full(len(year), 1500.0)
+    return pd.DataFrame({"model": [f"run {i}" for i in range(len(year))], "year": year,
+                         "training_hours": hours, "log_hours": np.log(hours)})
+
+
 Simulator = Callable[[pm.Model, int, int], tuple[xr.Dataset, list[dict[str, np.ndarray]]]]
 
 
@@ -173,6 +181,7 @@ CASES: dict[str, SbcCase] = {c.name: c for c in (
     SbcCase("growth-rate model", "growth_rates", growth_design),
     SbcCase("published estimates", "summary", summary_design),
     SbcCase("observations", "observations", observations_design, simulate_observations),
+    SbcCase("training-duration trend", "training_durations", durations_design),
 )}
 
 

@@ -22,6 +22,10 @@ column names or here):
 - ``summary``: parameter (a registry name), estimate, lower, upper, interval, citation.
 - ``observations``: name, likelihood_ratio (P(obs | RSI feasible) / P(obs | not)),
   optional note.
+- ``training_durations``: model, publication_date (ISO date or decimal year),
+  training_hours (wall-clock hours of the final training run), optional
+  training_flop (FLOP). A robust time trend of log duration; its value at
+  `automation_year` is retrain_months (docs/evidence.md).
 
 ``interval`` is the central probability of [lower, upper] (0.9 = a 90% interval).
 Every problem is reported as an InputError naming the file, row (and line) and
@@ -59,10 +63,12 @@ KINDS: dict[str, tuple[str, ...]] = {
     "returns": ("domain", *_INTERVAL),
     "summary": ("parameter", *_INTERVAL),
     "observations": ("name", "likelihood_ratio"),
+    "training_durations": ("model", "publication_date", "training_hours"),
 }
 _NOUNS = {
     "scaling": "points", "compute_trend": "models", "growth_rates": "domains",
     "returns": "estimates", "summary": "published estimates", "observations": "observations",
+    "training_durations": "training runs",
 }
 
 
@@ -214,4 +220,6 @@ def parameters_informed(evidence: list[EvidenceSet]) -> set[str]:
             out |= set(e.table["parameter"])
         elif e.kind == "observations":
             out.add("p_rsi_feasible")
+        elif e.kind == "training_durations":
+            out |= {"retrain_months", "automation_year"}
     return out

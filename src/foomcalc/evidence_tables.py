@@ -238,9 +238,64 @@ def _observations_table(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame
     return pd.DataFrame({"name": names, "likelihood_ratio": lr, "note": notes})
 
 
+#: Longest plausible training run, hours (10 years); longer values are a unit mistake.
+MAX_TRAINING_HOURS = 87_660.0
+
+
+def _durations_table(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
+    """training_durations: model, publication_date -> decimal year, training_hours (> 0)."""
+    models = _texts(frame, "model", problems)
+    years = np.full(len(frame), np.nan)
+    for i, cell in enumerate(frame["publication_date"].astype(str).str.strip()):
+        try:
+            years[i] = _decimal_year(cell)
+        except (ValueError, TypeError, OverflowError):
+            problems.at(i, "publication_date", f"'{cell}' is neither an ISO date (2023-03-14) "
+                                               f"nor a decimal year (2023.2).")
+            continue
+        if not 1900 <= years[i] <= 2200:
+            problems.at(i, "publication_date", f"{cell} is not a plausible year (1900-2200).")
+    unit_words = ("day", "week", "month", "hour", "hr", "min", "sec")
+    with_unit = [any(u in str(c).lower() for u in unit_words) and any(ch.isdigit() for ch in
+                 str(c)) for c in frame["training_hours"]]
+    for i in np.flatnonzero(with_unit):
+        problems.at(i, "training_hours", f"'{frame['training_hours'].iloc[i]}': give the "
+                                         f"duration as a number of hours (e.g. 2280 for 95 "
+                                         f"days), without a unit.")
+    rest = frame.assign(training_hours=np.where(with_unit, "1", frame["training_hours"]))
+    hours = np.where(with_unit, np.nan, _numbers(rest, "training_hours", problems))
+    for i, v in enumerate(hours):
+        if np.isfinite(v) and v <= 0:
+            problems.at(i, "training_hours", f"{v:g} must be positive (wall-clock hours).")
+        elif np.isfinite(v) and v > MAX_TRAINING_HOURS:
+            problems.at(i, "training_hours", f"{v:g} hours is over 10 years: it looks like "
+                                             f"minutes or seconds; give hours.")
+    table = pd.DataFrame({"model": models, "year": years, "training_hours": hours})
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["log_hours"] = np.log(hours)
+    if "training_flop" in frame.columns:
+        flop = np.full(len(frame), np.nan)
+        for i, cell in enumerate(frame["training_flop"].astype(str).str.strip()):
+            if cell == "" or cell.lower() in ("nan", "na", "null", "none"):
+                continue  # optional: blanks allowed
+            try:
+                flop[i] = float(cell)
+            except ValueError:
+                problems.at(i, "training_flop", f"'{cell}' is not a number (FLOP).")
+                continue
+            if not math.isfinite(flop[i]) or flop[i] <= 0:
+                problems.at(i, "training_flop", f"{cell} must be a positive finite number.")
+            elif flop[i] < 1e6:
+                problems.at(i, "training_flop", f"{flop[i]:g} looks like log10 FLOP; give "
+                                                f"FLOP (e.g. 2e25, not 25.3).")
+        table["training_flop"] = flop
+    return table
+
+
 BUILDERS = {
     "scaling": _scaling_table, "compute_trend": _trend_table, "growth_rates": _growth_table,
     "returns": _returns_table, "summary": _summary_table, "observations": _observations_table,
+    "training_durations": _durations_table,
 }
 
 

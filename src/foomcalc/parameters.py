@@ -92,6 +92,11 @@ _PARAMETERS = [
         "capability gap par-human -> strongly superhuman, given directly "
         "(used when gap_from is 'years')",
     ),
+    Parameter(
+        "automation_year", "calendar year (decimal)", "real",
+        "year of full automation of AI R&D; the training-duration trend is read at this year "
+        "to inform retrain_months (only used by training_durations evidence)",
+    ),
 ]
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}
