@@ -181,6 +181,13 @@ def provenance_blocks(summary: dict) -> list[Block]:
                                        for e in ev)))
     else:
         blocks.append(Block("p", "No evidence: the posterior equals the prior."))
+    if not any(e["kind"] == "observations" for e in ev):
+        blocks.append(Block("p", (
+            "Opt-in evidence, not included: data/evidence/optional/rsi_observations.csv "
+            "(public events bearing on seed-AI-style RSI, with editable likelihood ratios "
+            "that move p_rsi_feasible). Add it with --evidence "
+            "data/evidence/optional/rsi_observations.csv; every kind is described in "
+            "docs/evidence.md.")))
     d = summary["diagnostics"]
     blocks.append(Block("p", (
         f"Sampler: {summary['sampler']['sampler']}, {summary['sampler']['chains']} chains x "
