@@ -33,6 +33,7 @@ test-fast: $(STAMP)
 
 validate: $(STAMP)
 	$(PY) scripts/validate.py
+	$(PY) scripts/evidence_shrinkage.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
