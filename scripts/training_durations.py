@@ -12,8 +12,10 @@ on AI Models", June 2025 snapshot; PROVENANCE.md there). Two uses:
 2. `section()`: markdown for docs/validation.md comparing foomcalc's robust trend
    (`likelihoods.add_training_durations`) with Epoch's published growth rates:
    frontier LLMs since 2020, 1.4x/yr (90% CI 1.3-1.5x, 38 models; the insight above),
-   and notable models since 2010 excluding fine-tunes, 1.2x/yr (Epoch AI data insight
-   "The length of time spent training notable models is growing", no interval quoted).
+   and notable models since 2010 excluding fine-tunes, 1.2x/yr (an Epoch AI data insight,
+   quoted: "Since 2010, the length of training runs has increased by 1.2x per year among
+   notable models, excluding those that are fine-tuned from base models"; its title, date
+   and interval were not verified).
 
 Run: .venv/bin/python scripts/training_durations.py [--write]  (deterministic).
 """
@@ -145,7 +147,8 @@ def section() -> str:
         f"longer by around 2027' (Jul 2025) |",
         f"| notable models, 2010 on, fine-tunes excluded | {notable['n']} | "
         f"{_fmt(notable['growth'])} | {notable['ols']:.2f} | {_fmt(notable['months'], 1)} | "
-        f"{EPOCH_NOTABLE}x, 'The length of time spent training notable models is growing' |",
+        f"{EPOCH_NOTABLE}x, Epoch AI data insight (notable models since 2010, fine-tunes "
+        f"excluded; no interval quoted) |",
         "",
         "Reading: the frontier row is the bundled evidence. By Epoch's stated definition our "
         "June 2025 snapshot yields fewer frontier models with a training time than Epoch's 38 "
