@@ -52,6 +52,8 @@ def months_text(m: float | None, horizon: float) -> str:
 def number(x: float | None) -> str:
     if x is None:
         return "n/a"
+    if 1000 <= abs(x) < 1e5 and float(x).is_integer():
+        return f"{x:.0f}"  # a calendar year (automation_year 2027), not 2.03e+03
     return f"{x:.3g}"
 
 
