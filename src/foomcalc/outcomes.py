@@ -26,7 +26,7 @@ from foomcalc.simulate import (
     recent_rate_ooms_per_year,
     simulate_takeoff,
 )
-from foomcalc.successors import realised_first_passage, realised_max_progress_in_window
+from foomcalc.successors import realised_first_passage
 
 DAYS_PER_MONTH = 365.25 / 12
 #: Windows (days) for P(hard takeoff) besides the user's own definition.
@@ -118,8 +118,9 @@ def compute_outcomes(
     Returns arrays: `weight_feasible` (n,), `gap_ooms` (n,), `takeoff_months_feasible`
     and `takeoff_months_infeasible` (n,; inf when the gap is not crossed within
     `horizon_months`), `compressed_feasible` / `compressed_infeasible` (n, len(compression)):
-    whether some window of Y months holds >= X years of progress at the recent rate.
-    A branch of weight 0 in every draw is not simulated (inf, False).
+    whether some window of Y months holds >= X years of discovered research progress at the
+    recent rate (in both branches: successor releases are not counted as instant progress,
+    docs/decisions.md 11). A branch of weight 0 in every draw is not simulated (inf, False).
     """
     inputs = simulator_inputs(draws)
     n = inputs["speedup"].size
@@ -142,11 +143,8 @@ def compute_outcomes(
             if branch_paths_ is None:
                 columns.append(np.zeros(n, dtype=bool))
                 continue
-            if months not in window_cache:
-                window_cache[months] = (
-                    max_progress_in_window(branch_paths_, months) if branch == "feasible"
-                    else realised_max_progress_in_window(
-                        branch_paths_, inputs["retrain_months"], months))
+            if months not in window_cache:  # discovered research progress, both branches
+                window_cache[months] = max_progress_in_window(branch_paths_, months)
             columns.append(window_cache[months] >= years * rate)
         out[f"compressed_{branch}"] = (np.stack(columns, axis=-1).astype(bool) if columns
                                        else np.zeros((n, 0), dtype=bool))
