@@ -70,12 +70,13 @@ def test_small_exponents_give_smaller_alpha_c(tmp_path):
     assert s_small["parameters"]["alpha_C"]["q95"] < s_large["parameters"]["alpha_C"]["q05"]
 
 
-def fit(evidence, priors: dict, constants: dict, names: list[str], seed: int = 0):
+def fit(evidence, priors: dict, constants: dict, names: list[str], seed: int = 0,
+        draws: int = 800):
     with pm.Model() as model:
         params = {k: pm.math.constant(v) for k, v in constants.items()}
         params |= {k: make(k) for k, make in priors.items()}
         add_evidence(evidence, params)
-    return posterior_summary(sample_model(model, seed=seed, draws=800, tune=800), names)
+    return posterior_summary(sample_model(model, seed=seed, draws=draws, tune=800), names)
 
 
 def test_compute_trend_recovers_growth_despite_outliers(tmp_path):
@@ -92,10 +93,12 @@ def test_compute_trend_recovers_growth_despite_outliers(tmp_path):
     assert post["q05"] <= 4.5 <= post["q95"] and post["r_hat"] < 1.01
 
 
-def returns_csv(path: Path, r: float, tau: float, k: int, seed: int) -> Path:
+def returns_csv(path: Path, centre: float, tau: float, k: int, seed: int) -> Path:
+    """k other domains around the cross-domain centre `centre` (AI software is one more
+    domain around it, not the centre itself)."""
     rng = np.random.default_rng(seed)
     se = rng.uniform(0.15, 0.35, k)
-    est = np.exp(np.log(r) + tau * rng.normal(size=k) + se * rng.normal(size=k))
+    est = np.exp(np.log(centre) + tau * rng.normal(size=k) + se * rng.normal(size=k))
     z = stats.norm.ppf(0.95)
     rows = "".join(f"d{i},{e:.4f},{e * np.exp(-z * s):.4f},{e * np.exp(z * s):.4f},0.9,sim\n"
                    for i, (e, s) in enumerate(zip(est, se, strict=True)))
@@ -108,10 +111,34 @@ RETURNS_PRIORS = {"returns_r": lambda k: pm.LogNormal(k, 0.0, 1.0),
 
 
 def test_returns_random_effects_recover_r(tmp_path):
-    ev = load_evidence(returns_csv(tmp_path / "r.csv", r=1.6, tau=0.25, k=12, seed=11))
+    # AI's own r sits one tau from the centre of the other domains: log r = m + tau z_ai.
+    centre, tau, z_ai = 1.6, 0.25, 0.8
+    r_ai = centre * np.exp(tau * z_ai)
+    ev = load_evidence(returns_csv(tmp_path / "r.csv", centre=centre, tau=tau, k=12, seed=12))
     post = fit([ev], RETURNS_PRIORS, {}, ["returns_r", "returns_tau"])
-    assert post["returns_r"]["q05"] <= 1.6 <= post["returns_r"]["q95"]
+    assert post["returns_r"]["q05"] <= r_ai <= post["returns_r"]["q95"]
+    assert post["returns_tau"]["q05"] <= tau <= post["returns_tau"]["q95"]
     assert post["returns_tau"]["q95"] > 0.1  # between-domain spread is detected, not zero
+
+
+def test_other_domain_counts_with_ai_own_deviation(tmp_path):
+    """Closed form (issue 14 bug 2): log r ~ Normal(0, 1), tau = 0.5 fixed, one other
+    domain's estimate 2.0 with se 0.2. AI is a domain of its own, so the estimate is a
+    measurement of log r with variance 2 tau^2 + se^2 = 0.54 (posterior mean 0.450, sd
+    0.592), not tau^2 + se^2 = 0.29 (0.537, 0.474) as when AI was the centre."""
+    se = 0.2
+    z = stats.norm.ppf(0.95)
+    path = tmp_path / "one.csv"
+    path.write_text("domain,estimate,lower,upper,interval,citation\n"
+                    f"chess,2.0,{2 * np.exp(-z * se):.6f},{2 * np.exp(z * se):.6f},0.9,sim\n")
+    post = fit([load_evidence(path)], {"returns_r": lambda k: pm.LogNormal(k, 0.0, 1.0)},
+               {"returns_tau": 0.5}, ["returns_r"], draws=4000)["returns_r"]
+    var = 2 * 0.5**2 + se**2
+    precision = 1.0 + 1.0 / var
+    mean, sd = np.log(2.0) / var / precision, precision ** -0.5
+    assert abs(np.log(post["q50"]) - mean) < 0.04, (np.log(post["q50"]), mean)
+    sd_hat = np.log(post["q95"] / post["q05"]) / (2 * z)
+    assert abs(sd_hat / sd - 1) < 0.08, (sd_hat, sd)
 
 
 def test_ai_software_estimate_bypasses_tau(tmp_path):

@@ -16,7 +16,8 @@ Conventions (units):
   Student-t (robust to a few gross outliers).
 - Compute trend: log10 FLOP = intercept + log10(compute_growth_per_year) * (year - ref).
 - Returns: r = lambda*alpha/beta (Bloom et al. 2020; Erdil, Besiroglu & Ho 2024)
-  pooled across domains with between-domain spread returns_tau (log units).
+  pooled across domains with between-domain spread returns_tau (log units); AI software
+  is one of the domains (`cross_domain_log_mean`).
 """
 
 from __future__ import annotations
@@ -118,14 +119,41 @@ def add_compute_trend(ev: EvidenceSet, params: dict, prefix: str) -> None:
                 observed=pm.Data(f"{prefix}__log10_flop_data", y))
 
 
+#: Key in `params` of the cross-domain centre of log returns, shared by every returns and
+#: growth-rate file of one model (created by the first of them).
+CROSS_DOMAIN_LOG_MEAN = "returns cross-domain log mean"
+
+
+def cross_domain_log_mean(params: dict, prefix: str) -> pt.TensorVariable:
+    """Centre m of log returns across domains, with AI software a domain of its own.
+
+    Every domain's log r_d = m + returns_tau * z_d, AI software's too: log returns_r =
+    m + tau * z_ai, z_ai ~ Normal(0, 1) (`<prefix>__ai_domain_z`). Written as
+    m = log returns_r - tau * z_ai, so the user's prior on returns_r stays its marginal
+    prior (without evidence the posterior of returns_r is that prior) and other domains
+    inform AI's r only through m: each other domain counts with variance 2 tau^2 + se^2,
+    not tau^2 + se^2 (issue 14: leaving AI's own deviation out made the tails too narrow).
+    """
+    if CROSS_DOMAIN_LOG_MEAN not in params:
+        z_ai = pm.Normal(f"{prefix}__ai_domain_z", 0.0, 1.0)
+        params[CROSS_DOMAIN_LOG_MEAN] = (pt.log(_tensor(params, "returns_r"))
+                                         - _tensor(params, "returns_tau") * z_ai)
+    return params[CROSS_DOMAIN_LOG_MEAN]
+
+
 def add_returns(ev: EvidenceSet, params: dict, prefix: str) -> None:
-    """log r_d ~ Normal(log returns_r, sqrt(tau^2 + se_d^2)); ai-software rows without tau."""
+    """log r_d ~ Normal(m, sqrt(tau^2 + se_d^2)) for other domains (domain effect
+    marginalised; m = cross-domain centre, `cross_domain_log_mean`), and
+    log r ~ Normal(log returns_r, se) for rows measuring AI software itself."""
     t = ev.table
     se = log_se(t["lower"].to_numpy(), t["upper"].to_numpy(), t["interval"].to_numpy())
-    other = (t["domain"] != AI_SOFTWARE).to_numpy().astype(float)
+    is_ai = (t["domain"] == AI_SOFTWARE).to_numpy()
     tau = _tensor(params, "returns_tau")
-    sd = pt.sqrt(other * tau**2 + se**2)
-    pm.Normal(f"{prefix}__log_estimate", mu=pt.log(_tensor(params, "returns_r")), sigma=sd,
+    log_r_ai = pt.log(_tensor(params, "returns_r"))
+    centre = cross_domain_log_mean(params, prefix) if (~is_ai).any() else log_r_ai
+    mu = pt.where(is_ai, log_r_ai, centre)
+    sd = pt.sqrt((~is_ai).astype(float) * tau**2 + se**2)
+    pm.Normal(f"{prefix}__log_estimate", mu=mu, sigma=sd,
               observed=pm.Data(f"{prefix}__log_estimate_data",
                                np.log(t["estimate"].to_numpy())))
 
@@ -134,8 +162,9 @@ def add_growth_rates(ev: EvidenceSet, params: dict, prefix: str) -> None:
     """Errors-in-variables: r_d = g_software_d / g_input_d, pooled with the returns model.
 
     Per domain d (rates are exponential, per year): latent g_input_d (weak
-    log-normal prior), r_d = returns_r * exp(tau z_d) (non-centred; r_d = returns_r
-    for ai-software), g_software_d = r_d g_input_d. Measurements: the doubling time
+    log-normal prior), r_d = exp(m + tau z_d) around the cross-domain centre m
+    (`cross_domain_log_mean`, non-centred; r_d = returns_r for ai-software),
+    g_software_d = r_d g_input_d. Measurements: the doubling time
     ln2/g_software_d and the input growth ln(1 + x) are log-normal around the
     reported values with se from their intervals. For ai-software the latent
     software rate is ln2 * 12 / software_doubling_months, so its measured doubling
@@ -148,7 +177,8 @@ def add_growth_rates(ev: EvidenceSet, params: dict, prefix: str) -> None:
     log_r = pt.log(_tensor(params, "returns_r"))
     tau = _tensor(params, "returns_tau")
     z = pm.Normal(f"{prefix}__z", 0.0, 1.0, shape=k)
-    log_r_d = log_r + tau * z * (~is_ai).astype(float)
+    centre = cross_domain_log_mean(params, prefix) if (~is_ai).any() else log_r
+    log_r_d = pt.where(is_ai, log_r, centre + tau * z)
     log_g_in = pm.Normal(f"{prefix}__log_input_rate", LOG_INPUT_RATE_MU, LOG_INPUT_RATE_SD,
                          shape=k)
     log_g_sw = log_r_d + log_g_in
