@@ -3,7 +3,6 @@ and agreement with a full re-run / refit within stated Monte Carlo tolerances.""
 
 import dataclasses
 import math
-import time
 
 import numpy as np
 import pytest
@@ -22,6 +21,7 @@ from foomcalc.reweight import (
     psis_weights,
     result_priors,
     reweight,
+    support_within,
 )
 from foomcalc.sampling import SamplerSettings
 
@@ -133,16 +133,13 @@ def with_evidence():
 @pytest.mark.slow
 def test_psis_fast_path_agrees_with_refit_and_is_fast(with_evidence):
     """A moderate change to an evidence-informed prior (returns_r median 1 -> 1.35) is
-    answered by PSIS in well under a second, and agrees with a NUTS refit within 4
-    combined standard errors (the refit is forced with k_max = -inf)."""
+    answered by PSIS (its speed is measured in benchmarks/, not here), and agrees with a
+    NUTS refit within 4 combined standard errors (the refit is forced with k_max = -inf)."""
     result, cache = with_evidence
     p = result_priors(result)
     new = p.with_spec("returns_r", spec(p, "returns_r", "LogNormal", mu=0.3, sigma=0.6))
-    start = time.perf_counter()
     fast = reweight(result, new)
-    elapsed = time.perf_counter() - start
     assert fast.method == "psis" and fast.pareto_k <= K_HAT_MAX
-    assert elapsed < 1.0, elapsed  # target 0.3 s; slack for a loaded CI machine
     refit = reweight(result, new, k_max=-np.inf, cache=cache, evidence=bundled_evidence(),
                      seed=6)
     assert refit.method == "refit"
@@ -160,4 +157,36 @@ def test_large_change_falls_back_to_refit(with_evidence):
     p = result_priors(result)
     new = p.with_spec("returns_r", spec(p, "returns_r", "LogNormal", mu=1.5, sigma=0.3))
     rw = reweight(result, new, cache=cache, evidence=bundled_evidence())
+    assert rw.method == "refit"
+
+
+def test_support_check():
+    """Issue 14 bug 3: PSIS from a bounded prior cannot put mass beyond its bounds."""
+    p = load_preset("forethought-2025")
+    bounded = p.specs["returns_r"]  # log-uniform 0.4-3.6
+    assert support_within(spec(p, "returns_r", "LogUniform", lower=0.5, upper=3.0), bounded)
+    assert not support_within(spec(p, "returns_r", "LogNormal", mu=0.0, sigma=0.7), bounded)
+    assert not support_within(spec(p, "returns_r", "LogUniform", lower=0.3, upper=3.0), bounded)
+    wide = spec(p, "returns_r", "LogNormal", mu=0.0, sigma=0.7)
+    assert support_within(bounded, wide)
+
+
+def test_mcse_of_uniform_weights_is_sd_over_root_n(prior_only):
+    rw = reweight(prior_only, result_priors(prior_only))
+    per = hard_per_draw(prior_only["posterior_outcomes"].to_dataset(), 30.0).ravel()
+    assert rw.hard_takeoff_mcse() == pytest.approx(per.std() / math.sqrt(per.size), rel=1e-9)
+    assert rw.numbers()["hard_takeoff"]["mcse"] == rw.hard_takeoff_mcse()
+
+
+@pytest.mark.slow
+def test_mass_beyond_a_bounded_prior_forces_a_refit():
+    """forethought-2025 (r log-uniform 0.4-3.6) with the bundled returns evidence, then a
+    prior with mass beyond 3.6: k-hat does not notice (the audit saw -0.4), so the
+    support check must send it to a refit."""
+    cache = CompiledCache()
+    old = load_preset("forethought-2025")
+    result = run_analysis(old, bundled_evidence(), seed=7, settings=SamplerSettings(draws=300),
+                          n_prior_draws=500, cache=cache, sensitivity=False)
+    new = old.with_spec("returns_r", spec(old, "returns_r", "LogNormal", mu=0.0, sigma=0.7))
+    rw = reweight(result, new, cache=cache, evidence=bundled_evidence(), seed=7)
     assert rw.method == "refit"

@@ -66,26 +66,29 @@ def _labels(folders: list[Path], summaries: list[dict]) -> list[str]:
             for n, f in zip(names, folders, strict=True)]
 
 
-def crux_rows(result_a: xr.DataTree, result_b: xr.DataTree, *, seed: int = 0,
+def crux_rows(result_a: xr.DataTree, result_b: xr.DataTree, *, seed: int | None = None,
               report_dirs: tuple[Path | None, Path | None] = (None, None)) -> list[dict]:
     """For each parameter whose priors differ: each side's P(hard) after adopting the
-    other's prior for it alone, ranked by the larger |shift| (fractions)."""
+    other's prior for it alone, with its Monte Carlo standard error, ranked by the larger
+    |shift| (fractions). Redraws and refits use each report's own seed unless `seed`."""
     pa, pb = result_priors(result_a), result_priors(result_b)
+    seed_a = int(result_a.attrs.get("seed", 0)) if seed is None else seed
+    seed_b = int(result_b.attrs.get("seed", 0)) if seed is None else seed
     base_a = reweight(result_a, pa).hard_takeoff()
     base_b = reweight(result_b, pb).hard_takeoff()
     rows = []
     for name in changed_parameters(pa, pb):
-        ra = reweight(result_a, pa.with_spec(name, pb.specs[name]), seed=seed,
+        ra = reweight(result_a, pa.with_spec(name, pb.specs[name]), seed=seed_a,
                       report_dir=report_dirs[0])
-        rb = reweight(result_b, pb.with_spec(name, pa.specs[name]), seed=seed,
+        rb = reweight(result_b, pb.with_spec(name, pa.specs[name]), seed=seed_b,
                       report_dir=report_dirs[1])
         rows.append({
             "parameter": name,
             "prior_a": _describe(pa.specs[name]), "prior_b": _describe(pb.specs[name]),
             "a_base": base_a, "a_adopting_b": ra.hard_takeoff(),
-            "shift_a": ra.hard_takeoff() - base_a,
+            "shift_a": ra.hard_takeoff() - base_a, "mcse_a": ra.hard_takeoff_mcse(),
             "b_base": base_b, "b_adopting_a": rb.hard_takeoff(),
-            "shift_b": rb.hard_takeoff() - base_b,
+            "shift_b": rb.hard_takeoff() - base_b, "mcse_b": rb.hard_takeoff_mcse(),
             "method_a": ra.method, "method_b": rb.method,
             "pareto_k_a": ra.pareto_k, "pareto_k_b": rb.pareto_k,
             "ess_a": ra.ess, "ess_b": rb.ess,
@@ -172,16 +175,18 @@ def build_comparison(folders: list[Path], loaded: list | None = None
             f"prior on that parameter alone, and vice versa; largest shift first. Parameters "
             f"with identical priors shift by exactly 0 and are not listed. Method: exact = "
             f"redrawn from the new prior (no evidence informs it), psis = importance-"
-            f"reweighted (Pareto k-hat <= 0.7), refit = re-sampled.")))
+            f"reweighted (Pareto k-hat <= 0.7), refit = re-sampled (also whenever the new prior "
+            f"has mass outside the old one's support); ± is the Monte Carlo standard error "
+            f"of the adopted answer, in pp.")))
         if rows:
             blocks.append(Block("table", f"Cruxes {a} vs {b}", headers=(
                 "parameter", f"{a} prior", f"{b} prior", f"{a} adopting {b}'s",
                 f"{b} adopting {a}'s", "method"),
                 rows=tuple((r["parameter"], r["prior_a"], r["prior_b"],
                             f"{pct(r['a_base'])} -> {pct(r['a_adopting_b'])} "
-                            f"({100 * r['shift_a']:+.1f} pp)",
+                            f"({100 * r['shift_a']:+.1f} pp, ± {100 * r['mcse_a']:.1f})",
                             f"{pct(r['b_base'])} -> {pct(r['b_adopting_a'])} "
-                            f"({100 * r['shift_b']:+.1f} pp)",
+                            f"({100 * r['shift_b']:+.1f} pp, ± {100 * r['mcse_b']:.1f})",
                             _method(r)) for r in rows)))
             top = rows[0]
             blocks.append(Block("p", (

@@ -46,6 +46,7 @@ K_HAT_MAX = 0.7
 _INVERSE = {None: lambda x: x, "exp": np.log, "one_plus": lambda x: x - 1.0}
 _LOG_JACOBIAN = {None: lambda x: 0.0 * x, "exp": lambda x: -np.log(x),
                  "one_plus": lambda x: 0.0 * x}
+_FORWARD = {None: lambda x: x, "exp": np.exp, "one_plus": lambda x: x + 1.0}
 
 
 # ------------------------------------------------------------------ prior densities
@@ -75,6 +76,25 @@ def log_prior_density(spec: PriorSpec, x: np.ndarray) -> np.ndarray:
         out = np.asarray(scipy_base(prior).logpdf(z), dtype=float) + \
             _LOG_JACOBIAN[prior.transform](x)
     return np.where(np.isnan(out), -np.inf, out)
+
+
+def prior_support(spec: PriorSpec) -> tuple[float, float]:
+    """Closed support [low, high] of an uncertain spec on the parameter's own scale."""
+    prior = spec.prior
+    if prior is None or prior.transform not in _FORWARD:
+        raise ValueError(f"{spec.name}: no support for {prior!r}")
+    low, high = scipy_base(prior).support()
+    forward = _FORWARD[prior.transform]
+    with np.errstate(over="ignore"):
+        return float(forward(low)), float(forward(high))
+
+
+def support_within(new: PriorSpec, old: PriorSpec) -> bool:
+    """Whether the new prior puts no mass outside the old one's support: importance
+    weights from old-prior draws can only reach where the old prior went (issue 14)."""
+    new_low, new_high = prior_support(new)
+    old_low, old_high = prior_support(old)
+    return old_low <= new_low and new_high <= old_high
 
 
 def coupled_draws(old: PriorSpec, new: PriorSpec, x: np.ndarray,
@@ -151,6 +171,14 @@ class Reweighted:
         return float((self.weights * hard_per_draw(
             self.outcomes, window_days or self.hard_takeoff_days)).sum())
 
+    def hard_takeoff_mcse(self, window_days: float | None = None) -> float:
+        """Monte Carlo standard error of `hard_takeoff`: the self-normalised importance
+        sampling estimate sqrt(sum w_i^2 (h_i - P)^2) (uniform weights: sd / sqrt(n),
+        which ignores autocorrelation between NUTS draws)."""
+        h = hard_per_draw(self.outcomes, window_days or self.hard_takeoff_days)
+        estimate = float((self.weights * h).sum())
+        return float(np.sqrt(np.sum(np.square(self.weights) * np.square(h - estimate))))
+
     def numbers(self) -> dict:
         """Summary-style numbers: hard takeoff (+ by window), P(RSI feasible), compression."""
         w = self.weights
@@ -159,7 +187,8 @@ class Reweighted:
             "method": self.method, "changed": list(self.changed), "pareto_k": self.pareto_k,
             "ess": self.ess, "seconds": self.seconds,
             "hard_takeoff": {"window_days": self.hard_takeoff_days,
-                             "posterior": self.hard_takeoff()},
+                             "posterior": self.hard_takeoff(),
+                             "mcse": self.hard_takeoff_mcse()},
             "hard_takeoff_by_window": [{"window_days": d, "posterior": self.hard_takeoff(d)}
                                        for d in windows],
             "p_rsi_feasible": float((w * self.outcomes["weight_feasible"].values).sum()),
@@ -233,7 +262,8 @@ def reweight(
     in_model = [n for n in changed if n in modelled]
     weights, khat = uniform, None
     if in_model:
-        if any(old.specs[n].prior is None or new_priors.specs[n].prior is None for n in in_model):
+        if any(old.specs[n].prior is None or new_priors.specs[n].prior is None
+               or not support_within(new_priors.specs[n], old.specs[n]) for n in in_model):
             return _refit(result, new_priors, changed, report_dir, evidence, seed, cache,
                           refit_settings, start, compression)
         posterior = result["posterior"].to_dataset()
