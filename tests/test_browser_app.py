@@ -1,0 +1,117 @@
+"""The web app in a real browser (headless Chromium, system package; issue 11 part 3):
+load, move a slider and see the number change, upload a bad CSV and see the CLI's
+message, copy the link, open it and see the same state; no remote requests."""
+
+from __future__ import annotations
+
+import pytest
+from browser import AppServer, make_driver, remote, require_browser, requested_urls
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    require_browser()
+    srv = AppServer(tmp_path_factory.mktemp("app") / "work", draws=100)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def driver(tmp_path):
+    require_browser()
+    d = make_driver(tmp_path)
+    yield d
+    d.quit()
+
+
+def wait_for(driver, css: str, predicate=lambda el: el.text.strip() != "", timeout=60):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def found(d):
+        els = d.find_elements(By.CSS_SELECTOR, css)
+        return els[0] if els and predicate(els[0]) else False
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(found)
+
+
+def drag_handle(driver, slider_id: str, handle: str, dx: int) -> None:
+    """Drag one handle ('from' or 'to') of an ionRangeSlider as a user would."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    container = driver.find_element(By.ID, slider_id).find_element(By.XPATH, "..")
+    knob = container.find_element(By.CSS_SELECTOR, f".irs-handle.{handle}")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", knob)
+    ActionChains(driver).click_and_hold(knob).move_by_offset(dx, 0).pause(0.2).release().perform()
+
+
+def test_app_slider_upload_and_link(server, driver, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from foomcalc.errors import InputError
+    from foomcalc.evidence import load_evidence
+
+    driver.get(server.url)
+    before = wait_for(driver, "#prior_hard").text
+    assert before.endswith("%")
+    assert "prior P(hard takeoff)" in driver.find_element(By.ID, "headline").text
+    # every parameter has a control with its unit and meaning
+    assert len(driver.find_elements(By.CSS_SELECTOR, ".fc-param")) == 18
+    assert "(dimensionless)" in driver.find_element(By.ID, "param-returns_r").text
+
+    # move the upper handle of returns_r far right: more returns -> more hard takeoff
+    drag_handle(driver, "r_returns_r", "to", 120)
+    after = wait_for(driver, "#prior_hard", lambda el: el.text not in ("", before)).text
+    assert float(after.rstrip("%")) > float(before.rstrip("%"))
+    link_box = wait_for(driver, "#share_link",
+                        lambda el: "returns_r=" in (el.get_attribute("value") or ""))
+    assert "returns_r" in wait_for(driver, "#edited").text
+
+    # a bad evidence file: the page shows the CLI's message, naming the file
+    bad = tmp_path / "bad returns.csv"
+    bad.write_text("kind,returns\nreturns,abc\n")
+    with pytest.raises(InputError) as exc:
+        load_evidence(bad)
+    driver.find_element(By.CSS_SELECTOR, "input#upload").send_keys(str(bad))
+    shown = wait_for(driver, "#upload_error").text
+    assert shown.startswith("bad_returns.csv: ")
+    for problem in exc.value.problems:
+        assert problem in shown
+
+    # copy the link, open it in a fresh page: the same state and the same number
+    driver.find_element(By.ID, "copy_link").click()
+    wait_for(driver, "#copy_link", lambda el: el.text == "Copied")
+    link = link_box.get_attribute("value")
+    assert link.startswith(server.url + "?")
+    driver.get("about:blank")
+    driver.get(link)
+    assert wait_for(driver, "#prior_hard").text == after
+    again = wait_for(driver, "#share_link", lambda el: el.get_attribute("value") != "")
+    assert again.get_attribute("value") == link
+    assert "returns_r" in wait_for(driver, "#edited").text
+
+    assert remote(requested_urls(driver)) == []
+
+
+def test_app_bad_link_is_explained(server, driver):
+    driver.get(server.url + "?preset=nope&returns_r=a,b")
+    text = wait_for(driver, "#link_error").text
+    assert "unknown preset 'nope'" in text and "returns_r: expected one value" in text
+    assert wait_for(driver, "#prior_hard").text.endswith("%")
+
+
+@pytest.mark.slow
+def test_app_update_with_evidence_runs_the_posterior(server, driver):
+    from selenium.webdriver.common.by import By
+
+    driver.get(server.url)
+    prior = wait_for(driver, "#prior_hard").text
+    driver.find_element(By.ID, "update").click()
+    wait_for(driver, "#run_status .progress", lambda el: True, timeout=20)
+    posterior = wait_for(driver, "#posterior_hard", timeout=600).text
+    assert posterior.endswith("%") and prior.endswith("%")
+    link = driver.find_element(By.CSS_SELECTOR, "#run_status a")
+    driver.get(link.get_attribute("href"))
+    assert "foomcalc report" in driver.title
+    assert remote(requested_urls(driver)) == []
