@@ -5,7 +5,7 @@ message, copy the link, open it and see the same state; no remote requests."""
 from __future__ import annotations
 
 import pytest
-from browser import AppServer, make_driver, remote, require_browser, requested_urls
+from browser import AppServer, make_driver, remote, requested_urls, require_browser
 
 
 @pytest.fixture(scope="module")

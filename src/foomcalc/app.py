@@ -21,11 +21,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from shiny import App, Inputs, Outputs, Session, reactive, render, ui  # noqa: E402
+from shiny import App, Inputs, Outputs, Session, reactive, render, ui
 
-from foomcalc import app_page  # noqa: E402
-from foomcalc.app_jobs import Job, add_upload, run_comparison, run_report  # noqa: E402
-from foomcalc.app_state import (  # noqa: E402
+from foomcalc import app_page
+from foomcalc.app_jobs import Job, add_upload, run_comparison, run_report
+from foomcalc.app_state import (
     MONTHS_GRID,
     AppState,
     Control,
@@ -35,9 +35,9 @@ from foomcalc.app_state import (  # noqa: E402
     state_from_query,
     state_priors,
 )
-from foomcalc.errors import InputError  # noqa: E402
-from foomcalc.priors import load_preset  # noqa: E402
-from foomcalc.report import months_text, pct  # noqa: E402
+from foomcalc.errors import InputError
+from foomcalc.priors import load_preset
+from foomcalc.report import months_text, pct
 
 
 @dataclass(frozen=True)

@@ -172,8 +172,8 @@ def priors_document(state: AppState, base: PriorSet | None = None) -> dict:
     edited = ", ".join(n for n, _ in state.edits)
     doc = {
         "name": f"{state.preset}-app" if state.edits else state.preset,
-        "description": (f"Preset {state.preset}"
-                        + (f", edited in the foomcalc app: {edited}" if edited else "")),
+        "description": base.description + (
+            f" (edited in the foomcalc app: {edited})" if edited else ""),
         "base": state.preset,
     }
     if state.gap_from is not None:
