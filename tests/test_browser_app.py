@@ -4,6 +4,8 @@ message, copy the link, open it and see the same state; no remote requests."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from browser import AppServer, make_driver, remote, requested_urls, require_browser
 
@@ -102,16 +104,39 @@ def test_app_bad_link_is_explained(server, driver):
 
 
 @pytest.mark.slow
-def test_app_update_with_evidence_runs_the_posterior(server, driver):
+def test_app_update_with_evidence_and_compare(server, driver):
+    """The full posterior with a progress line, then crux tables against a preset (run
+    with the same evidence) and against a saved report folder, as `foomcalc compare`."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
 
     driver.get(server.url)
     prior = wait_for(driver, "#prior_hard").text
     driver.find_element(By.ID, "update").click()
-    wait_for(driver, "#run_status .progress", lambda el: True, timeout=20)
+    progress = wait_for(driver, "#run_status .fc-running", timeout=20).text
+    assert progress.endswith(" s") and " ... " in progress  # "<stage> ... <seconds> s"
     posterior = wait_for(driver, "#posterior_hard", timeout=600).text
     assert posterior.endswith("%") and prior.endswith("%")
-    link = driver.find_element(By.CSS_SELECTOR, "#run_status a")
-    driver.get(link.get_attribute("href"))
+    report_link = driver.find_element(By.CSS_SELECTOR, "#run_status a").get_attribute("href")
+
+    Select(driver.find_element(By.ID, "compare_preset")).select_by_value("forethought-2025")
+    driver.find_element(By.ID, "compare").click()
+    wait_for(driver, "#compare_status .fc-running", timeout=20)
+    table = wait_for(driver, "#crux_table", timeout=600).text
+    assert "forethought-2025" in table and "pp" in table
+    written = driver.find_element(By.ID, "compare_status").text
+    work = Path(written.split("Written to ")[1].split("/comparison")[0])
+    saved = next(p for p in sorted(work.glob("forethought-2025-*")) if p.is_dir())
+
+    Select(driver.find_element(By.ID, "compare_with")).select_by_value("folder")
+    box = driver.find_element(By.ID, "compare_folder")
+    box.clear()
+    box.send_keys(str(saved))
+    driver.find_element(By.ID, "compare").click()
+    again = wait_for(driver, "#compare_status",
+                     lambda el: "comparison-2" in el.text, timeout=600).text
+    assert "forethought-2025" in again
+
+    driver.get(report_link)
     assert "foomcalc report" in driver.title
     assert remote(requested_urls(driver)) == []

@@ -166,7 +166,7 @@ def make_server(config: AppConfig):
             n = numbers()
             return None if n is None else app_page.compression_table(n["compression"])
 
-        @render.download(filename=lambda: f"{state().preset}-app-priors.yaml")
+        @render.download_button(filename=lambda: f"{state().preset}-app-priors.yaml")
         def download_priors():
             yield priors_yaml(state())
 
@@ -192,9 +192,9 @@ def make_server(config: AppConfig):
 
         def _start_report(text: str, stem: str) -> Job:
             evidence = [p for p, _ in uploads()]
+            no_bundled = not input.bundled()  # read here: the worker has no reactive context
             return Job(stem).start(lambda j: run_report(
-                j, config.work_dir, text, stem, evidence, not input.bundled(),
-                config.draws, config.seed))
+                j, config.work_dir, text, stem, evidence, no_bundled, config.draws, config.seed))
 
         @reactive.effect
         @reactive.event(input.update)
