@@ -130,7 +130,8 @@ def main_panel() -> ui.TagList:
                 ui.input_checkbox("bundled", "use the bundled published evidence", True),
                 ui.input_file("upload", "Add an evidence CSV", accept=[".csv"], multiple=True),
                 ui.output_ui("upload_status"),
-                ui.input_action_button("update", "Update with evidence", class_="btn-primary"),
+                ui.input_action_button("update", "Update with evidence", class_="btn-primary",
+                                       width="16rem"),
                 ui.output_ui("run_status")),
         ui.card(ui.card_header("Compare (crux table, as foomcalc compare)"),
                 ui.layout_columns(
@@ -140,7 +141,7 @@ def main_panel() -> ui.TagList:
                                     [n for n, _ in list_presets()]),
                     ui.input_text("compare_folder", "report folder", placeholder="reports/default"),
                     col_widths=(4, 3, 5)),
-                ui.input_action_button("compare", "Compare", class_="btn-secondary"),
+                ui.input_action_button("compare", "Compare", class_="btn-secondary", width="16rem"),
                 ui.output_ui("compare_status")),
     )
 
@@ -162,7 +163,7 @@ def compression_table(rows: list[tuple[float, float, float]]) -> ui.HTML:
     p = {(x, y): v for x, y, v in rows}
     head = "".join(f"<th>within {m:g} mo</th>" for m in months)
     body = "".join(
-        f"<tr><td>{x:g} years</td>" + "".join(
+        f"<tr><td>{x:g} year{'s' if x != 1 else ''}</td>" + "".join(
             f"<td>{100 * p[(x, m)]:.1f}%</td>" for m in months) + "</tr>" for x in years)
     return ui.HTML(f'<table class="fc-table" id="compression_table"><tr><th>progress</th>{head}'
                    f"</tr>{body}</table>")
