@@ -37,6 +37,19 @@ def wait_for(driver, css: str, predicate=lambda el: el.text.strip() != "", timeo
     return WebDriverWait(driver, timeout, poll_frequency=0.2).until(found)
 
 
+def wait_until(get, timeout: float = 30):
+    """Poll `get()` until it returns something truthy."""
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = get()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
 def drag_handle(driver, slider_id: str, handle: str, dx: int) -> None:
     """Drag one handle ('from' or 'to') of an ionRangeSlider as a user would."""
     from selenium.webdriver.common.action_chains import ActionChains
@@ -69,6 +82,21 @@ def test_app_slider_upload_and_link(server, driver, tmp_path):
     link_box = wait_for(driver, "#share_link",
                         lambda el: "returns_r=" in (el.get_attribute("value") or ""))
     assert "returns_r" in wait_for(driver, "#edited").text
+
+    # the downloaded priors YAML is the state of the link, and report --priors reads it
+    from urllib.parse import urlsplit
+
+    from foomcalc.app_state import state_from_query, state_priors
+    from foomcalc.priors import load_priors
+    from foomcalc.reweight import spec_key
+
+    driver.find_element(By.ID, "download_priors").click()
+    yaml_file = wait_until(lambda: next(iter(tmp_path.glob("*.yaml")), None))
+    downloaded = load_priors(yaml_file)
+    shown = state_priors(state_from_query(urlsplit(link_box.get_attribute("value")).query))
+    assert {n: spec_key(s) for n, s in downloaded.specs.items()} == \
+        {n: spec_key(s) for n, s in shown.specs.items()}
+    assert downloaded.specs["returns_r"].quantiles is not None
 
     # a bad evidence file: the page shows the CLI's message, naming the file
     bad = tmp_path / "bad returns.csv"
