@@ -138,3 +138,24 @@ def test_core_never_imports_the_app_and_cli_stays_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={"PYTHONPATH": str(ROOT / "src")}, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_app_command_refuses_a_busy_port_and_a_file_as_work_dir(tmp_path):
+    import socket
+
+    env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        run = subprocess.run([sys.executable, "-m", "foomcalc", "app", "--no-browser",
+                              "--port", str(port)], capture_output=True, text=True, env=env,
+                             timeout=120)
+    assert run.returncode == 2 and f"--port {port}: the port is in use" in run.stderr
+    assert "Traceback" not in run.stderr
+    afile = tmp_path / "f"
+    afile.write_text("x")
+    run = subprocess.run([sys.executable, "-m", "foomcalc", "app", "--no-browser",
+                          "--work-dir", str(afile)], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert run.returncode == 2 and "expected a folder" in run.stderr

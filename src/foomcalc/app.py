@@ -193,13 +193,16 @@ def make_server(config: AppConfig):
         def _start_report(text: str, stem: str) -> Job:
             evidence = [p for p, _ in uploads()]
             no_bundled = not input.bundled()  # read here: the worker has no reactive context
-            return Job(stem).start(lambda j: run_report(
+            return Job("run").start(lambda j: run_report(
                 j, config.work_dir, text, stem, evidence, no_bundled, config.draws, config.seed))
 
         @reactive.effect
         @reactive.event(input.update)
         def _update() -> None:
-            if priors()[0] is None or (job() and job().running):
+            if job() and job().running:
+                return
+            if priors()[0] is None:
+                job.set(_failed("run", "fix the priors first: " + (priors()[1] or "")))
                 return
             job.set(_start_report(priors_yaml(state()), state().preset + "-app"))
 
@@ -289,8 +292,18 @@ def make_app(config: AppConfig) -> App:
 def run_app(port: int = 8050, open_browser: bool = True, work_dir: Path | None = None,
             draws: int = 1000, seed: int = 0) -> None:
     """Serve the app on 127.0.0.1:`port` until Ctrl-C; open the browser unless told not to."""
+    import socket
+
     import uvicorn
 
+    if work_dir is not None and Path(work_dir).exists() and not Path(work_dir).is_dir():
+        raise InputError("--work-dir: expected a folder, this is a file", source=work_dir)
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise InputError(f"--port {port}: the port is in use on 127.0.0.1; "
+                             "choose another with --port") from None
     work = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="foomcalc-app-"))
     application = make_app(AppConfig(work, draws, seed))
     url = f"http://127.0.0.1:{port}/"

@@ -133,9 +133,12 @@ def app_command(
     draws: Annotated[int, typer.Option(min=100, max=100_000, help="Draws per chain.")] = 1000,
 ) -> None:
     """Serve the web app: sliders for your priors, evidence upload, shareable link."""
-    from foomcalc.app import run_app
+    try:
+        from foomcalc.app import run_app
 
-    run_app(port=port, open_browser=not no_browser, work_dir=work_dir, draws=draws)
+        run_app(port=port, open_browser=not no_browser, work_dir=work_dir, draws=draws)
+    except InputError as exc:
+        fail(exc)
 
 
 def main() -> None:  # pragma: no cover - console entry point
