@@ -11,6 +11,7 @@ Shiny wheel, so the page needs no network.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import threading
 import webbrowser
@@ -111,7 +112,10 @@ def make_server(config: AppConfig):
 
         @reactive.calc
         def preset_numbers():
-            return prior_numbers(base()[2], seed=config.seed)
+            """The preset's own priors, with the page's hard-takeoff window."""
+            window = state().hard_takeoff_days or base()[2].hard_takeoff_days
+            return prior_numbers(dataclasses.replace(base()[2], hard_takeoff_days=window),
+                                 seed=config.seed)
 
         @reactive.effect
         async def _url() -> None:
@@ -145,7 +149,7 @@ def make_server(config: AppConfig):
         def cdf():
             import matplotlib.pyplot as plt
 
-            fig, ax = plt.subplots(figsize=(6.4, 3.0))
+            fig, ax = plt.subplots()
             n = numbers()
             ax.plot(MONTHS_GRID, preset_numbers()["cdf"], "--", color="0.5",
                     label=f"preset {state().preset}")
@@ -153,12 +157,12 @@ def make_server(config: AppConfig):
                 ax.plot(MONTHS_GRID, n["cdf"], color="C0", label="your priors")
                 ax.axvline(n["window_days"] / 30.4375, color="C3", lw=0.8, ls=":")
             ax.set_xscale("log")
-            ticks = [1 / 30.4375, 7 / 30.4375, 1, 12, 120]
-            ax.set_xticks(ticks, ["1 day", "1 week", "1 month", "1 year", "10 years"])
+            ticks = [1 / 30.4375, 1, 12, 120]
+            ax.set_xticks(ticks, ["1 day", "1 month", "1 year", "10 years"])
             ax.set_ylim(0, 1)
             ax.set_ylabel("P(takeoff within t)")
             ax.legend(loc="upper left", fontsize=8)
-            fig.tight_layout()
+            fig.tight_layout(pad=1.2)
             return fig
 
         @render.ui

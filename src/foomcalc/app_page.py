@@ -50,6 +50,7 @@ _CSS = """
 .fc-param .form-group, .fc-param .shiny-input-container { margin-bottom: 0.1rem; width: 100%; }
 .fc-row { display: flex; gap: 0.4rem; align-items: center; }
 .fc-row .shiny-input-container { flex: 1; }
+#cdf img { max-width: 100%; height: auto; }
 .fc-headline { font-size: 2.2rem; font-weight: 700; }
 .fc-error { color: #a40000; white-space: pre-wrap; font-family: monospace; font-size: 0.85em; }
 .fc-table { border-collapse: collapse; width: 100%; }
@@ -119,13 +120,13 @@ def main_panel() -> ui.TagList:
                                        class_="mt-2"),
                     ui.p("foomcalc report --priors FILE runs it unchanged.",
                          class_="small text-muted")),
-            col_widths=(7, 5)),
+            col_widths={"sm": (12, 12), "xl": (7, 5)}),
         ui.layout_columns(
             ui.card(ui.card_header("Takeoff time, prior: P(takeoff within t)"),
                     ui.output_plot("cdf", height="300px")),
             ui.card(ui.card_header("Compression, prior: P(X years of progress within Y months)"),
                     ui.output_ui("compression")),
-            col_widths=(7, 5)),
+            col_widths={"sm": (12, 12), "xl": (7, 5)}),
         ui.card(ui.card_header("Update with evidence (full posterior, as foomcalc report)"),
                 ui.input_checkbox("bundled", "use the bundled published evidence", True),
                 ui.input_file("upload", "Add an evidence CSV", accept=[".csv"], multiple=True),
@@ -140,7 +141,7 @@ def main_panel() -> ui.TagList:
                     ui.input_select("compare_preset", "preset",
                                     [n for n, _ in list_presets()]),
                     ui.input_text("compare_folder", "report folder", placeholder="reports/default"),
-                    col_widths=(4, 3, 5)),
+                    col_widths={"sm": (12, 12, 12), "xl": (4, 3, 5)}),
                 ui.input_action_button("compare", "Compare", class_="btn-secondary", width="16rem"),
                 ui.output_ui("compare_status")),
     )
