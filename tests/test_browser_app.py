@@ -74,6 +74,12 @@ def test_app_slider_upload_and_link(server, driver, tmp_path):
     # every parameter has a control with its unit and meaning
     assert len(driver.find_elements(By.CSS_SELECTOR, ".fc-param")) == 18
     assert "(dimensionless)" in driver.find_element(By.ID, "param-returns_r").text
+    # the curve is drawn, the compression table filled, nothing sticks out sideways
+    wait_for(driver, "#cdf img", lambda el: el.get_property("naturalWidth") > 0)
+    cells = driver.find_elements(By.CSS_SELECTOR, "#compression_table td")
+    assert sum(c.text.endswith("%") for c in cells) == 9
+    assert driver.execute_script("return document.documentElement.scrollWidth - "
+                                 "document.documentElement.clientWidth") <= 0
 
     # move the upper handle of returns_r far right: more returns -> more hard takeoff
     drag_handle(driver, "r_returns_r", "to", 120)
