@@ -115,6 +115,13 @@ def test_app_slider_upload_and_link(server, driver, tmp_path):
     for problem in exc.value.problems:
         assert problem in shown
 
+    # a good file is listed (and the error of the bad one goes)
+    good = Path(__file__).resolve().parents[1] / "data" / "examples" / "scaling_synthetic.csv"
+    driver.find_element(By.CSS_SELECTOR, "input#upload").send_keys(str(good))
+    listed = wait_for(driver, "#upload_list").text
+    assert listed.startswith("scaling_synthetic.csv: ")
+    assert not driver.find_elements(By.ID, "upload_error")
+
     # copy the link, open it in a fresh page: the same state and the same number
     driver.find_element(By.ID, "copy_link").click()
     wait_for(driver, "#copy_link", lambda el: el.text == "Copied")
