@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -119,6 +118,3 @@ class AppServer:
                 self.proc.kill()
         self.log.close()
 
-
-def chromium_available() -> bool:
-    return Path(CHROMIUM).exists() and shutil.which(CHROMEDRIVER) is not None
