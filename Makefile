@@ -9,7 +9,7 @@ PYTHON312 := $(shell if python3.12 --version >/dev/null 2>&1; then command -v py
 	elif command -v pyenv >/dev/null 2>&1 && pyenv prefix 3.12 >/dev/null 2>&1; then \
 	echo "$$(pyenv prefix 3.12)/bin/python3.12"; fi)
 
-.PHONY: setup report test test-fast validate bench lint clean
+.PHONY: setup report app test test-fast validate bench lint clean
 
 setup: $(STAMP)
 
@@ -24,9 +24,13 @@ $(STAMP): pyproject.toml
 report: $(STAMP)
 	$(VENV)/bin/foomcalc report --preset default --out reports/default
 
+# the web app on http://127.0.0.1:8050/ (docs/app.md); PORT=N to change the port
+app: $(STAMP)
+	$(VENV)/bin/foomcalc app --port $${PORT:-8050}
+
 test: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks scripts
-	$(PY) -m pytest -n 2 --dist loadfile -q
+	$(PY) -m pytest -n 2 --dist loadfile -q -rs
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"

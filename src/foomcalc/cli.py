@@ -123,5 +123,23 @@ def compare(
     typer.echo(text)
 
 
+@app.command("app")
+def app_command(
+    port: Annotated[int, typer.Option(min=1024, max=65535, help="Port on 127.0.0.1.")] = 8050,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")]
+    = False,
+    work_dir: Annotated[Path | None, typer.Option(
+        help="Folder for the app's runs (default: a new temporary folder).")] = None,
+    draws: Annotated[int, typer.Option(min=100, max=100_000, help="Draws per chain.")] = 1000,
+) -> None:
+    """Serve the web app: sliders for your priors, evidence upload, shareable link."""
+    try:
+        from foomcalc.app import run_app
+
+        run_app(port=port, open_browser=not no_browser, work_dir=work_dir, draws=draws)
+    except InputError as exc:
+        fail(exc)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

@@ -1,0 +1,59 @@
+"""Screenshots of the web app and of a report for docs/ (PNG, 256 colours).
+
+Run: .venv/bin/python scripts/screenshots.py  (needs Debian's chromium + chromium-driver;
+about a minute: one small posterior run in the app, one report with bundled evidence).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser import AppServer, make_driver  # noqa: E402
+
+
+def save(driver, path: Path) -> None:
+    driver.save_screenshot(str(path))
+    Image.open(path).convert("RGB").quantize(256).save(path, optimize=True)
+    print(f"wrote {path} ({path.stat().st_size // 1024} kB)")
+
+
+def main() -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from foomcalc.workflow import make_report, resolve_inputs
+
+    tmp = Path(tempfile.mkdtemp(prefix="foomcalc-shots-"))
+    server = AppServer(tmp / "work", draws=300)
+    driver = make_driver(tmp, width=1400, height=1700)
+    try:
+        driver.get(server.url + "?preset=default&returns_r=0.6,1.3,3.2")
+        WebDriverWait(driver, 60).until(lambda d: d.find_element(By.ID, "prior_hard").text)
+        driver.find_element(By.ID, "update").click()
+        WebDriverWait(driver, 600).until(
+            lambda d: d.find_elements(By.ID, "posterior_hard"))
+        driver.execute_script("document.querySelectorAll('main, .main, .bslib-sidebar-layout "
+                              "> *').forEach(e => e.scrollTop = 0); window.scrollTo(0, 0)")
+        time.sleep(1)
+        save(driver, ROOT / "docs" / "app.png")
+        inputs = resolve_inputs(None, "default", [], False, tmp / "report")
+        make_report(inputs, seed=0, draws=300)
+        driver.set_window_size(1100, 1300)
+        driver.get((tmp / "report" / "report.html").as_uri())
+        time.sleep(1)
+        save(driver, ROOT / "docs" / "report.png")
+    finally:
+        driver.quit()
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
