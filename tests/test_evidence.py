@@ -261,3 +261,18 @@ def test_fit_scaling_file_rejects_other_kinds(tmp_path):
         fit_scaling_file(write(tmp_path, OBS))
     with pytest.raises(InputError, match="at least 8"):
         fit_scaling_file(write(tmp_path, SCALING))
+
+
+@pytest.mark.slow
+def test_duplicate_check_is_linear_at_100k_rows(tmp_path):
+    """Issue 14: the duplicate-row check was quadratic (16k identical rows took 22 s; a
+    legal file near the size limit would not finish). 100k rows: distinct rows load,
+    identical rows are refused with a bounded list of problems naming the first copy."""
+    distinct = "".join(f"m{i},2020-06-01,{1e20 * (1 + i % 7):.6e}\n" for i in range(100_000))
+    loaded = load_evidence(write(tmp_path, "model,date,training_flop\n" + distinct, "big.csv"))
+    assert len(loaded.table) == 100_000
+    same = "date,training_flop\n" + "2020-06-01,1e22\n" * 100_000
+    with pytest.raises(InputError) as err:
+        load_evidence(write(tmp_path, same, "same.csv"))
+    text = str(err.value)
+    assert "row 2 (line 3) duplicates row 1" in text and "further problems not shown" in text

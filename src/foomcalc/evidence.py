@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from foomcalc.errors import InputError
-from foomcalc.evidence_tables import AI_SOFTWARE, BUILDERS, Problems, suggest
+from foomcalc.evidence_tables import AI_SOFTWARE, BUILDERS, MAX_PROBLEMS, Problems, suggest
 from foomcalc.paths import evidence_dir
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -175,9 +175,11 @@ def load_evidence(path: str | Path) -> EvidenceSet:
     if frame.empty:
         raise InputError("empty file: a header but no data rows.", path)
     problems = Problems(lines)
-    dupes = frame.duplicated(keep="first")
-    for i in np.flatnonzero(dupes.to_numpy()):
-        first = int(np.flatnonzero((frame == frame.iloc[i]).all(axis=1).to_numpy())[0])
+    # linear: group identical rows once (a pairwise search was quadratic, issue 14)
+    group = frame.groupby(list(frame.columns), dropna=False, sort=False).ngroup().to_numpy()
+    first_of = pd.Series(np.arange(len(frame))).groupby(group).transform("min").to_numpy()
+    for i in np.flatnonzero(first_of != np.arange(len(frame)))[:MAX_PROBLEMS + 1]:
+        first = int(first_of[i])
         hint = (" If they are different models, add a 'model' column naming them."
                 if kind == "compute_trend" else "")
         problems.add(f"row {i + 1} (line {lines[i]}) duplicates row {first + 1}; remove "
