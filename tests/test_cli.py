@@ -139,3 +139,15 @@ def test_overlapping_evidence_is_noted(tmp_path):
     unrelated = resolve_inputs(None, "default", [data / "observations_example.csv"], False,
                                tmp_path / "r")
     assert unrelated.notes == ()
+
+
+def test_windows_beyond_the_horizon_are_refused(tmp_path):
+    """Issue 14: a window past the 240-month horizon was silently truncated."""
+    out = tmp_path / "r"
+    assert_input_error(run("report", "--preset", "default", "--compression", "30x300",
+                           "--out", str(out)), "--compression", "beyond", "240 months")
+    priors = tmp_path / "slow.yaml"
+    priors.write_text("base: default\nhard_takeoff_days: 9000\n")
+    assert_input_error(run("report", "--priors", str(priors), "--out", str(out)),
+                       "hard_takeoff_days", "beyond the simulated horizon")
+    assert not out.exists()

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from foomcalc.errors import InputError
+from foomcalc.parameters import HORIZON_MONTHS
 
 app = typer.Typer(
     add_completion=False,
@@ -37,6 +38,9 @@ def parse_compression(items: list[str]) -> list[tuple[float, float]]:
             raise InputError(f"--compression {item!r}: expected YEARSxMONTHS, e.g. 5x6") from None
         if not (0 < years < 1e4 and 0 < months < 1e4):
             raise InputError(f"--compression {item!r}: both numbers must be positive and finite")
+        if months > HORIZON_MONTHS:
+            raise InputError(f"--compression {item!r}: a window of {months:g} months is beyond "
+                             f"the simulated horizon of {HORIZON_MONTHS:g} months")
         out.append((years, months))
     return out
 

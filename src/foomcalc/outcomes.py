@@ -19,6 +19,7 @@ import numpy as np
 import xarray as xr
 
 from foomcalc.gap import gap_ooms_from_scaling, gap_ooms_from_years
+from foomcalc.parameters import DAYS_PER_MONTH, HORIZON_MONTHS
 from foomcalc.simulate import (
     TakeoffPaths,
     first_passage_months,
@@ -28,13 +29,10 @@ from foomcalc.simulate import (
 )
 from foomcalc.successors import realised_first_passage
 
-DAYS_PER_MONTH = 365.25 / 12
 #: Windows (days) for P(hard takeoff) besides the user's own definition.
 STANDARD_WINDOWS_DAYS = (1.0, 7.0, 30.0, 365.25)
 #: Davidson & Houlden's compression grid: (years of progress, within months).
 STANDARD_COMPRESSION = tuple((x, y) for x in (1.0, 3.0, 10.0) for y in (1.0, 4.0, 12.0))
-#: How far the simulator looks ahead; a takeoff slower than this counts as not reached.
-HORIZON_MONTHS = 240.0
 
 SIMULATOR_PARAMETERS = (
     "retrain_months",

@@ -12,6 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+#: A month is 30.4375 days (365.25 / 12), the time unit of the simulator.
+DAYS_PER_MONTH = 365.25 / 12
+#: How far the simulator looks ahead; a takeoff slower than this counts as not reached.
+HORIZON_MONTHS = 240.0
+
 Support = Literal["positive", "unit_interval", "nonnegative", "above_one", "real"]
 
 

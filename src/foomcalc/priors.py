@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from foomcalc.errors import InputError
-from foomcalc.parameters import PARAMETERS
+from foomcalc.parameters import DAYS_PER_MONTH, HORIZON_MONTHS, PARAMETERS
 from foomcalc.paths import presets_dir
 from foomcalc.prior_entry import (
     PriorSpec,
@@ -31,6 +31,8 @@ from foomcalc.prior_entry import (
 from foomcalc.quantile_fit import fit_quantiles
 
 MAX_BYTES = 1_000_000
+#: The simulator's horizon in days (240 months of 30.4375 days).
+HORIZON_DAYS = HORIZON_MONTHS * DAYS_PER_MONTH
 TOP_KEYS = ("name", "description", "base", "gap_from", "hard_takeoff_days", "parameters")
 GAP_MODES = ("scaling", "years")
 DEFAULT_HARD_TAKEOFF_DAYS = 30.0
@@ -189,6 +191,10 @@ def _build(data: Any, text: str, source: str, source_path: str | None,
         days = finite_number(data["hard_takeoff_days"], "hard_takeoff_days", problems)
         if days is not None and days <= 0:
             problems.append(f"hard_takeoff_days: expected a positive number of days, got {days:g}")
+        elif days is not None and days > HORIZON_DAYS:
+            problems.append(f"hard_takeoff_days: {days:g} days is beyond the simulated horizon "
+                            f"of {HORIZON_DAYS:g} days (240 months); a takeoff that slow is "
+                            f"not a hard takeoff, so choose at most {HORIZON_DAYS:g}")
 
     specs = dict(base.specs) if base else {}
     params = data.get("parameters", {} if base else None)
