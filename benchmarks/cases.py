@@ -139,11 +139,11 @@ def reweighting(repeats: int, naive_repeats: int) -> dict:
 
     priors, evidence = _default_inputs()
     cache = CompiledCache()
-    result = run_analysis(priors, evidence, seed=0, cache=cache, sensitivity=False)
+    result = run_analysis(priors, evidence, seed=0, cache=cache)
     new = _changed_priors(priors, 5)  # returns_r median 1 -> 1.28: an informed parameter
     answers = []
     fast = repeat(lambda: answers.append(reweight(result, new)), repeats)
-    naive = repeat(lambda: run_analysis(new, evidence, seed=1, cache=cache, sensitivity=False),
+    naive = repeat(lambda: run_analysis(new, evidence, seed=1, cache=cache),
                    naive_repeats)
     last = answers[-1]
     return {"fast_s": fast, "naive_s": naive, "method": last.method,

@@ -79,7 +79,7 @@ def shrinkage_table(seed: int = 0) -> tuple[str, dict]:
     evidence = bundled_evidence()
     informed = parameters_informed(evidence)
     result = run_analysis(priors, evidence, seed=seed, settings=SETTINGS,
-                          n_prior_draws=20_000, sensitivity=False)
+                          n_prior_draws=20_000)
     prior, post = result["prior"].to_dataset(), result["posterior"].to_dataset()
     lines = ["| parameter | evidence that reaches it | source | prior sd | posterior sd | "
              "posterior / prior sd |", "|---|---|---|---|---|---|"]

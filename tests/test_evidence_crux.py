@@ -126,7 +126,7 @@ SMALL = SamplerSettings(draws=1000, tune=500)
 
 def summary(priors, evidence, seed=1):
     return summarize(run_analysis(priors, list(evidence), seed=seed, settings=SMALL,
-                                  n_prior_draws=4000, sensitivity=False))
+                                  n_prior_draws=4000))
 
 
 @pytest.mark.slow
@@ -134,7 +134,7 @@ def test_recovers_known_retrain_months_and_growth(tmp_path):
     """Truth: 6 months at 2027, durations x1.4/yr; 90% intervals cover both, median within 25%."""
     ev = load_evidence(write(tmp_path, synthetic_runs(6.0, 1.4)))
     result = run_analysis(load_preset("default"), [ev], seed=2, settings=SMALL,
-                          n_prior_draws=1000, sensitivity=False)
+                          n_prior_draws=1000)
     post = result["posterior"].to_dataset()
     months = post["retrain_months"].values.ravel()
     growth = np.exp(post["runs__log_growth_per_year"].values.ravel())

@@ -75,7 +75,7 @@ def test_coupled_draws_follow_the_new_prior_and_keep_ranks():
 def prior_only():
     """No evidence: every parameter is an exact prior draw (no NUTS, fast)."""
     return run_analysis(load_preset("default"), [], seed=3, settings=SamplerSettings(draws=1000),
-                        n_prior_draws=1000, sensitivity=False)
+                        n_prior_draws=1000)
 
 
 def test_unchanged_priors_reproduce_the_result_exactly(prior_only):
@@ -94,7 +94,7 @@ def test_exact_redraw_agrees_with_a_full_rerun(prior_only):
     rw = reweight(prior_only, new)
     assert rw.method == "exact"
     full = run_analysis(new, [], seed=11, settings=SamplerSettings(draws=1000),
-                        n_prior_draws=1000, sensitivity=False)
+                        n_prior_draws=1000)
     per = hard_per_draw(full["posterior_outcomes"].to_dataset(), 30.0).ravel()
     se = per.std() / math.sqrt(per.size)
     assert rw.hard_takeoff() == pytest.approx(per.mean(), abs=4 * math.sqrt(2) * se)
@@ -108,14 +108,14 @@ def test_p_rsi_fixed_to_uncertain_resimulates_the_skipped_branch():
     outcomes. Checked against an independent full run (4 combined standard errors)."""
     old = load_preset("forethought-2025")
     result = run_analysis(old, [], seed=5, settings=SamplerSettings(draws=1000),
-                          n_prior_draws=1000, sensitivity=False)
+                          n_prior_draws=1000)
     assert np.isinf(result["posterior_outcomes"]["takeoff_months_infeasible"]).all()
     new = old.with_spec("p_rsi_feasible", load_preset("default").specs["p_rsi_feasible"])
     rw = reweight(result, new)
     assert rw.method == "exact"
     assert np.isfinite(rw.outcomes["takeoff_months_infeasible"]).any()
     full = run_analysis(new, [], seed=12, settings=SamplerSettings(draws=1000),
-                        n_prior_draws=1000, sensitivity=False)
+                        n_prior_draws=1000)
     per = hard_per_draw(full["posterior_outcomes"].to_dataset(), new.hard_takeoff_days).ravel()
     se = per.std() / math.sqrt(per.size)
     assert rw.hard_takeoff() == pytest.approx(per.mean(), abs=4 * math.sqrt(2) * se + 1e-3)
@@ -126,7 +126,7 @@ def with_evidence():
     cache = CompiledCache()
     result = run_analysis(load_preset("default"), bundled_evidence(), seed=5,
                           settings=SamplerSettings(draws=300), n_prior_draws=1000,
-                          cache=cache, sensitivity=False)
+                          cache=cache)
     return result, cache
 
 
@@ -186,7 +186,7 @@ def test_mass_beyond_a_bounded_prior_forces_a_refit():
     cache = CompiledCache()
     old = load_preset("forethought-2025")
     result = run_analysis(old, bundled_evidence(), seed=7, settings=SamplerSettings(draws=300),
-                          n_prior_draws=500, cache=cache, sensitivity=False)
+                          n_prior_draws=500, cache=cache)
     new = old.with_spec("returns_r", spec(old, "returns_r", "LogNormal", mu=0.0, sigma=0.7))
     rw = reweight(result, new, cache=cache, evidence=bundled_evidence(), seed=7)
     assert rw.method == "refit"

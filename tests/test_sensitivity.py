@@ -1,6 +1,10 @@
 """Sensitivity: the tornado moves P(hard takeoff) in the directions the model implies,
 parameters outside the simulation have zero swing, and power-scaling groups are saved."""
 
+import subprocess
+import sys
+
+import numpy as np
 import pytest
 
 from foomcalc.analysis import run_analysis
@@ -8,14 +12,16 @@ from foomcalc.evidence import bundled_evidence
 from foomcalc.priors import load_preset
 from foomcalc.result import load_result, save_result
 from foomcalc.sampling import SamplerSettings
-from foomcalc.sensitivity import hangs_on, sensitivity_summary, tornado_rows
+from foomcalc.sensitivity import add_sensitivity, hangs_on, sensitivity_summary, tornado_rows
 from foomcalc.summary import summarize
 
 
 @pytest.fixture(scope="module")
 def prior_only():
-    return run_analysis(load_preset("default"), [], seed=2, settings=SamplerSettings(draws=500),
-                        n_prior_draws=1000)
+    priors = load_preset("default")
+    result = run_analysis(priors, [], seed=2, settings=SamplerSettings(draws=500),
+                          n_prior_draws=1000)
+    return add_sensitivity(result, priors, [])
 
 
 def test_tornado_directions_and_zero_swings(prior_only):
@@ -48,8 +54,10 @@ def test_hangs_on_when_nothing_moves():
 
 @pytest.mark.slow
 def test_power_scaling_saved_and_summarised(tmp_path):
-    result = run_analysis(load_preset("default"), bundled_evidence(), seed=4,
-                          settings=SamplerSettings(draws=300), n_prior_draws=1000)
+    priors, evidence = load_preset("default"), bundled_evidence()
+    result = add_sensitivity(run_analysis(priors, evidence, seed=4,
+                                          settings=SamplerSettings(draws=300),
+                                          n_prior_draws=1000), priors, evidence)
     save_result(result, tmp_path / "posterior.nc")
     loaded = load_result(tmp_path)
     for group in ("sensitivity_tornado", "log_prior", "log_likelihood"):
@@ -64,3 +72,23 @@ def test_power_scaling_saved_and_summarised(tmp_path):
     # scaling exponents are pinned down by the scaling fits: more likelihood- than
     # prior-sensitive
     assert rows["scaling_a"]["likelihood"] > rows["scaling_a"]["prior"]
+
+    # issue 14: evidence-informed parameters are pinned at posterior, not prior, q10/q90
+    torn = loaded["sensitivity_tornado"].to_dataset()
+    informed = set(torn.attrs["posterior_quantile_parameters"])
+    assert {"returns_r", "scaling_a"} <= informed and "speedup" not in informed
+    draws = loaded["posterior"]["scaling_a"].values
+    low = float(torn["low_value"].sel(parameter="scaling_a"))
+    assert low == pytest.approx(float(np.quantile(draws, 0.1)))
+    assert low != pytest.approx(priors.specs["scaling_a"].quantile(0.1), rel=1e-3)
+
+
+def test_analysis_does_not_import_its_readers():
+    """No cycle analysis -> sensitivity -> reweight -> analysis: sensitivity, reweight and
+    the reports read results; the analysis imports none of them."""
+    code = ("import sys, foomcalc.analysis; "
+            "print(sorted(m for m in ('foomcalc.sensitivity', 'foomcalc.reweight', "
+            "'foomcalc.summary', 'foomcalc.report', 'foomcalc.comparison') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"

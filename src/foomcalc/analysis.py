@@ -146,13 +146,11 @@ def run_analysis(
     progress: bool = False,
     cache: CompiledCache | None = None,
     command: str = "",
-    sensitivity: bool = True,
 ) -> xr.DataTree:
     """Sample the posterior, draw the prior, simulate takeoffs, attach provenance.
 
-    With `sensitivity` (the default) also the tornado (group `sensitivity_tornado`) and
-    the `log_prior` / `log_likelihood` groups for power-scaling (see sensitivity.py);
-    refits inside the reweighting fast path switch it off.
+    Sensitivity (tornado, power-scaling groups) is a later step on the result,
+    `sensitivity.add_sensitivity`, so the analysis never imports what reads it.
     """
     posterior, stats, diagnostics = sample_posterior(
         priors, evidence, seed, settings, progress, cache or _DEFAULT_CACHE)
@@ -197,21 +195,4 @@ def run_analysis(
         "posterior_outcomes": post_out,
         "prior_outcomes": prior_out,
     }
-    if sensitivity:
-        groups.update(sensitivity_groups(priors, evidence, posterior, lr))
     return xr.DataTree.from_dict(groups)
-
-
-def sensitivity_groups(
-    priors: PriorSet, evidence: Sequence[EvidenceSet], posterior: xr.Dataset, lr: float
-) -> dict[str, xr.Dataset]:
-    """Groups `sensitivity_tornado`, and `log_prior` + `log_likelihood` when evidence
-    informs an uncertain parameter (sensitivity.py)."""
-    from foomcalc.sensitivity import log_likelihood_group, log_prior_group, tornado
-
-    groups = {"sensitivity_tornado": tornado(priors, posterior, lr, HORIZON_MONTHS)}
-    informed = [n for n in modelled_parameters(evidence) if priors.specs[n].prior is not None]
-    if informed:
-        groups["log_prior"] = log_prior_group(priors, posterior, informed)
-        groups["log_likelihood"] = log_likelihood_group(priors, evidence, posterior)
-    return groups

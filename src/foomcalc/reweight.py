@@ -340,7 +340,7 @@ def _refit(result, new_priors, changed, report_dir, evidence, seed, cache, setti
     pairs = list(zip(post["years_of_progress"].values, post["within_months"].values,
                      strict=True))
     refit = run_analysis(new_priors, list(evidence), seed=seed, settings=settings,
-                         n_prior_draws=100, compression=pairs, cache=cache, sensitivity=False)
+                         n_prior_draws=100, compression=pairs, cache=cache)
     out = refit["posterior_outcomes"].to_dataset()
     shape = (out.sizes["chain"], out.sizes["draw"])
     w = np.full(shape, 1.0 / (shape[0] * shape[1]))

@@ -2,8 +2,9 @@
 
 - **Tornado** (computed at analysis time, stored in the result as group
   `sensitivity_tornado`): for each uncertain parameter, P(hard takeoff) with that
-  parameter pinned at its prior's 10th and then 90th percentile (a point-mass prior
-  there), every other parameter at its posterior draws, re-simulated on the same
+  parameter pinned at its 10th and then 90th percentile (posterior percentiles for the
+  parameters evidence informs, prior percentiles, equal to the posterior ones, for the
+  rest), every other parameter at its posterior draws, re-simulated on the same
   `TORNADO_DRAWS` evenly thinned draws (common random numbers, so differences between
   bars carry little Monte Carlo noise). Holding the others at their draws ignores the
   posterior correlation that evidence induces between the pinned parameter and the
@@ -57,12 +58,16 @@ def _flat_draws(priors: PriorSet, posterior: xr.Dataset, n: int) -> dict[str, np
 def tornado(
     priors: PriorSet, posterior: xr.Dataset, likelihood_ratio: float, horizon_months: float,
     n_draws: int = TORNADO_DRAWS, quantiles: Sequence[float] = TORNADO_QUANTILES,
+    informed: Sequence[str] = (),
 ) -> xr.Dataset:
-    """P(hard takeoff) with each uncertain parameter pinned at its prior quantiles.
+    """P(hard takeoff) with each uncertain parameter pinned at its quantiles: posterior
+    quantiles for the evidence-`informed` parameters (their prior q10/q90 would overstate
+    what the answer hangs on, issue 14), prior quantiles (= posterior) for the rest.
 
     Returns a Dataset over `parameter` with `low_value`, `high_value` (the pinned
     values, parameter units) and `p_hard_low`, `p_hard_high`; attrs `p_hard_base`
-    (same draws, nothing pinned), `n_draws`, `window_days`, `quantiles`.
+    (same draws, nothing pinned), `n_draws`, `window_days`, `quantiles`,
+    `posterior_quantile_parameters`.
     """
     window = float(priors.hard_takeoff_days)
     draws = _flat_draws(priors, posterior, n_draws)
@@ -83,7 +88,8 @@ def tornado(
     for name in names:
         spec = priors.specs[name]
         for end, q in zip(("low", "high"), quantiles, strict=True):
-            value = spec.quantile(q)
+            value = (float(np.quantile(posterior[name].values, q)) if name in informed
+                     else spec.quantile(q))
             pinned = {**draws, name: np.full_like(draws[name], value)}
             if name == "p_rsi_feasible":
                 out = {**base, "weight_feasible": np.broadcast_to(
@@ -101,8 +107,30 @@ def tornado(
         {k: ("parameter", np.asarray(v, dtype=float)) for k, v in rows.items()},
         coords={"parameter": names},
         attrs={"p_hard_base": p_base, "n_draws": int(draws["speedup"].size),
-               "window_days": window, "quantiles": list(quantiles)},
+               "window_days": window, "quantiles": list(quantiles),
+               "posterior_quantile_parameters": [n for n in names if n in informed]},
     )
+
+
+def add_sensitivity(result: xr.DataTree, priors: PriorSet, evidence: Sequence
+                    ) -> xr.DataTree:
+    """`result` (from `analysis.run_analysis`) with the groups `sensitivity_tornado`, and
+    `log_prior` + `log_likelihood` when evidence informs an uncertain parameter."""
+    from foomcalc.model import modelled_parameters
+
+    posterior = result["posterior"].to_dataset()
+    lr = float(result.attrs["likelihood_ratio"])
+    informed = [n for n in modelled_parameters(evidence) if priors.specs[n].prior is not None]
+    groups = {"sensitivity_tornado": tornado(priors, posterior, lr,
+                                             float(result.attrs["horizon_months"]),
+                                             informed=informed)}
+    if informed:
+        groups["log_prior"] = log_prior_group(priors, posterior, informed)
+        groups["log_likelihood"] = log_likelihood_group(priors, evidence, posterior)
+    tree = result.copy()
+    for name, ds in groups.items():
+        tree[name] = xr.DataTree(ds)
+    return tree
 
 
 def log_prior_group(priors: PriorSet, posterior: xr.Dataset, names: Sequence[str]) -> xr.Dataset:

@@ -137,6 +137,7 @@ def make_report(
     from foomcalc.report import build_blocks, render_html, render_markdown
     from foomcalc.result import RESULT_FILE, load_result, save_result
     from foomcalc.sampling import SamplerSettings
+    from foomcalc.sensitivity import add_sensitivity
     from foomcalc.summary import summarize
 
     if progress:
@@ -149,6 +150,7 @@ def make_report(
                               command=command)
         if interrupted:  # nutpie turns Ctrl-C into a truncated trace: never report one
             raise KeyboardInterrupt
+        result = add_sensitivity(result, inputs.priors, inputs.evidence)
     summary: dict = {}
 
     def fill(folder: Path) -> None:
