@@ -19,6 +19,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     no_args_is_help=True,
+    invoke_without_command=True,
     help="Bayesian credence calculator for AI takeoff: priors + evidence -> P(hard takeoff).",
 )
 
@@ -55,22 +56,39 @@ def report(
     no_evidence: Annotated[
         bool, typer.Option("--no-evidence", help="Ignore bundled evidence.")
     ] = False,
-    out: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports/default"),
+    drop_evidence: Annotated[list[str] | None, typer.Option(
+        "--drop-evidence", help="Leave out one bundled evidence file, by name (repeatable).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Report folder [default: reports/<priors name>]. An earlier report there is "
+             "replaced (the terminal says so); other folders are never overwritten.")] = None,
     seed: Annotated[int, typer.Option(min=0, max=2**31 - 1, help="Random seed.")] = 0,
     draws: Annotated[int, typer.Option(min=100, max=100_000, help="Draws per chain.")] = 1000,
     compression: Annotated[list[str] | None, typer.Option(
         help="Extra compression row YEARSxMONTHS, e.g. 5x6 (repeatable).")] = None,
 ) -> None:
-    """Sample the posterior and write summary.json, report.html, report.md, posterior.nc."""
+    """Sample the posterior and write summary.json, report.html, report.md, posterior.nc.
+
+    Evidence files (columns, units, examples): docs/evidence.md. Exit status: 0 done,
+    2 bad input (nothing written), 3 report written but the sampling diagnostics failed
+    (flagged at its top), 130 interrupted.
+    """
     try:
+        from foomcalc.output import REPORT_MARKER
         from foomcalc.workflow import make_report, resolve_inputs
 
         inputs = resolve_inputs(priors, preset, evidence or [], no_evidence, out,
-                                parse_compression(compression or []))
+                                parse_compression(compression or []), drop_evidence or [])
+        out = inputs.out_dir
+        replacing = (out / REPORT_MARKER).exists()
         for note in inputs.notes:
             typer.echo(f"note: {note}", err=True)
-        summary = make_report(inputs, seed=seed, draws=draws, progress=sys.stderr.isatty(),
-                              command="foomcalc " + " ".join(sys.argv[1:]))
+        for name, fit in quantile_fit_notes(inputs.priors):
+            typer.echo(f"note: {name}: {fit}", err=True)
+        tty = sys.stderr.isatty()
+        summary = make_report(inputs, seed=seed, draws=draws, progress=tty,
+                              command="foomcalc " + " ".join(sys.argv[1:]),
+                              log=None if tty else plain_progress())
     except InputError as exc:
         fail(exc)
     except KeyboardInterrupt:
@@ -79,16 +97,80 @@ def report(
     from foomcalc.report import short_summary
 
     typer.echo(short_summary(summary))
+    if replacing:
+        typer.echo(f"replaced the earlier report in {out}", err=True)
     typer.echo(f"wrote {out}/report.html, report.md, summary.json, posterior.nc")
+    if not summary["diagnostics"]["ok"]:
+        typer.echo("error: the sampling diagnostics failed (see the top of the report); "
+                   "exit status 3", err=True)
+        raise typer.Exit(3)
+
+
+def plain_progress():
+    """Progress lines with elapsed seconds, for logs and pipes (no progress bar there)."""
+    import time
+
+    start = time.perf_counter()
+
+    def log(message: str) -> None:
+        typer.echo(f"foomcalc [{time.perf_counter() - start:5.1f} s] {message}", err=True)
+    return log
+
+
+def quantile_fit_notes(priors) -> list[tuple[str, str]]:
+    """(parameter, note) for each quantile entry that was fitted only approximately."""
+    return [(name, spec.fit_note) for name, spec in priors.specs.items()
+            if getattr(spec, "fit_note", "") and "approximate" in spec.fit_note]
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option(
+        "--version", help="Print the foomcalc version and exit.")] = False,
+) -> None:
+    """Bayesian credence calculator for AI takeoff: priors + evidence -> P(hard takeoff)."""
+    if version:
+        from foomcalc import __version__
+
+        typer.echo(f"foomcalc {__version__}")
+        raise typer.Exit(0)
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
 
 
 @app.command()
-def presets() -> None:
-    """List the bundled priors presets."""
+def presets(
+    show: Annotated[str | None, typer.Option(
+        "--show", help="Print one preset's YAML (copy it to start your own priors file).")
+    ] = None,
+) -> None:
+    """List the bundled priors presets, or print one with --show NAME."""
+    from foomcalc.paths import presets_dir
     from foomcalc.priors import list_presets
 
-    for name, description in list_presets():
-        typer.echo(f"{name:24s} {description}")
+    names = [name for name, _ in list_presets()]
+    if show is None:
+        for name, description in list_presets():
+            typer.echo(f"{name:24s} {description}")
+        return
+    if show not in names:
+        from difflib import get_close_matches
+
+        close = get_close_matches(show, names, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; presets: {', '.join(names)}"
+        fail(InputError(f"--show {show!r}: no such preset{hint}"))
+    typer.echo((presets_dir() / f"{show}.yaml").read_text(encoding="utf-8"), nl=False)
+
+
+@app.command()
+def parameters() -> None:
+    """List the model's parameters: name, unit, support and meaning."""
+    from foomcalc.parameters import PARAMETERS
+
+    for p in PARAMETERS.values():
+        typer.echo(f"{p.name}  [{p.unit}; {p.support}]\n    {p.meaning}")
 
 
 @app.command("fit-scaling")

@@ -111,3 +111,13 @@ GAP_PARAMETERS = {
     "scaling": ("scaling_a", "scaling_b", "capability_factor"),
     "years": ("gap_years",),
 }
+
+
+def unused_gap_parameters(gap_from: str, informed: set[str] | frozenset[str] = frozenset()
+                          ) -> set[str]:
+    """Parameters that only set the gap in routes other than `gap_from` and that no
+    evidence informs: they cannot move the answer, so tables and the tornado omit them."""
+    used = set(GAP_PARAMETERS.get(gap_from, ()))
+    others = {p for params in GAP_PARAMETERS.values() for p in params} - used
+    return others - set(informed)
+

@@ -135,6 +135,9 @@ def _load_preset(name: str, chain: tuple[str, ...]) -> PriorSet:
 
 def _load(path: Path, source: str, chain: tuple[str, ...]) -> PriorSet:
     try:
+        if path.is_dir():
+            raise InputError("this is a folder; --priors takes a priors file (YAML), e.g. "
+                             "a report folder's priors.yaml", source)
         if not path.is_file():
             raise InputError("no such file", source)
         if path.stat().st_size > MAX_BYTES:

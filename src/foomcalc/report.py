@@ -76,10 +76,13 @@ def build_blocks(
     horizon = summary["takeoff_months"]["horizon_months"]
     blocks = [Block("h1", f"foomcalc report: {summary['priors_name']}")]
     blocks += diagnostics_blocks(summary)
+    blocks += [Block("warn", f"Note: {note}") for note in summary.get("notes", [])]
     blocks.append(Block("lead", (
         f"P(hard takeoff) = {pct_pm(h['posterior'], h['mcse'])} (posterior; prior "
         f"{pct(h['prior'])}). Hard takeoff: {h['definition']}. "
-        f"P(seed-AI RSI feasible in deep learning): {pct(summary['p_rsi_feasible']['prior'])} -> "
+        f"P(seed-AI RSI feasible in deep learning), the weight of the RSI branch (the "
+        f"credence parameter p_rsi_feasible averaged and updated by the observations; not "
+        f"its median in the parameter table): {pct(summary['p_rsi_feasible']['prior'])} -> "
         f"{pct(summary['p_rsi_feasible']['posterior'])}; P(returns to software R&D r > 1): "
         f"{pct(summary['p_r_above_1']['prior'])} -> {pct(summary['p_r_above_1']['posterior'])}."
     )))
@@ -119,12 +122,16 @@ def build_blocks(
                             file="parameters.png"))
     rows = []
     for name, p in summary["parameters"].items():
+        if not p.get("used", True):  # gap parameter of another route (parameters.py)
+            continue
+        label = f"{name} (credence parameter)" if name == "p_rsi_feasible" else name
         if p["fixed"]:
-            rows.append((name, p["unit"], f"fixed {number(p['value'])}", "", p["source"]))
+            rows.append((label, p["unit"], f"fixed {number(p['value'])}", "", p["source"]))
         else:
             a, b = p["prior"], p["posterior"]
-            rows.append((name, p["unit"],
-                         f"{number(a['q50'])} [{number(a['q05'])}, {number(a['q95'])}]",
+            fit = f" ({p['fit_note']} of the quantiles asked for)" if p.get("fit_note") else ""
+            rows.append((label, p["unit"],
+                         f"{number(a['q50'])} [{number(a['q05'])}, {number(a['q95'])}]{fit}",
                          f"{number(b['q50'])} [{number(b['q05'])}, {number(b['q95'])}]",
                          p["source"]))
     blocks.append(Block("table", "Parameters (median [q05, q95])",
@@ -271,7 +278,7 @@ def short_summary(summary: dict) -> str:
     lines = [
         f"P(hard takeoff, <= {window_label(h['window_days'])}): {pct(h['prior'])} (prior) -> "
         f"{pct_pm(h['posterior'], h['mcse'])} (posterior)",
-        f"P(RSI feasible): {pct(summary['p_rsi_feasible']['prior'])} -> "
+        f"P(seed-AI RSI feasible | evidence): {pct(summary['p_rsi_feasible']['prior'])} -> "
         f"{pct(summary['p_rsi_feasible']['posterior'])};  P(r > 1): "
         f"{pct(summary['p_r_above_1']['prior'])} -> {pct(summary['p_r_above_1']['posterior'])}",
     ]

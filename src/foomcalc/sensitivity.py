@@ -35,7 +35,7 @@ from foomcalc.outcomes import (
     simulator_inputs,
     takeoff_months,
 )
-from foomcalc.parameters import GAP_PARAMETERS, PARAMETERS
+from foomcalc.parameters import GAP_PARAMETERS, PARAMETERS, unused_gap_parameters
 from foomcalc.priors import PriorSet
 from foomcalc.reweight import hard_per_draw, log_prior_density, takeoff_times
 
@@ -83,7 +83,8 @@ def tornado(
     base = times_for_gap(draws)
     p_base = float(hard_per_draw(base, window).mean())
     gap_only = set(GAP_PARAMETERS[priors.gap_from]) - set(SIMULATOR_PARAMETERS)
-    names = [n for n, s in priors.specs.items() if s.prior is not None]
+    unused = unused_gap_parameters(priors.gap_from, set(informed))
+    names = [n for n, s in priors.specs.items() if s.prior is not None and n not in unused]
     rows = {"low_value": [], "high_value": [], "p_hard_low": [], "p_hard_high": []}
     for name in names:
         spec = priors.specs[name]

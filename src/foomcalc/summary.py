@@ -8,6 +8,7 @@ sd/sqrt(n) for the independent prior draws.
 
 from __future__ import annotations
 
+import json
 import math
 
 import arviz as az
@@ -20,7 +21,7 @@ from foomcalc.outcomes import (
     mixture_probability,
     takeoff_quantiles,
 )
-from foomcalc.parameters import PARAMETERS
+from foomcalc.parameters import PARAMETERS, unused_gap_parameters
 from foomcalc.result import attr_json
 from foomcalc.sensitivity import sensitivity_summary
 
@@ -94,10 +95,14 @@ def summarize(result: xr.DataTree) -> dict:
     prior_draws = result["prior"].to_dataset()
     post_draws = result["posterior"].to_dataset()
     parameters = {}
+    unused = unused_gap_parameters(
+        attrs["gap_from"], set(json.loads(attrs.get("modelled_parameters_json", "[]"))))
     for name, meta in PARAMETERS.items():
         spec = priors["parameters"][name]
         entry = {"unit": meta.unit, "source": spec.get("source", ""),
-                 "fixed": name not in post_draws}
+                 "fixed": name not in post_draws, "used": name not in unused}
+        if "approximate" in (spec.get("fit_note") or ""):
+            entry["fit_note"] = spec["fit_note"]  # quantiles fitted only approximately
         if name in post_draws:
             entry["prior"] = describe_draws(prior_draws[name].values)
             entry["posterior"] = describe_draws(post_draws[name].values)
@@ -155,4 +160,5 @@ def summarize(result: xr.DataTree) -> dict:
         "n_draws": {"prior": int(prior.sizes["draw"] * prior.sizes["chain"]),
                     "posterior": int(post.sizes["draw"] * post.sizes["chain"])},
         "sensitivity": sensitivity_summary(result),
+        "notes": json.loads(attrs.get("notes_json", "[]")),
     }
