@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import nutpie
 import pandas as pd
 import pymc as pm
 import xarray as xr
@@ -35,7 +34,7 @@ from foomcalc.evidence import AI_SOFTWARE, EvidenceSet
 from foomcalc.model import build_model
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors import PriorSet, load_preset
-from foomcalc.sampling import SamplerSettings, diagnose, sample
+from foomcalc.sampling import SamplerSettings, compile_model, diagnose, sample
 
 LABEL = "sbc"
 #: Thinned posterior draws per fit: ranks take the L + 1 = 100 values 0..99.
@@ -232,9 +231,9 @@ def run_case(case: SbcCase, n_sims: int, seed: int = 0, priors: PriorSet | None 
     priors = priors or load_preset("default")
     model = build_model(priors, [case.evidence()])
     start = time.time()
-    # nutpie's own numba compile (about 10 s per model, once): it handles vector
-    # parameters and read-only data, and `with_data` swaps the observed values
-    compiled = nutpie.compile_pymc_model(model)
+    # the same compile entry point as reports (issue 14: SBC must validate the path users
+    # run); `with_data` swaps the observed values
+    compiled = compile_model(model)
     compile_seconds = time.time() - start
     prior, datasets = (simulate or case.simulate)(model, n_sims, seed)
     names = checked_parameters(model)
