@@ -209,6 +209,53 @@ def compare(
     typer.echo(text)
 
 
+@app.command()
+def survey(
+    input_path: Annotated[Path, typer.Argument(
+        metavar="INPUT", help="Folder of priors files, or a survey .csv / .yaml.")],
+    out: Annotated[Path, typer.Option(help="Survey folder.")] = Path("reports/survey"),
+    base: Annotated[str, typer.Option(help="Preset the shared posterior is sampled with.")]
+    = "default",
+    evidence: Annotated[list[Path] | None, typer.Option(
+        help="Extra evidence file, shared by everyone (repeatable).")] = None,
+    no_evidence: Annotated[bool, typer.Option("--no-evidence")] = False,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Address of a running Dask scheduler (default: a local cluster).")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Skip respondents already done in --out.")] = False,
+    per_person: Annotated[bool, typer.Option(
+        "--per-person", help="Also write a full report per person.")] = False,
+    seed: Annotated[int, typer.Option(min=0, max=2**31 - 1)] = 0,
+    draws: Annotated[int, typer.Option(min=100, max=100_000)] = 1000,
+) -> None:
+    """Many people's priors on the same evidence (Dask): spread, drivers, clusters.
+
+    Input format and report: docs/survey.md. Exit status: 0 done, 2 bad input,
+    4 done but some respondents were skipped (listed), 130 interrupted.
+    """
+    try:
+        from foomcalc.survey import make_survey
+
+        summary = make_survey(input_path, out, base=base, evidence=evidence or [],
+                              no_evidence=no_evidence, seed=seed, draws=draws,
+                              scheduler=scheduler, resume=resume, per_person=per_person,
+                              log=plain_progress())
+    except InputError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        typer.echo("interrupted: finished respondents are kept in --out/respondents; "
+                   "re-run with --resume", err=True)
+        raise typer.Exit(130) from None
+    h = summary["hard_takeoff_across_people"]
+    typer.echo(f"{summary['n_respondents']} people: median P(hard takeoff) "
+               f"{100 * h['prior']['q50']:.1f}% (prior) -> {100 * h['posterior']['q50']:.1f}% "
+               f"(posterior); wrote {out}/survey.html, survey.md, survey.json")
+    if summary["skipped"]:
+        typer.echo(f"error: {len(summary['skipped'])} respondent(s) skipped (see the report); "
+                   "exit status 4", err=True)
+        raise typer.Exit(4)
+
+
 @app.command("app")
 def app_command(
     port: Annotated[int, typer.Option(min=1024, max=65535, help="Port on 127.0.0.1.")] = 8050,

@@ -135,3 +135,19 @@ def tornado_figure(tornado: dict, max_bars: int = 12) -> bytes | None:
     ax.legend(handles=handles, fontsize=7, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     return _png(fig)
+
+
+def survey_figure(summary: dict, clip: float = 1e-3) -> bytes:
+    """Histogram across people of log10 P(hard takeoff), prior vs posterior (survey)."""
+    rows = summary["respondents"]
+    fig = Figure(figsize=(6.4, 3.2))
+    ax = fig.subplots()
+    bins = np.linspace(np.log10(clip), 0, 25)
+    for key, style in (("prior_hard_takeoff", {**PRIOR_STYLE, "histtype": "step", "lw": 2}),
+                       ("posterior_hard_takeoff", {**POSTERIOR_STYLE, "alpha": 0.6})):
+        ax.hist(np.log10(np.clip([r[key] for r in rows], clip, 1.0)), bins=bins, **style)
+    ax.set_xlabel(f"log10 P(hard takeoff), one value per person (clipped at {clip:g})")
+    ax.set_ylabel("people")
+    ax.legend(fontsize=8)
+    return _png(fig)
+
