@@ -18,7 +18,7 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 NAMES = ["01-quickstart", "02-enter-your-priors", "03-add-evidence", "04-compare-reports",
-         "05-published-positions"]
+         "05-published-positions", "06-survey"]
 #: Parameters each notebook is run with in the tests (out_dir is added per test).
 SMALL = {
     "01-quickstart": {"draws": 1000},
@@ -26,6 +26,7 @@ SMALL = {
     "03-add-evidence": {"draws": 1000, "n_sweep_draws": 1000},
     "04-compare-reports": {"draws": 1000},
     "05-published-positions": {"draws": 1000, "n_crux_draws": 1000},
+    "06-survey": {"draws": 300, "n_people": 8},
 }
 
 
@@ -129,3 +130,11 @@ def test_05_published_positions(tmp_path):
     hard = {name: _summary(out / name)["hard_takeoff"]["posterior"]
             for name in ("default", "forethought-2025", "deep-learning-sceptic", "seed-ai-foom")}
     assert hard["deep-learning-sceptic"] < hard["seed-ai-foom"]
+
+
+@pytest.mark.slow
+def test_06_survey(tmp_path):
+    out = _run("06-survey", tmp_path)
+    data = json.loads((out / "survey.json").read_text())
+    assert data["n_respondents"] == 8 and not data["skipped"]
+    assert (out / "survey.html").is_file() and (out / "base" / "summary.json").is_file()
