@@ -8,6 +8,7 @@ sd/sqrt(n) for the independent prior draws.
 
 from __future__ import annotations
 
+import json
 import math
 
 import arviz as az
@@ -20,11 +21,22 @@ from foomcalc.outcomes import (
     mixture_probability,
     takeoff_quantiles,
 )
-from foomcalc.parameters import PARAMETERS
+from foomcalc.parameters import GAP_PARAMETERS, PARAMETERS
 from foomcalc.result import attr_json
 from foomcalc.sensitivity import sensitivity_summary
 
 QUANTILES = {"q05": 0.05, "q50": 0.5, "q95": 0.95}
+
+#: Two different "P(RSI feasible)" numbers appear in a report; they are named apart.
+#: The branch weight (summary `p_rsi_feasible`): the mean over draws of
+#: P(feasible | p, observations' likelihood ratios).
+RSI_BRANCH_LABEL = "P(seed-AI RSI feasible | observations)"
+RSI_BRANCH_MEANING = (
+    "weight of the seed-AI RSI branch: the probability that seed-AI-style recursive "
+    "self-improvement works in deep learning, after the observations' likelihood ratios "
+    "(averaged over draws of the prior credence parameter p_rsi_feasible)")
+#: The parameter (summary `parameters.p_rsi_feasible`): the credence before the observations.
+RSI_PARAMETER_LABEL = "p_rsi_feasible (prior credence parameter, before the observations)"
 
 
 def _finite_or_none(x: float) -> float | None:
@@ -55,6 +67,14 @@ def describe_draws(values: np.ndarray) -> dict:
 def window_label(days: float) -> str:
     names = {1.0: "1 day", 7.0: "1 week", 30.0: "30 days", 365.25: "1 year"}
     return names.get(float(days), f"{days:g} days")
+
+
+def unused_parameters(gap_from: str) -> list[str]:
+    """Gap parameters of the routes not taken (parameters.GAP_PARAMETERS): with the gap
+    from `gap_from`, these do not enter the answer, so tables and the tornado omit them."""
+    used = set(GAP_PARAMETERS.get(gap_from, ()))
+    other = {n for route, names in GAP_PARAMETERS.items() if route != gap_from for n in names}
+    return sorted(other - used)
 
 
 def _pair(prior: dict, posterior: dict) -> dict:
@@ -94,10 +114,12 @@ def summarize(result: xr.DataTree) -> dict:
     prior_draws = result["prior"].to_dataset()
     post_draws = result["posterior"].to_dataset()
     parameters = {}
+    unused = unused_parameters(attrs["gap_from"])
     for name, meta in PARAMETERS.items():
         spec = priors["parameters"][name]
-        entry = {"unit": meta.unit, "source": spec.get("source", ""),
-                 "fixed": name not in post_draws}
+        entry = {"unit": meta.unit, "meaning": meta.meaning, "source": spec.get("source", ""),
+                 "fixed": name not in post_draws, "used": name not in unused,
+                 "fit_note": spec.get("fit_note")}
         if name in post_draws:
             entry["prior"] = describe_draws(prior_draws[name].values)
             entry["posterior"] = describe_draws(post_draws[name].values)
@@ -139,9 +161,12 @@ def summarize(result: xr.DataTree) -> dict:
             **{k: headline[k] for k in ("prior", "prior_mcse", "posterior", "mcse")},
         },
         "hard_takeoff_by_window": by_window,
-        "p_rsi_feasible": _pair(
-            probability(prior["weight_feasible"], False), probability(post["weight_feasible"], True)
-        ),
+        "p_rsi_feasible": {
+            "label": RSI_BRANCH_LABEL,
+            "meaning": RSI_BRANCH_MEANING,
+            **_pair(probability(prior["weight_feasible"], False),
+                    probability(post["weight_feasible"], True)),
+        },
         "p_r_above_1": p_r_above_1,
         "compression": compression,
         "takeoff_months": takeoff,
@@ -154,5 +179,17 @@ def summarize(result: xr.DataTree) -> dict:
         "versions": attr_json(result, "versions_json"),
         "n_draws": {"prior": int(prior.sizes["draw"] * prior.sizes["chain"]),
                     "posterior": int(post.sizes["draw"] * post.sizes["chain"])},
-        "sensitivity": sensitivity_summary(result),
+        "sensitivity": _without(sensitivity_summary(result), unused),
+        "unused_parameters": unused,
+        "notes": json.loads(attrs.get("notes_json", "[]")),
     }
+
+
+def _without(sensitivity: dict, unused: list[str]) -> dict:
+    """The sensitivity section without tornado rows of unused gap parameters (their
+    swing is zero by construction: they do not enter the answer)."""
+    torn = sensitivity.get("tornado")
+    if torn:
+        torn = {**torn, "rows": [r for r in torn["rows"] if r["parameter"] not in unused]}
+        sensitivity = {**sensitivity, "tornado": torn}
+    return sensitivity
