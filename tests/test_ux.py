@@ -195,3 +195,18 @@ def test_report_reads_like_a_product(saved):
     terminal = short_summary(s)
     assert "P(seed-AI RSI feasible | observations)" in terminal
     assert "returns_r: quantile fit approximate" in terminal
+
+
+# part 1: make setup installs JupyterLab; make notebooks opens it
+def test_make_notebooks_opens_jupyterlab_from_the_venv():
+    import subprocess
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    dev = tomllib.loads((root / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]["dev"]
+    assert any(d.startswith("jupyterlab") for d in dev)
+    dry = subprocess.run(["make", "-n", "-W", "pyproject.toml", "notebooks"], cwd=root,
+                         capture_output=True, text=True, timeout=60)
+    assert ".venv/bin/jupyter lab notebooks/" in dry.stdout, dry.stdout + dry.stderr
+    assert "ipykernel install" in dry.stdout
