@@ -210,3 +210,25 @@ def test_make_notebooks_opens_jupyterlab_from_the_venv():
                          capture_output=True, text=True, timeout=60)
     assert ".venv/bin/jupyter lab notebooks/" in dry.stdout, dry.stdout + dry.stderr
     assert "ipykernel install" in dry.stdout
+
+
+def test_years_route_hides_scaling_gap_parameters(tmp_path):
+    """gap_from: years -> the scaling route's gap parameters are the unused ones, and the
+    summary, table and parameter figure follow parameters.GAP_PARAMETERS."""
+    from foomcalc.analysis import run_analysis
+    from foomcalc.figures import parameters_figure
+    from foomcalc.parameters import GAP_PARAMETERS
+    from foomcalc.priors import priors_from_dict
+    from foomcalc.summary import summarize, unused_parameters
+
+    assert set(unused_parameters("years")) == set(GAP_PARAMETERS["scaling"])
+    priors = priors_from_dict({"name": "y", "description": "x", "base": "default",
+                               "gap_from": "years"})
+    result = run_analysis(priors, [], seed=2, n_prior_draws=1000)
+    s = summarize(result)
+    assert s["parameters"]["gap_years"]["used"] and not s["parameters"]["scaling_a"]["used"]
+    rows = {r["parameter"] for r in s["sensitivity"]["tornado"]["rows"]}
+    assert "gap_years" in rows and not rows & set(GAP_PARAMETERS["scaling"])
+    png_years = parameters_figure(result)
+    result.attrs["gap_from"] = "scaling"
+    assert png_years != parameters_figure(result)  # scaling_a/b panels only when used
