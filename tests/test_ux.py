@@ -108,6 +108,8 @@ def test_progress_lines_plain_and_no_early_estimate():
     lines([Chain(10, 1000)])  # 1%: shown, with no estimate
     now[0] = 0.8
     lines([Chain(20, 1000)])  # within every_s: not shown
+    now[0] = 3.0
+    lines([Chain(10, 1000)])  # no progress (nutpie initialising): not repeated
     now[0] = 5.0
     lines([Chain(500, 1000, 2)])  # 50% after 5 s: about 5 s left
     now[0] = 6.0

@@ -209,6 +209,7 @@ class ProgressLines:
         self.live, self.every_s, self.clock = live, every_s, clock
         self.start = clock()
         self.last = -float("inf")
+        self.last_done = -1
 
     def line(self, done: int, total: int, divergences: int) -> str:
         elapsed = self.clock() - self.start
@@ -223,9 +224,9 @@ class ProgressLines:
         done = sum(int(c.finished_draws) for c in chains)
         total = sum(int(c.total_draws) for c in chains)
         now = self.clock()
-        if now - self.last < self.every_s and done < total:
-            return
-        self.last = now
+        if done == self.last_done or (now - self.last < self.every_s and done < total):
+            return  # no news (e.g. while nutpie initialises), or too soon
+        self.last, self.last_done = now, done
         text = self.line(done, total, sum(int(c.divergences) for c in chains))
         end = "\n" if not self.live or done >= total else ""
         print(("\r" if self.live else "") + text, end=end, file=self.stream, flush=True)
