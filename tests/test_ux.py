@@ -65,6 +65,7 @@ def test_existing_report_is_replaced_only_with_force(tmp_path):
 def test_report_help_points_to_evidence_docs():
     text = run("report", "--help").output
     assert "docs/evidence.md" in text and "README" in text and "--drop-evidence" in text
+    assert "reports/<priors name>" in text
 
 
 # item 7 / issue 14: drop one bundled file; a re-saved bundled copy is noted

@@ -88,7 +88,7 @@ def report(
         help="Leave out one bundled evidence file by name, e.g. scaling_fits.csv "
              "(repeatable).")] = None,
     out: Annotated[Path | None, typer.Option(
-        help="Report folder [default: reports/<priors name>].")] = None,
+        help="Report folder (default: reports/<priors name>).")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an existing report in the --out folder.")] = False,
     seed: Annotated[int, typer.Option(min=0, max=2**31 - 1, help="Random seed.")] = 0,
