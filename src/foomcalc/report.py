@@ -74,10 +74,10 @@ def build_blocks(
     horizon = summary["takeoff_months"]["horizon_months"]
     rsi = summary["p_rsi_feasible"]
     blocks = [Block("h1", f"foomcalc report: {summary['priors_name']}")]
+    blocks += diagnostics_blocks(summary)  # failed diagnostics: said before any number
     blocks.append(Block("lead", (
         f"P(hard takeoff) = {pct_pm(h['posterior'], h['mcse'])} after the evidence "
         f"({pct(h['prior'])} before it). Hard takeoff: {h['definition']}.")))
-    blocks += diagnostics_blocks(summary)
     blocks.append(Block("p", branch_sentence(summary)))
     tq = summary["takeoff_months"]
 
