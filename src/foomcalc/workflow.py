@@ -73,8 +73,15 @@ REPORTS_ROOT = Path("reports")
 
 def default_out_dir(priors_name: str) -> Path:
     """reports/<priors name>, the name made safe as one folder name."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", priors_name).strip(".-") or "report"
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", priors_name)[:80].strip(".-") or "report"
     return REPORTS_ROOT / safe
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # e.g. a name too long: load_priors gives the message
+        return False
 
 
 def is_bundled(e: EvidenceSet) -> bool:
@@ -123,7 +130,7 @@ def resolve_inputs(
     priors = None
     if priors_path is not None and preset is not None:
         problems.append("give either --priors FILE or --preset NAME, not both")
-    elif priors_path is not None and Path(priors_path).is_dir():
+    elif priors_path is not None and _is_dir(Path(priors_path)):
         problems.append(f"{priors_path}: --priors needs a priors file (YAML), and this is a "
                         "folder; e.g. --priors my-priors.yaml (see docs/priors.md)")
     else:
@@ -148,6 +155,9 @@ def resolve_inputs(
             item = load_evidence(path)
         except InputError as exc:
             problems.append(str(exc))
+            continue
+        except OSError as exc:  # e.g. a file name too long for the file system
+            problems.append(f"{str(path)[:80]}: cannot read the evidence file ({exc.strerror})")
             continue
         if item.sha256 in seen:
             problems.append(f"{path}: the same evidence is given twice (sha256 {item.sha256[:12]})")
