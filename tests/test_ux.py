@@ -239,6 +239,6 @@ def test_years_route_hides_scaling_gap_parameters(tmp_path):
 
 def test_unreadable_paths_are_input_errors():
     """Found by the hostile CLI fuzz: a name too long for the file system."""
-    for args in (["--priors", "a" * 300], ["--evidence", "a" * 300]):
-        result = run("report", *args, "--out", "/tmp/never-written-ux11")
+    for args in (["--priors", "a" * 300], ["--evidence", "a" * 300], ["--out", "a" * 300]):
+        result = run("report", "--out", "/tmp/never-written-ux11", *args)
         assert result.exit_code == 2 and "Traceback" not in result.output, result.output

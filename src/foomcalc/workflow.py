@@ -171,6 +171,8 @@ def resolve_inputs(
             replaces = check_output_folder(out_dir, force=force)
         except InputError as exc:
             problems.append(str(exc))
+        except OSError as exc:  # e.g. a folder name too long for the file system
+            problems.append(f"{str(out_dir)[:80]}: unusable output folder ({exc.strerror})")
     if problems:
         raise InputError(problems)
     compression = tuple(dict.fromkeys([*STANDARD_COMPRESSION, *extra_compression]))
