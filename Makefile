@@ -9,7 +9,7 @@ PYTHON312 := $(shell if python3.12 --version >/dev/null 2>&1; then command -v py
 	elif command -v pyenv >/dev/null 2>&1 && pyenv prefix 3.12 >/dev/null 2>&1; then \
 	echo "$$(pyenv prefix 3.12)/bin/python3.12"; fi)
 
-.PHONY: setup report app test test-fast validate bench lint clean
+.PHONY: setup notebooks report app test test-fast validate bench lint clean
 
 setup: $(STAMP)
 
@@ -21,8 +21,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m ipykernel install --user --name foomcalc --display-name "foomcalc (.venv)" >/dev/null
 	@touch $(STAMP)
 
+# JupyterLab (a dev dependency, installed by setup) on the notebooks, project kernel.
+notebooks: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
+
+# make report always refreshes reports/default (the CLI itself refuses without --force).
 report: $(STAMP)
-	$(VENV)/bin/foomcalc report --preset default --out reports/default
+	$(VENV)/bin/foomcalc report --preset default --out reports/default --force
 
 # the web app on http://127.0.0.1:8050/ (docs/app.md); PORT=N to change the port
 app: $(STAMP)

@@ -292,11 +292,12 @@ VALUE = st.one_of(st.sampled_from([str(p) for p in PATHS]), NASTY_TEXT, NUMBER_T
                   st.text(max_size=10))
 OPTIONS = {
     "report": ["--priors", "--preset", "--evidence", "--no-evidence", "--out", "--seed",
-               "--draws", "--compression", "--help", "--bogus"],
+               "--draws", "--compression", "--help", "--bogus", "--drop-evidence", "--force"],
     "fit-scaling": ["--json", "--plot", "--seed", "--help", "--bogus"],
-    "presets": ["--help", "--bogus"],
+    "presets": ["--help", "--bogus", "--show"],
+    "parameters": ["--help", "--bogus"],
 }
-FLAGS = {"--no-evidence", "--json", "--help"}
+FLAGS = {"--no-evidence", "--json", "--help", "--force"}
 
 
 @st.composite

@@ -221,7 +221,7 @@ def test_sigint_mid_sampling_leaves_earlier_report(reports, tmp_path):
     master, replica = pty.openpty()
     proc = subprocess.Popen(
         [str(FOOMCALC), "report", "--preset", "default", "--out", str(out), "--seed", "3",
-         "--draws", "8000"], stdout=subprocess.PIPE, stderr=replica, text=True)
+         "--draws", "8000", "--force"], stdout=subprocess.PIPE, stderr=replica, text=True)
     os.close(replica)
     seen = b""
     deadline = time.time() + 120

@@ -65,7 +65,7 @@ def test_power_scaling_saved_and_summarised(tmp_path):
         assert group in loaded
     assert set(loaded["log_prior"].to_dataset().data_vars) >= {"returns_r", "scaling_a"}
     s = summarize(loaded)
-    assert s["schema_version"] == "1.1"
+    assert s["schema_version"] == "1.2"  # 1.2: issue 11 fields (docs/summary-schema.md)
     rows = {r["variable"]: r for r in s["sensitivity"]["power_scaling"]["rows"]}
     assert "hard_takeoff" in rows and "returns_r" in rows
     for r in rows.values():

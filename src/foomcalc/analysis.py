@@ -26,7 +26,7 @@ from foomcalc.parameters import PARAMETERS
 from foomcalc.priors import PriorSet
 from foomcalc.sampling import Diagnostics, SamplerSettings, compile_model, sample_with_gate
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 N_PRIOR_DRAWS = 20_000
 
 

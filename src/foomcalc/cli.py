@@ -1,7 +1,9 @@
 """The `foomcalc` command line (typer). Heavy imports are lazy, so `presets` is instant.
 
-Bad input of any kind ends in one clear message on stderr and exit status 2, with
-nothing written; Ctrl-C ends with status 130 and the previous report intact.
+Exit status: 0 success; 2 bad input (one clear message on stderr, nothing written);
+3 (`report` only) the report was written but failed the sampling diagnostics, so its
+numbers may be unreliable; 4 (`survey` only) done but some respondents were skipped;
+130 Ctrl-C (the previous report intact).
 """
 
 from __future__ import annotations
@@ -19,9 +21,28 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     no_args_is_help=True,
-    invoke_without_command=True,
     help="Bayesian credence calculator for AI takeoff: priors + evidence -> P(hard takeoff).",
 )
+
+#: `report` exit status when the report was written but failed the sampling diagnostics.
+EXIT_DIAGNOSTICS = 3
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from foomcalc import __version__
+
+        typer.echo(f"foomcalc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version_callback, is_eager=True,
+        help="Print the foomcalc version and exit.")] = False,
+) -> None:
+    """Bayesian credence calculator for AI takeoff: priors + evidence -> P(hard takeoff)."""
 
 
 def fail(exc: InputError) -> None:
@@ -46,49 +67,53 @@ def parse_compression(items: list[str]) -> list[tuple[float, float]]:
     return out
 
 
-@app.command()
+REPORT_HELP = """Sample the posterior and write summary.json, report.html, report.md, posterior.nc.
+
+The report goes to reports/<priors name> unless --out says otherwise; an existing
+report there is replaced only with --force. Exit status: 0 ok, 2 bad input (nothing
+written), 3 written but the sampling diagnostics failed (numbers may be unreliable).
+
+Evidence files (CSV, six kinds, each row with its citation): see docs/evidence.md;
+priors files: docs/priors.md; everything else: README.md.
+"""
+
+
+@app.command(help=REPORT_HELP)
 def report(
-    priors: Annotated[Path | None, typer.Option(help="Your priors file (YAML).")] = None,
+    priors: Annotated[Path | None, typer.Option(help="Your priors file (YAML, docs/priors.md).")
+                      ] = None,
     preset: Annotated[str | None, typer.Option(help="A bundled preset (see `presets`).")] = None,
-    evidence: Annotated[
-        list[Path] | None, typer.Option(help="Extra evidence file (repeatable).")
-    ] = None,
+    evidence: Annotated[list[Path] | None, typer.Option(
+        help="Extra evidence file, CSV (repeatable; format: docs/evidence.md).")] = None,
     no_evidence: Annotated[
-        bool, typer.Option("--no-evidence", help="Ignore bundled evidence.")
+        bool, typer.Option("--no-evidence", help="Ignore all bundled evidence.")
     ] = False,
     drop_evidence: Annotated[list[str] | None, typer.Option(
-        "--drop-evidence", help="Leave out one bundled evidence file, by name (repeatable).")
-    ] = None,
+        "--drop-evidence", metavar="NAME",
+        help="Leave out one bundled evidence file by name, e.g. scaling_fits.csv "
+             "(repeatable).")] = None,
     out: Annotated[Path | None, typer.Option(
-        help="Report folder [default: reports/<priors name>]. An earlier report there is "
-             "replaced (the terminal says so); other folders are never overwritten.")] = None,
+        help="Report folder (default: reports/<priors name>).")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace an existing report in the --out folder.")] = False,
     seed: Annotated[int, typer.Option(min=0, max=2**31 - 1, help="Random seed.")] = 0,
     draws: Annotated[int, typer.Option(min=100, max=100_000, help="Draws per chain.")] = 1000,
     compression: Annotated[list[str] | None, typer.Option(
         help="Extra compression row YEARSxMONTHS, e.g. 5x6 (repeatable).")] = None,
 ) -> None:
-    """Sample the posterior and write summary.json, report.html, report.md, posterior.nc.
-
-    Evidence files (columns, units, examples): docs/evidence.md. Exit status: 0 done,
-    2 bad input (nothing written), 3 report written but the sampling diagnostics failed
-    (flagged at its top), 130 interrupted.
-    """
     try:
-        from foomcalc.output import REPORT_MARKER
         from foomcalc.workflow import make_report, resolve_inputs
 
         inputs = resolve_inputs(priors, preset, evidence or [], no_evidence, out,
-                                parse_compression(compression or []), drop_evidence or [])
-        out = inputs.out_dir
-        replacing = (out / REPORT_MARKER).exists()
+                                parse_compression(compression or []),
+                                drop_evidence=drop_evidence or [], force=force)
         for note in inputs.notes:
             typer.echo(f"note: {note}", err=True)
-        for name, fit in quantile_fit_notes(inputs.priors):
-            typer.echo(f"note: {name}: {fit}", err=True)
-        tty = sys.stderr.isatty()
-        summary = make_report(inputs, seed=seed, draws=draws, progress=tty,
-                              command="foomcalc " + " ".join(sys.argv[1:]),
-                              log=None if tty else plain_progress())
+        if inputs.replaces:
+            typer.echo(f"replacing the existing report in {inputs.out_dir} (--force)", err=True)
+        summary = make_report(inputs, seed=seed, draws=draws,
+                              progress="bar" if sys.stderr.isatty() else "lines",
+                              command="foomcalc " + " ".join(sys.argv[1:]))
     except InputError as exc:
         fail(exc)
     except KeyboardInterrupt:
@@ -97,71 +122,33 @@ def report(
     from foomcalc.report import short_summary
 
     typer.echo(short_summary(summary))
-    if replacing:
-        typer.echo(f"replaced the earlier report in {out}", err=True)
-    typer.echo(f"wrote {out}/report.html, report.md, summary.json, posterior.nc")
+    typer.echo(f"wrote {inputs.out_dir}/report.html, report.md, summary.json, posterior.nc")
     if not summary["diagnostics"]["ok"]:
-        typer.echo("error: the sampling diagnostics failed (see the top of the report); "
-                   "exit status 3", err=True)
-        raise typer.Exit(3)
-
-
-def plain_progress():
-    """Progress lines with elapsed seconds, for logs and pipes (no progress bar there)."""
-    import time
-
-    start = time.perf_counter()
-
-    def log(message: str) -> None:
-        typer.echo(f"foomcalc [{time.perf_counter() - start:5.1f} s] {message}", err=True)
-    return log
-
-
-def quantile_fit_notes(priors) -> list[tuple[str, str]]:
-    """(parameter, note) for each quantile entry that was fitted only approximately."""
-    return [(name, spec.fit_note) for name, spec in priors.specs.items()
-            if getattr(spec, "fit_note", "") and "approximate" in spec.fit_note]
-
-
-@app.callback()
-def main_options(
-    ctx: typer.Context,
-    version: Annotated[bool, typer.Option(
-        "--version", help="Print the foomcalc version and exit.")] = False,
-) -> None:
-    """Bayesian credence calculator for AI takeoff: priors + evidence -> P(hard takeoff)."""
-    if version:
-        from foomcalc import __version__
-
-        typer.echo(f"foomcalc {__version__}")
-        raise typer.Exit(0)
-    if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
-        raise typer.Exit(0)
+        typer.echo(f"exit status {EXIT_DIAGNOSTICS}: the sampling diagnostics failed "
+                   "(see the report's warning)", err=True)
+        raise typer.Exit(EXIT_DIAGNOSTICS)
 
 
 @app.command()
 def presets(
     show: Annotated[str | None, typer.Option(
-        "--show", help="Print one preset's YAML (copy it to start your own priors file).")
-    ] = None,
+        "--show", metavar="NAME", help="Print one preset's YAML.")] = None,
 ) -> None:
     """List the bundled priors presets, or print one with --show NAME."""
-    from foomcalc.paths import presets_dir
     from foomcalc.priors import list_presets
 
-    names = [name for name, _ in list_presets()]
-    if show is None:
-        for name, description in list_presets():
-            typer.echo(f"{name:24s} {description}")
-        return
-    if show not in names:
-        from difflib import get_close_matches
+    if show is not None:
+        from foomcalc.paths import presets_dir
+        from foomcalc.priors import load_preset
 
-        close = get_close_matches(show, names, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else f"; presets: {', '.join(names)}"
-        fail(InputError(f"--show {show!r}: no such preset{hint}"))
-    typer.echo((presets_dir() / f"{show}.yaml").read_text(encoding="utf-8"), nl=False)
+        try:
+            load_preset(show)  # unknown names get the usual message with a suggestion
+        except InputError as exc:
+            fail(exc)
+        typer.echo((presets_dir() / f"{show}.yaml").read_text(encoding="utf-8"), nl=False)
+        return
+    for name, description in list_presets():
+        typer.echo(f"{name:24s} {description}")
 
 
 @app.command()
@@ -170,7 +157,7 @@ def parameters() -> None:
     from foomcalc.parameters import PARAMETERS
 
     for p in PARAMETERS.values():
-        typer.echo(f"{p.name}  [{p.unit}; {p.support}]\n    {p.meaning}")
+        typer.echo(f"{p.name}\n    unit: {p.unit}; support: {p.support}\n    {p.meaning}")
 
 
 @app.command("fit-scaling")
@@ -207,6 +194,17 @@ def compare(
     except InputError as exc:
         fail(exc)
     typer.echo(text)
+
+
+def plain_progress():
+    """Progress lines with elapsed seconds, for logs and pipes (no progress bar there)."""
+    import time
+
+    start = time.perf_counter()
+
+    def log(message: str) -> None:
+        typer.echo(f"foomcalc [{time.perf_counter() - start:5.1f} s] {message}", err=True)
+    return log
 
 
 @app.command()

@@ -124,7 +124,8 @@ def _headline_rows(labels: list[str], summaries: list[dict]) -> list[tuple[str, 
             (r["posterior"] for r in s["hard_takeoff_by_window"] if r["window_days"] == d),
             None))))
     rows += [
-        row("P(seed-AI RSI feasible)", lambda s: pct(s["p_rsi_feasible"]["posterior"])),
+        row("P(seed-AI RSI feasible | observations)",
+            lambda s: pct(s["p_rsi_feasible"]["posterior"])),
         row("P(r > 1)", lambda s: pct(s["p_r_above_1"]["posterior"])),
         row("takeoff time, median", takeoff),
         row("P(>= 3 years of progress in 12 months)", lambda s: pct(next(

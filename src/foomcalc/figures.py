@@ -17,6 +17,7 @@ from matplotlib.patches import Patch
 
 from foomcalc.outcomes import DAYS_PER_MONTH, takeoff_cdf
 from foomcalc.parameters import PARAMETERS
+from foomcalc.summary import unused_parameters
 
 PRIOR_STYLE = {"color": "#888888", "label": "prior"}
 POSTERIOR_STYLE = {"color": "#c0392b", "label": "posterior"}
@@ -58,7 +59,7 @@ def takeoff_cdf_figure(results: dict[str, xr.DataTree], hard_days: float) -> byt
     ax.set_xticks([v for v in ticks.values() if v <= horizon], [k for k, v in ticks.items()
                                                                if v <= horizon])
     ax.set_ylim(0, 1)
-    ax.set_xlabel("takeoff time: par-human to strongly superhuman")
+    ax.set_xlabel("takeoff time t (par-human to strongly superhuman), log scale")
     ax.set_ylabel("P(takeoff time <= t)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
@@ -83,15 +84,18 @@ def hard_by_window_figure(summary: dict) -> bytes:
 
 
 def parameters_figure(result: xr.DataTree) -> bytes | None:
-    """Prior vs posterior histograms of the key uncertain parameters (log x where positive)."""
+    """Prior vs posterior histograms of the key uncertain parameters (log x where positive),
+    each titled with its unit; gap parameters of an unused gap route are left out."""
     prior = result["prior"].to_dataset()
     post = result["posterior"].to_dataset()
-    names = [n for n in KEY_PARAMETERS if n in prior and n in post]
+    unused = unused_parameters(str(result.attrs.get("gap_from", "scaling")))
+    names = [n for n in KEY_PARAMETERS if n in prior and n in post and n not in unused]
     if not names:
         return None
-    cols = 4
+    # three across: at the report's ~980 px width each panel's labels stay readable
+    cols = min(3, len(names))
     rows = (len(names) + cols - 1) // cols
-    fig = Figure(figsize=(3.2 * cols, 2.4 * rows))
+    fig = Figure(figsize=(3.3 * cols, 2.5 * rows))
     axes = fig.subplots(rows, cols, squeeze=False)
     for ax, name in zip(axes.flat, names, strict=False):
         a = prior[name].values.ravel()
@@ -105,7 +109,7 @@ def parameters_figure(result: xr.DataTree) -> bytes | None:
             ax.set_xscale("log")
             ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
             ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
-        ax.set_title(name, fontsize=9)
+        ax.set_title(f"{name}\n({PARAMETERS[name].unit})", fontsize=9)
         ax.set_yticks([])
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
@@ -128,8 +132,8 @@ def tornado_figure(tornado: dict, max_bars: int = 12) -> bytes | None:
         for value, colour in ((r["p_low"], "#2e86c1"), (r["p_high"], "#c0392b")):
             ax.barh(yi, value - base, left=base, color=colour, height=0.6)
     ax.axvline(base, color="black", lw=0.8)
-    ax.set_yticks(y, [r["parameter"] for r in rows], fontsize=8)
-    ax.set_xlabel(f"P(hard takeoff, <= {tornado['window_days']:g} days)")
+    ax.set_yticks(y, [f"{r['parameter']} ({r.get('unit', '')})" for r in rows], fontsize=8)
+    ax.set_xlabel(f"P(hard takeoff, <= {tornado['window_days']:g} days), probability")
     handles = [Patch(color="#2e86c1", label="pinned at prior q10"),
                Patch(color="#c0392b", label="pinned at prior q90")]
     ax.legend(handles=handles, fontsize=7, loc="lower right")

@@ -17,14 +17,20 @@ from foomcalc.errors import InputError
 REPORT_MARKER = "summary.json"
 
 
-def check_output_folder(out_dir: Path) -> None:
-    """Refuse a target that exists and is not a foomcalc report (never clobber user files)."""
+def check_output_folder(out_dir: Path, force: bool = True) -> bool:
+    """Refuse a target that exists and is not a foomcalc report (never clobber user files);
+    with `force` False also refuse to replace an existing report. Returns True when an
+    existing report will be replaced."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("the output path exists and is not a folder", source=out_dir)
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / REPORT_MARKER).exists():
         raise InputError(
             "the output folder is not empty and holds no foomcalc report (no summary.json); "
             "choose another --out", source=out_dir)
+    replaces = (out_dir / REPORT_MARKER).is_file()
+    if replaces and not force:
+        raise InputError("a report is already there; add --force to replace it, or choose "
+                         "another --out", source=out_dir)
     parent = out_dir.resolve().parent
     if not parent.exists():
         try:
@@ -34,6 +40,7 @@ def check_output_folder(out_dir: Path) -> None:
                              source=parent) from None
     if not os.access(parent, os.W_OK):
         raise InputError("the output folder's parent is not writable", source=parent)
+    return replaces
 
 
 def write_atomically(out_dir: Path, fill: Callable[[Path], None]) -> None:

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import xarray as xr
 
 from foomcalc import figures
-from foomcalc.summary import window_label
+from foomcalc.summary import RSI_BRANCH_LABEL, RSI_PARAMETER_LABEL, window_label
 
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # "h1" | "h2" | "lead" | "p" | "warn" | "table" | "figure" | "pre"
+    kind: str  # "h1" | "h2" | "lead" | "p" | "warn" | "table" | "figure" | "pre" | "toc"
     text: str = ""
     headers: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = ()
@@ -52,8 +52,6 @@ def months_text(m: float | None, horizon: float) -> str:
 def number(x: float | None) -> str:
     if x is None:
         return "n/a"
-    if 1000 <= abs(x) < 1e5 and float(x).is_integer():
-        return f"{x:.0f}"  # a calendar year (automation_year 2027), not 2.03e+03
     return f"{x:.3g}"
 
 
@@ -74,27 +72,29 @@ def build_blocks(
     """The report's content, top to bottom."""
     h = summary["hard_takeoff"]
     horizon = summary["takeoff_months"]["horizon_months"]
+    rsi = summary["p_rsi_feasible"]
     blocks = [Block("h1", f"foomcalc report: {summary['priors_name']}")]
-    blocks += diagnostics_blocks(summary)
-    blocks += [Block("warn", f"Note: {note}") for note in summary.get("notes", [])]
+    blocks += diagnostics_blocks(summary)  # failed diagnostics: said before any number
     blocks.append(Block("lead", (
-        f"P(hard takeoff) = {pct_pm(h['posterior'], h['mcse'])} (posterior; prior "
-        f"{pct(h['prior'])}). Hard takeoff: {h['definition']}. "
-        f"P(seed-AI RSI feasible in deep learning), the weight of the RSI branch (the "
-        f"credence parameter p_rsi_feasible averaged and updated by the observations; not "
-        f"its median in the parameter table): {pct(summary['p_rsi_feasible']['prior'])} -> "
-        f"{pct(summary['p_rsi_feasible']['posterior'])}; P(returns to software R&D r > 1): "
-        f"{pct(summary['p_r_above_1']['prior'])} -> {pct(summary['p_r_above_1']['posterior'])}."
-    )))
+        f"P(hard takeoff) = {pct_pm(h['posterior'], h['mcse'])} after the evidence "
+        f"({pct(h['prior'])} before it). Hard takeoff: {h['definition']}.")))
+    blocks.append(Block("p", branch_sentence(summary)))
     tq = summary["takeoff_months"]
 
     def interval(which: str) -> str:
         q = {k: months_text(v, horizon) for k, v in tq[which].items()}
         return f"{q['q50']} ({q['q05']} to {q['q95']})"
 
-    blocks.append(Block("p", f"Takeoff time, median (90% interval): posterior "
-                             f"{interval('posterior')}; prior {interval('prior')}."))
+    blocks.append(Block("p", f"Takeoff time (par-human to strongly superhuman), median "
+                             f"(90% interval): after the evidence {interval('posterior')}; "
+                             f"before it {interval('prior')}. "
+                             "P(returns to software R&D r > 1): "
+                             f"{pct(summary['p_r_above_1']['prior'])} -> "
+                             f"{pct(summary['p_r_above_1']['posterior'])}."))
+    for note in summary.get("notes", []):
+        blocks.append(Block("warn", f"Evidence may count twice: {note}."))
     blocks += extra or []
+    blocks.append(Block("toc"))
     hard_days = summary["hard_takeoff"]["window_days"]
     blocks.append(Block("h2", "Takeoff time"))
     blocks.append(Block("figure", "Takeoff-time CDF, prior (dashed) vs posterior",
@@ -120,26 +120,56 @@ def build_blocks(
     if png:
         blocks.append(Block("figure", "Key parameters, prior vs posterior", png=png,
                             file="parameters.png"))
+    blocks.append(Block("p", (
+        f"The parameter p_rsi_feasible is the prior credence in seed-AI RSI before the "
+        f"observations; {RSI_BRANCH_LABEL} ({pct(rsi['posterior'])} above) is that credence "
+        "updated by the observations' likelihood ratios, so the two differ.")))
     rows = []
     for name, p in summary["parameters"].items():
-        if not p.get("used", True):  # gap parameter of another route (parameters.py)
+        if not p.get("used", True):
             continue
-        label = f"{name} (credence parameter)" if name == "p_rsi_feasible" else name
+        label = RSI_PARAMETER_LABEL if name == "p_rsi_feasible" else name
+        fit = p.get("fit_note") or ""
+        fit = f"; quantile fit {fit}" if fit.startswith("approximate") else ""
         if p["fixed"]:
-            rows.append((label, p["unit"], f"fixed {number(p['value'])}", "", p["source"]))
+            rows.append((label, p["unit"], f"fixed {number(p['value'])}", "",
+                         p["source"] + fit))
         else:
             a, b = p["prior"], p["posterior"]
-            fit = f" ({p['fit_note']} of the quantiles asked for)" if p.get("fit_note") else ""
             rows.append((label, p["unit"],
-                         f"{number(a['q50'])} [{number(a['q05'])}, {number(a['q95'])}]{fit}",
+                         f"{number(a['q50'])} [{number(a['q05'])}, {number(a['q95'])}]",
                          f"{number(b['q50'])} [{number(b['q05'])}, {number(b['q95'])}]",
-                         p["source"]))
-    blocks.append(Block("table", "Parameters (median [q05, q95])",
+                         p["source"] + fit))
+    blocks.append(Block("table", "Parameters (median [q05, q95], in the unit shown)",
                         headers=("parameter", "unit", "prior", "posterior", "source"),
                         rows=tuple(rows)))
+    unused = summary.get("unused_parameters", [])
+    if unused:
+        blocks.append(Block("p", (
+            f"Not shown: {', '.join(unused)}, which set the capability gap only when it comes "
+            f"from another route (here the gap comes from {summary['gap_from']}).")))
     blocks += sensitivity_blocks(summary)
     blocks += provenance_blocks(summary)
-    return blocks
+    toc = toc_block(blocks)
+    return [toc if b.kind == "toc" else b for b in blocks]
+
+
+def branch_sentence(summary: dict) -> str:
+    """The two RSI branches in one sentence (docs/simulator.md)."""
+    rsi = summary["p_rsi_feasible"]
+    return (f"Every draw is run twice: once with seed-AI RSI feasible (AI improves itself at "
+            f"once, no successor training) and once without (gains arrive only when a successor "
+            f"model is trained), weighted by {RSI_BRANCH_LABEL} = {pct(rsi['posterior'])} "
+            f"({pct(rsi['prior'])} before the evidence).")
+
+
+def toc_block(blocks: list[Block]) -> Block:
+    """A table of contents of the h2 sections."""
+    return Block("toc", rows=tuple((b.text,) for b in blocks if b.kind == "h2"))
+
+
+def anchor(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
 
 
 def sensitivity_blocks(summary: dict) -> list[Block]:
@@ -160,10 +190,10 @@ def sensitivity_blocks(summary: dict) -> list[Block]:
             blocks.append(Block("figure", "Tornado of P(hard takeoff)", png=png,
                                 file="tornado.png"))
         blocks.append(Block("table", "Tornado (largest swing first)",
-                            headers=("parameter", "q10 value", "P(hard) at q10", "q90 value",
-                                     "P(hard) at q90", "swing"),
-                            rows=tuple((r["parameter"], number(r["low_value"]), pct(r["p_low"]),
-                                        number(r["high_value"]), pct(r["p_high"]),
+                            headers=("parameter", "unit", "q10 value", "P(hard) at q10",
+                                     "q90 value", "P(hard) at q90", "swing"),
+                            rows=tuple((r["parameter"], r.get("unit", ""), number(r["low_value"]),
+                                        pct(r["p_low"]), number(r["high_value"]), pct(r["p_high"]),
                                         f"{100 * r['swing']:.1f} pp") for r in torn["rows"])))
     ps = sens.get("power_scaling")
     if ps:
@@ -190,13 +220,6 @@ def provenance_blocks(summary: dict) -> list[Block]:
                                        for e in ev)))
     else:
         blocks.append(Block("p", "No evidence: the posterior equals the prior."))
-    if not any(e["kind"] == "observations" for e in ev):
-        blocks.append(Block("p", (
-            "Opt-in evidence, not included: data/evidence/optional/rsi_observations.csv "
-            "(public events bearing on seed-AI-style RSI, with editable likelihood ratios "
-            "that move p_rsi_feasible). Add it with --evidence "
-            "data/evidence/optional/rsi_observations.csv; every kind is described in "
-            "docs/evidence.md.")))
     d = summary["diagnostics"]
     blocks.append(Block("p", (
         f"Sampler: {summary['sampler']['sampler']}, {summary['sampler']['chains']} chains x "
@@ -215,6 +238,9 @@ def render_markdown(blocks: list[Block]) -> str:
     for b in blocks:
         if b.kind == "h1":
             out.append(f"# {b.text}\n")
+        elif b.kind == "toc":
+            out.append("Contents: " + " · ".join(f"[{r[0]}](#{anchor(r[0])})" for r in b.rows)
+                       + "\n")
         elif b.kind == "h2":
             out.append(f"## {b.text}\n")
         elif b.kind == "warn":
@@ -238,10 +264,14 @@ def render_markdown(blocks: list[Block]) -> str:
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
 color:#222;line-height:1.45}table{border-collapse:collapse;margin:1em 0;font-size:.9em}
-td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}th{background:#f3f3f3}
+td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
+td:last-child{min-width:16em}th{background:#f3f3f3}
 .warn{background:#fdecea;border-left:4px solid #c0392b;padding:.6em 1em}
 img{max-width:100%}.lead{font-size:1.2em;background:#f6f6f6;padding:.7em 1em;
-border-left:4px solid #555}caption{text-align:left;font-weight:600;padding:.3em 0}"""
+border-left:4px solid #555}caption{text-align:left;font-weight:600;padding:.3em 0}
+.toc{background:#fafafa;border:1px solid #ddd;padding:.5em 1em;display:inline-block}
+.toc ol{margin:.3em 0;padding-left:1.4em}figure{margin:1em 0}
+figcaption{font-size:.9em;color:#555}"""
 
 
 def render_html(blocks: list[Block], title: str) -> str:
@@ -249,8 +279,13 @@ def render_html(blocks: list[Block], title: str) -> str:
     out = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title)}</title>"
            f"<style>{CSS}</style></head><body>"]
     for b in blocks:
-        if b.kind in ("h1", "h2"):
-            out.append(f"<{b.kind}>{e(b.text)}</{b.kind}>")
+        if b.kind == "h1":
+            out.append(f"<h1>{e(b.text)}</h1>")
+        elif b.kind == "h2":
+            out.append(f"<h2 id='{anchor(b.text)}'>{e(b.text)}</h2>")
+        elif b.kind == "toc":
+            items = "".join(f"<li><a href='#{anchor(r[0])}'>{e(r[0])}</a></li>" for r in b.rows)
+            out.append(f"<nav class='toc'><strong>Contents</strong><ol>{items}</ol></nav>")
         elif b.kind == "warn":
             out.append(f"<p class='warn'><strong>Warning.</strong> {e(b.text)}</p>")
         elif b.kind == "p":
@@ -278,10 +313,14 @@ def short_summary(summary: dict) -> str:
     lines = [
         f"P(hard takeoff, <= {window_label(h['window_days'])}): {pct(h['prior'])} (prior) -> "
         f"{pct_pm(h['posterior'], h['mcse'])} (posterior)",
-        f"P(seed-AI RSI feasible | evidence): {pct(summary['p_rsi_feasible']['prior'])} -> "
+        f"{RSI_BRANCH_LABEL}: {pct(summary['p_rsi_feasible']['prior'])} -> "
         f"{pct(summary['p_rsi_feasible']['posterior'])};  P(r > 1): "
         f"{pct(summary['p_r_above_1']['prior'])} -> {pct(summary['p_r_above_1']['posterior'])}",
     ]
+    for name, p in summary["parameters"].items():
+        if (p.get("fit_note") or "").startswith("approximate") and p.get("used", True):
+            lines.append(f"note: {name}: quantile fit {p['fit_note']} (prior median "
+                         f"{number(p['prior']['q50']) if 'prior' in p else 'n/a'})")
     if not summary["diagnostics"]["ok"]:
         lines.append("WARNING: sampling problems: " + "; ".join(summary["diagnostics"]["problems"]))
     return "\n".join(lines)

@@ -221,7 +221,10 @@ def sample(
         cores=1 if isinstance(compiled, PyFuncModel) else min(settings.chains, 2),
         seed=seed,
         save_warmup=False,
-        progress_bar=progress,
+        # progress: True -> nutpie's bar; a callable -> nutpie's public progress_callback
+        # (list of ChainProgress), e.g. workflow.ProgressLines
+        progress_bar=progress is True,
+        progress_callback=progress if callable(progress) else None,
         target_accept=settings.target_accept,
         adaptation=settings.adaptation,
     )

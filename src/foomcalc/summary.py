@@ -27,6 +27,17 @@ from foomcalc.sensitivity import sensitivity_summary
 
 QUANTILES = {"q05": 0.05, "q50": 0.5, "q95": 0.95}
 
+#: Two different "P(RSI feasible)" numbers appear in a report; they are named apart.
+#: The branch weight (summary `p_rsi_feasible`): the mean over draws of
+#: P(feasible | p, observations' likelihood ratios).
+RSI_BRANCH_LABEL = "P(seed-AI RSI feasible | observations)"
+RSI_BRANCH_MEANING = (
+    "weight of the seed-AI RSI branch: the probability that seed-AI-style recursive "
+    "self-improvement works in deep learning, after the observations' likelihood ratios "
+    "(averaged over draws of the prior credence parameter p_rsi_feasible)")
+#: The parameter (summary `parameters.p_rsi_feasible`): the credence before the observations.
+RSI_PARAMETER_LABEL = "p_rsi_feasible (prior credence parameter, before the observations)"
+
 
 def _finite_or_none(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
@@ -56,6 +67,13 @@ def describe_draws(values: np.ndarray) -> dict:
 def window_label(days: float) -> str:
     names = {1.0: "1 day", 7.0: "1 week", 30.0: "30 days", 365.25: "1 year"}
     return names.get(float(days), f"{days:g} days")
+
+
+def unused_parameters(gap_from: str, informed: set[str] | frozenset[str] = frozenset()
+                      ) -> list[str]:
+    """Gap parameters of the routes not taken that no evidence informs
+    (`parameters.unused_gap_parameters`): tables and the tornado omit them."""
+    return sorted(unused_gap_parameters(gap_from, informed))
 
 
 def _pair(prior: dict, posterior: dict) -> dict:
@@ -95,14 +113,13 @@ def summarize(result: xr.DataTree) -> dict:
     prior_draws = result["prior"].to_dataset()
     post_draws = result["posterior"].to_dataset()
     parameters = {}
-    unused = unused_gap_parameters(
-        attrs["gap_from"], set(json.loads(attrs.get("modelled_parameters_json", "[]"))))
+    unused = unused_parameters(attrs["gap_from"],
+                               set(json.loads(attrs.get("modelled_parameters_json", "[]"))))
     for name, meta in PARAMETERS.items():
         spec = priors["parameters"][name]
-        entry = {"unit": meta.unit, "source": spec.get("source", ""),
-                 "fixed": name not in post_draws, "used": name not in unused}
-        if "approximate" in (spec.get("fit_note") or ""):
-            entry["fit_note"] = spec["fit_note"]  # quantiles fitted only approximately
+        entry = {"unit": meta.unit, "meaning": meta.meaning, "source": spec.get("source", ""),
+                 "fixed": name not in post_draws, "used": name not in unused,
+                 "fit_note": spec.get("fit_note")}
         if name in post_draws:
             entry["prior"] = describe_draws(prior_draws[name].values)
             entry["posterior"] = describe_draws(post_draws[name].values)
@@ -144,9 +161,12 @@ def summarize(result: xr.DataTree) -> dict:
             **{k: headline[k] for k in ("prior", "prior_mcse", "posterior", "mcse")},
         },
         "hard_takeoff_by_window": by_window,
-        "p_rsi_feasible": _pair(
-            probability(prior["weight_feasible"], False), probability(post["weight_feasible"], True)
-        ),
+        "p_rsi_feasible": {
+            "label": RSI_BRANCH_LABEL,
+            "meaning": RSI_BRANCH_MEANING,
+            **_pair(probability(prior["weight_feasible"], False),
+                    probability(post["weight_feasible"], True)),
+        },
         "p_r_above_1": p_r_above_1,
         "compression": compression,
         "takeoff_months": takeoff,
@@ -159,6 +179,17 @@ def summarize(result: xr.DataTree) -> dict:
         "versions": attr_json(result, "versions_json"),
         "n_draws": {"prior": int(prior.sizes["draw"] * prior.sizes["chain"]),
                     "posterior": int(post.sizes["draw"] * post.sizes["chain"])},
-        "sensitivity": sensitivity_summary(result),
+        "sensitivity": _without(sensitivity_summary(result), unused),
+        "unused_parameters": unused,
         "notes": json.loads(attrs.get("notes_json", "[]")),
     }
+
+
+def _without(sensitivity: dict, unused: list[str]) -> dict:
+    """The sensitivity section without tornado rows of unused gap parameters (their
+    swing is zero by construction: they do not enter the answer)."""
+    torn = sensitivity.get("tornado")
+    if torn:
+        torn = {**torn, "rows": [r for r in torn["rows"] if r["parameter"] not in unused]}
+        sensitivity = {**sensitivity, "tornado": torn}
+    return sensitivity

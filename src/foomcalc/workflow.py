@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shutil
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from foomcalc.errors import InputError
 from foomcalc.evidence import (
@@ -59,6 +63,50 @@ class ReportInputs:
     out_dir: Path
     compression: tuple[tuple[float, float], ...]
     notes: tuple[str, ...] = ()
+    replaces: bool = False  # an existing report in out_dir will be replaced
+
+
+#: Where reports go when no --out is given: reports/<priors name> (relative to the
+#: current folder), so a report of other priors never replaces the default one.
+REPORTS_ROOT = Path("reports")
+
+
+def default_out_dir(priors_name: str) -> Path:
+    """reports/<priors name>, the name made safe as one folder name."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", priors_name)[:80].strip(".-") or "report"
+    return REPORTS_ROOT / safe
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # e.g. a name too long: load_priors gives the message
+        return False
+
+
+def is_bundled(e: EvidenceSet) -> bool:
+    return Path(e.path).resolve().is_relative_to(evidence_dir().resolve())
+
+
+def approximate_fits(priors: PriorSet) -> dict[str, str]:
+    """Parameters entered as quantiles whose fitted distribution misses them by more than
+    1%: name -> the fit note, e.g. "approximate: max error 7.7%"."""
+    return {name: spec.fit_note for name, spec in priors.specs.items()
+            if spec.fit_note and spec.fit_note.startswith("approximate")}
+
+
+def _same_content(a: EvidenceSet, b: EvidenceSet) -> bool:
+    """Same kind and the same parsed table (numbers equal to 1e-9 relative): a file
+    re-saved by a spreadsheet has other bytes but is the same evidence."""
+    if a.kind != b.kind or a.table.shape != b.table.shape:
+        return False
+    try:
+        pd.testing.assert_frame_equal(a.table.reset_index(drop=True),
+                                      b.table.reset_index(drop=True),
+                                      check_dtype=False, rtol=1e-9, atol=0.0)
+    except AssertionError:
+        return False
+    return True
 
 
 def resolve_inputs(
@@ -66,85 +114,134 @@ def resolve_inputs(
     preset: str | None,
     evidence_paths: Sequence[Path],
     no_evidence: bool,
-    out_dir: Path | None,
+    out_dir: Path | None = None,
     extra_compression: Sequence[tuple[float, float]] = (),
+    *,
     drop_evidence: Sequence[str] = (),
+    force: bool = True,
 ) -> ReportInputs:
     """Load and validate priors, evidence and the output folder; report all problems at once.
 
-    `out_dir` None means reports/<priors name>; `drop_evidence` names bundled evidence
-    files (file name or stem) to leave out."""
+    `out_dir` None means reports/<priors name>. `drop_evidence` names bundled evidence
+    files to leave out (e.g. "scaling_fits.csv"). With `force` False an existing report in
+    `out_dir` is refused (the CLI's default); the Python API replaces it.
+    """
     problems: list[str] = []
     priors = None
     if priors_path is not None and preset is not None:
         problems.append("give either --priors FILE or --preset NAME, not both")
+    elif priors_path is not None and _is_dir(Path(priors_path)):
+        problems.append(f"{priors_path}: --priors needs a priors file (YAML), and this is a "
+                        "folder; e.g. --priors my-priors.yaml (see docs/priors.md)")
     else:
         try:
             priors = load_priors(priors_path) if priors_path else load_preset(preset or "default")
         except InputError as exc:
             problems.append(str(exc))
     evidence = [] if no_evidence else bundled_evidence()
-    names = {n for e in evidence for n in (Path(e.path).name, Path(e.path).stem)}
+    names = {Path(e.path).name: e for e in evidence}
     for name in drop_evidence:
-        if name not in names:
-            problems.append(f"--drop-evidence {name!r}: not a bundled evidence file in use; "
-                            f"bundled: {', '.join(sorted(Path(e.path).name for e in evidence))}"
-                            if evidence else f"--drop-evidence {name!r}: no bundled evidence "
-                            "is in use (--no-evidence)")
-    dropped = set(drop_evidence)
-    evidence = [e for e in evidence if not {Path(e.path).name, Path(e.path).stem} & dropped]
+        known = sorted(Path(e.path).name for e in bundled_evidence())
+        if name not in known:
+            problems.append(f"--drop-evidence {name!r}: not a bundled evidence file; "
+                            f"bundled: {', '.join(known)}")
+        elif name not in names and not no_evidence:
+            problems.append(f"--drop-evidence {name!r}: given twice")
+        names.pop(name, None)
+    evidence = list(names.values())
     seen = {e.sha256 for e in evidence}
-    tables = list(evidence)
     for path in evidence_paths:
         try:
             item = load_evidence(path)
         except InputError as exc:
             problems.append(str(exc))
             continue
-        copy_of = next((e for e in tables if same_content(e, item)), None)
-        if item.sha256 in seen or copy_of is not None:
-            of = f" (same rows as {Path(copy_of.path).name})" if copy_of is not None else ""
-            problems.append(f"{path}: the same evidence is given twice{of}; it would count "
-                            f"twice (sha256 {item.sha256[:12]})")
+        except OSError as exc:  # e.g. a file name too long for the file system
+            problems.append(f"{str(path)[:80]}: cannot read the evidence file ({exc.strerror})")
+            continue
+        if item.sha256 in seen:
+            problems.append(f"{path}: the same evidence is given twice (sha256 {item.sha256[:12]})")
         seen.add(item.sha256)
-        tables.append(item)
         evidence.append(item)
-    if out_dir is None:
-        out_dir = Path("reports") / (priors.name if priors is not None else "default")
-    try:
-        check_output_folder(out_dir)
-    except InputError as exc:
-        problems.append(str(exc))
+    if out_dir is None and priors is not None:
+        out_dir = default_out_dir(priors.name)
+    replaces = False
+    if out_dir is not None:
+        try:
+            replaces = check_output_folder(out_dir, force=force)
+        except InputError as exc:
+            problems.append(str(exc))
+        except OSError as exc:  # e.g. a folder name too long for the file system
+            problems.append(f"{str(out_dir)[:80]}: unusable output folder ({exc.strerror})")
     if problems:
         raise InputError(problems)
     compression = tuple(dict.fromkeys([*STANDARD_COMPRESSION, *extra_compression]))
-    return ReportInputs(priors, evidence, out_dir, compression, overlap_notes(evidence))
-
-
-def same_content(a: EvidenceSet, b: EvidenceSet) -> bool:
-    """Whether two evidence files hold the same rows (a re-saved copy: other bytes, other
-    comments or line endings, same numbers)."""
-    return a.kind == b.kind and a.table.shape == b.table.shape and a.table.equals(b.table)
+    return ReportInputs(priors, evidence, out_dir, compression, overlap_notes(evidence),
+                        replaces)
 
 
 def overlap_notes(evidence: Sequence[EvidenceSet]) -> tuple[str, ...]:
-    """Warnings where bundled evidence and the user's files (raw data or published
-    summaries) inform the same parameters: if both come from the same experiments the
-    evidence counts twice. Saved in the result, shown on the terminal and in the report."""
-    bundled = evidence_dir().resolve()
+    """Warnings where bundled published evidence and the user's files inform the same
+    parameters: if both come from the same experiments the evidence counts twice.
+    A user file with the same content as a bundled one (e.g. a re-saved copy) is named
+    as such; the remedy offered is dropping that one bundled file."""
+    bundled = [e for e in evidence if is_bundled(e)]
     notes = []
     for e in evidence:
-        if Path(e.path).resolve().is_relative_to(bundled):
+        if is_bundled(e):
             continue
-        mine = parameters_informed([e])
-        shared = sorted(mine & parameters_informed(
-            [b for b in evidence if Path(b.path).resolve().is_relative_to(bundled)]))
-        if shared:
-            notes.append(f"{Path(e.path).name} informs {', '.join(shared)}, which the bundled "
-                         "published evidence also informs; if both come from the same "
-                         "experiments (e.g. the Chinchilla runs) they count twice: drop the "
-                         "bundled file with --drop-evidence NAME (or all with --no-evidence)")
+        copy_of = next((b for b in bundled if _same_content(e, b)), None)
+        if copy_of is not None:
+            name = Path(copy_of.path).name
+            notes.append(f"{Path(e.path).name} has the same content as the bundled {name}: "
+                         f"it counts twice; use --drop-evidence {name}")
+            continue
+        for b in bundled:
+            shared = sorted(parameters_informed([e]) & parameters_informed([b]))
+            if shared:
+                notes.append(f"{Path(e.path).name} informs {', '.join(shared)}, which the "
+                             f"bundled {Path(b.path).name} also informs; if both come from "
+                             "the same experiments (e.g. the Chinchilla runs) they count "
+                             f"twice: consider --drop-evidence {Path(b.path).name}")
     return tuple(notes)
+
+
+class ProgressLines:
+    """Sampling progress for nutpie's `progress_callback` (a list of ChainProgress).
+
+    `live` True (a terminal): one line rewritten in place; False (piped to a file): a
+    plain line at most every `every_s` seconds. The time-remaining estimate is shown
+    only once 20% of the draws are done and is smoothed (the mean rate since the
+    start), so the first noisy guesses (e.g. "29 min" on a 4 s run) never appear.
+    """
+
+    def __init__(self, stream=None, live: bool = False, every_s: float = 2.0,
+                 clock=time.monotonic) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.live, self.every_s, self.clock = live, every_s, clock
+        self.start = clock()
+        self.last = -float("inf")
+        self.last_done = -1
+
+    def line(self, done: int, total: int, divergences: int) -> str:
+        elapsed = self.clock() - self.start
+        text = f"sampling: {done}/{total} draws ({100 * done / max(total, 1):.0f}%)"
+        if divergences:
+            text += f", {divergences} divergent"
+        if total and done >= 0.2 * total and done < total:
+            text += f", about {elapsed * (total - done) / done:.0f} s left"
+        return text
+
+    def __call__(self, chains) -> None:
+        done = sum(int(c.finished_draws) for c in chains)
+        total = sum(int(c.total_draws) for c in chains)
+        now = self.clock()
+        if done == self.last_done or (now - self.last < self.every_s and done < total):
+            return  # no news (e.g. while nutpie initialises), or too soon
+        self.last, self.last_done = now, done
+        text = self.line(done, total, sum(int(c.divergences) for c in chains))
+        end = "\n" if not self.live or done >= total else ""
+        print(("\r" if self.live else "") + text, end=end, file=self.stream, flush=True)
 
 
 def resolved_priors_text(priors: PriorSet) -> str:
@@ -157,13 +254,14 @@ def resolved_priors_text(priors: PriorSet) -> str:
 
 
 def make_report(
-    inputs: ReportInputs, *, seed: int = 0, draws: int = 1000, progress: bool = False,
-    command: str = "", log: Callable[[str], None] | None = None,
+    inputs: ReportInputs, *, seed: int = 0, draws: int = 1000, progress: bool | str = False,
+    command: str = "",
 ) -> dict:
-    """Run the analysis and write the report folder; returns the summary. `log` gets one
-    plain line per step (the CLI passes it when stderr is not a terminal, where nutpie's
-    progress bar is off)."""
-    say = log or (lambda _message: None)
+    """Run the analysis and write the report folder; returns the summary.
+
+    `progress`: False (silent), "bar" (a live line on a terminal) or "lines" (plain
+    lines, for output piped to a file); True means "bar". Progress goes to stderr.
+    """
     from foomcalc.analysis import run_analysis
     from foomcalc.report import build_blocks, render_html, render_markdown
     from foomcalc.result import RESULT_FILE, load_result, save_result
@@ -171,21 +269,26 @@ def make_report(
     from foomcalc.sensitivity import add_sensitivity
     from foomcalc.summary import summarize
 
-    if progress:
-        print(f"foomcalc: {inputs.priors.name} with {len(inputs.evidence)} evidence file(s); "
-              "compiling the model, then sampling 4 chains ...", file=sys.stderr, flush=True)
-    say(f"{inputs.priors.name}: {len(inputs.evidence)} evidence file(s); compiling the model "
-        "and sampling 4 chains, then simulating the prior and posterior takeoffs")
+    def say(text: str) -> None:
+        if progress:
+            print(f"foomcalc: {text}", file=sys.stderr, flush=True)
+
+    say(f"{inputs.priors.name} with {len(inputs.evidence)} evidence file(s); compiling the "
+        "model, then sampling 4 chains ...")
+    started = time.monotonic()
+    callback = ProgressLines(live=progress in (True, "bar")) if progress else False
     with _interrupts_noticed() as interrupted:
         result = run_analysis(inputs.priors, inputs.evidence, seed=seed,
                               settings=SamplerSettings(draws=draws),
-                              compression=inputs.compression, progress=progress,
+                              compression=inputs.compression, progress=callback,
                               command=command)
         if interrupted:  # nutpie turns Ctrl-C into a truncated trace: never report one
             raise KeyboardInterrupt
-        say("sensitivity: tornado and power-scaling")
+        say("sensitivity: tornado and power-scaling ...")
         result = add_sensitivity(result, inputs.priors, inputs.evidence)
-        result.attrs["notes_json"] = json.dumps(list(inputs.notes))
+    say(f"analysis done in {time.monotonic() - started:.0f} s; writing the report ...")
+    # saved with the result, so summary.json and the report carry them
+    result.attrs["notes_json"] = json.dumps(list(inputs.notes))
     summary: dict = {}
 
     def fill(folder: Path) -> None:
@@ -211,6 +314,5 @@ def make_report(
             for e in user_evidence:
                 shutil.copyfile(e.path, folder / "evidence" / f"{e.sha256[:8]}-{Path(e.path).name}")
 
-    say(f"writing the report to {inputs.out_dir}")
     write_atomically(inputs.out_dir, fill)
     return summary
