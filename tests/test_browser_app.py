@@ -66,13 +66,14 @@ def test_app_slider_upload_and_link(server, driver, tmp_path):
 
     from foomcalc.errors import InputError
     from foomcalc.evidence import load_evidence
+    from foomcalc.parameters import PARAMETERS
 
     driver.get(server.url)
     before = wait_for(driver, "#prior_hard").text
     assert before.endswith("%")
     assert "prior P(hard takeoff)" in driver.find_element(By.ID, "headline").text
     # every parameter has a control with its unit and meaning
-    assert len(driver.find_elements(By.CSS_SELECTOR, ".fc-param")) == 18
+    assert len(driver.find_elements(By.CSS_SELECTOR, ".fc-param")) == len(PARAMETERS)
     assert "(dimensionless)" in driver.find_element(By.ID, "param-returns_r").text
     # the curve is drawn, the compression table filled, nothing sticks out sideways
     wait_for(driver, "#cdf img", lambda el: el.get_property("naturalWidth") > 0)
