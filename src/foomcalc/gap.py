@@ -33,3 +33,38 @@ def gap_ooms_from_scaling(
 def gap_ooms_from_years(gap_years: np.ndarray, recent_rate_ooms_per_year: np.ndarray) -> np.ndarray:
     """OOMs of effective compute in `gap_years` years of progress at the recent rate."""
     return np.asarray(gap_years, dtype=float) * np.asarray(recent_rate_ooms_per_year, dtype=float)
+
+
+def gap_years_from_horizon(
+    horizon_doublings: np.ndarray, horizon_doubling_months: np.ndarray
+) -> np.ndarray:
+    """Years of recent progress in `horizon_doublings` doublings of the METR time horizon
+    at one doubling per `horizon_doubling_months` months."""
+    return (np.asarray(horizon_doublings, dtype=float)
+            * np.asarray(horizon_doubling_months, dtype=float) / 12.0)
+
+
+def gap_ooms_from_elo(elo_gap: np.ndarray, elo_per_oom: np.ndarray) -> np.ndarray:
+    """OOMs of compute that buy `elo_gap` Elo points at `elo_per_oom` Elo per 10x compute
+    (the compute-frontier slope; Jones 2021)."""
+    return np.asarray(elo_gap, dtype=float) / np.asarray(elo_per_oom, dtype=float)
+
+
+#: Routes a mixture may weight (gap_from values other than "mixture").
+ROUTES = ("scaling", "years", "horizon", "elo")
+#: Golden-ratio step of the low-discrepancy sequence that assigns draws to routes.
+_GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
+
+
+def mixture_routes(n: int, weights: dict[str, float]) -> np.ndarray:
+    """Route index (into `list(weights)`) for each of `n` draws, in proportion to `weights`.
+
+    Deterministic and independent of the draws: u_i = frac((i + 1) * 0.618...) (a Weyl
+    sequence, evenly spread over (0, 1) for every n) picks the route whose cumulative-weight
+    interval holds u_i. Every route's share of draws is within 1/n-ish of its weight, and
+    since draws are exchangeable the mixture's P(event) = sum_k w_k P_k(event).
+    """
+    w = np.asarray(list(weights.values()), dtype=float)
+    cum = np.cumsum(w / w.sum())
+    u = np.mod((np.arange(n) + 1.0) * _GOLDEN, 1.0)
+    return np.minimum(np.searchsorted(cum, u, side="right"), len(w) - 1)
