@@ -36,9 +36,10 @@ def game_scaling() -> pd.DataFrame:
 HEADERS = {
     "time_horizons": (
         "# kind: time_horizons\n"
-        "# METR 50% time horizons on HCAST + RE-Bench + SWAA (hcast_r_s), minutes of skilled-human\n"
-        "# time. Source: METR cross-domain-horizon repository, commit e97c0245 (2025-07-14),\n"
-        "# data/processed/all_data.csv rows benchmark == hcast_r_s (horizon in seconds / 60);\n"
+        "# METR 50% time horizons on HCAST + RE-Bench + SWAA (hcast_r_s), minutes of\n"
+        "# skilled-human time. Source: METR cross-domain-horizon repository, commit\n"
+        "# e97c0245 (2025-07-14), data/processed/all_data.csv rows benchmark == hcast_r_s\n"
+        "# (horizon there in seconds; / 60 here).\n"
         "# Kwa et al. 2025, 'Measuring AI Ability to Complete Long Tasks', arXiv:2503.14499.\n"
         "# Made by scripts/gap_evidence.py from ../shared/sources/metr-time-horizons.\n"),
     "game_scaling": (

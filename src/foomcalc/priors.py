@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from foomcalc.errors import InputError
+from foomcalc.gap import ROUTES as GAP_ROUTES
 from foomcalc.parameters import PARAMETERS
 from foomcalc.paths import presets_dir
 from foomcalc.prior_entry import (
@@ -28,7 +29,6 @@ from foomcalc.prior_entry import (
     parse_entry,
     text_field,
 )
-from foomcalc.gap import ROUTES as GAP_ROUTES
 from foomcalc.quantile_fit import fit_quantiles
 
 MAX_BYTES = 1_000_000
@@ -48,8 +48,9 @@ class PriorSet:
     """A complete set of priors: one `PriorSpec` per parameter in PARAMETERS.
 
     `gap_from` is one of GAP_MODES; for "mixture", `gap_weights` maps routes (scaling,
-    years, horizon, elo) to weights summing to 1 (empty otherwise); `hard_takeoff_days` the hard-takeoff window
-    (days); `text` the raw file text (presets resolve `base:` but keep their text).
+    years, horizon, elo) to weights summing to 1 (empty otherwise); `hard_takeoff_days` the
+    hard-takeoff window (days); `text` the raw file text (presets resolve `base:` but keep
+    their text).
     """
 
     name: str
@@ -187,8 +188,9 @@ def _gap_weights(data: dict, gap_from: Any, base: PriorSet | None,
     out: dict[str, float] = {}
     for route, value in raw.items():
         if route not in GAP_ROUTES:
-            problems.append(f"gap_weights.{route}: unknown route{did_you_mean(str(route), GAP_ROUTES)}"
-                            f"; expected one of {', '.join(GAP_ROUTES)}")
+            problems.append(f"gap_weights.{route}: unknown route"
+                            f"{did_you_mean(str(route), GAP_ROUTES)}; expected one of "
+                            f"{', '.join(GAP_ROUTES)}")
             continue
         w = finite_number(value, f"gap_weights.{route}", problems)
         if w is not None and w < 0:

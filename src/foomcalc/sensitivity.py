@@ -73,7 +73,8 @@ def tornado(
     def times_for_gap(d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Takeoff times on the unpinned paths: the gap moves, the dynamics do not."""
         return {"weight_feasible": weight, **takeoff_months(
-            paths, gap_ooms(d, priors.gap_from, priors.gap_weights), inputs["retrain_months"], horizon_months)}
+            paths, gap_ooms(d, priors.gap_from, priors.gap_weights), inputs["retrain_months"],
+            horizon_months)}
 
     base = times_for_gap(draws)
     p_base = float(hard_per_draw(base, window).mean())
