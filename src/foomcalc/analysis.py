@@ -176,7 +176,6 @@ def run_analysis(
         "priors_json": json.dumps(priors.to_dict(), sort_keys=True),
         "priors_text": priors.text,
         "gap_from": priors.gap_from,
-        "gap_weights_json": json.dumps(priors.gap_weights),
         "hard_takeoff_days": float(priors.hard_takeoff_days),
         "evidence_json": json.dumps(
             [{"kind": e.kind, "label": e.label, "path": e.path, "sha256": e.sha256,

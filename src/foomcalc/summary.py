@@ -18,6 +18,7 @@ from foomcalc.outcomes import (
     STANDARD_WINDOWS_DAYS,
     hard_takeoff_probability,
     mixture_probability,
+    route_hard_takeoff_probability,
     takeoff_quantiles,
 )
 from foomcalc.parameters import PARAMETERS
@@ -155,4 +156,19 @@ def summarize(result: xr.DataTree) -> dict:
         "n_draws": {"prior": int(prior.sizes["draw"] * prior.sizes["chain"]),
                     "posterior": int(post.sizes["draw"] * post.sizes["chain"])},
         "sensitivity": sensitivity_summary(result),
+        **gap_routes_summary(priors, prior, post, window),
     }
+
+
+def gap_routes_summary(priors: dict, prior: xr.Dataset, post: xr.Dataset,
+                       window_days: float) -> dict:
+    """For gap_from "mixture": {"gap_routes": {route: {weight, prior, prior_mcse, posterior,
+    mcse}}}, each route's P(hard takeoff) had every draw used it; {} otherwise."""
+    weights = priors.get("gap_weights") or {}
+    if priors.get("gap_from") != "mixture" or not weights:
+        return {}
+    return {"gap_routes": {
+        route: {"weight": float(w), **_pair(
+            probability(route_hard_takeoff_probability(prior, route, window_days), False),
+            probability(route_hard_takeoff_probability(post, route, window_days), True))}
+        for route, w in weights.items()}}
