@@ -258,3 +258,80 @@ def test_bundled_gap_evidence():
     assert o3 == pytest.approx(117.6, abs=0.1)  # METR: o3 ~ 1.5-2 h (seconds / 60 here)
     assert gs.kind == "game_scaling" and set(gs.table["board_size"]) == {str(b) for b in
                                                                           range(3, 10)}
+
+
+# ---------------------------------------------------------------- slow: sampling
+
+def synthetic_horizons(months: dict[str, float], sd: float = 0.4, seed: int = 0) -> str:
+    """Frontier-only horizons: log2 h = level + (12 / months_d)(year - 2022) + t noise."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for d, m in months.items():
+        year = np.linspace(2019.0, 2025.3, 10)
+        log2_h = 2.0 + 12.0 / m * (year - 2022.0) + sd * rng.standard_t(8, year.size)
+        log2_h = np.maximum.accumulate(log2_h) + np.arange(year.size) * 1e-3  # records only
+        rows += [f"{d}{i},{y:.3f},{2 ** h:.6g},{d}\n" for i, (y, h) in
+                 enumerate(zip(year, log2_h, strict=True))]
+    return H_HEADER + "".join(rows)
+
+
+def fit(ev, name: str, prior) -> np.ndarray:
+    from foomcalc.scaling import sample_model
+    with pm.Model() as model:
+        rv = prior()
+        add_evidence([ev], {name: rv})
+    return sample_model(model, seed=3, draws=500, tune=500, chains=2)["posterior"][
+        name].values.ravel()
+
+
+@pytest.mark.slow
+def test_recovers_horizon_doubling_months(tmp_path):
+    """One domain, truth 6 months: 90% interval covers it, median within 15%. Three domains
+    around 6 months (4.5, 6, 8): the pooled median covers 6 within its 90% interval."""
+    prior = lambda: pm.LogNormal("horizon_doubling_months", np.log(6.9), 0.75)  # noqa: E731
+    one = fit(load_evidence(write(tmp_path, synthetic_horizons({"sw": 6.0}), "one.csv")),
+              "horizon_doubling_months", prior)
+    lo, med, hi = np.quantile(one, [0.05, 0.5, 0.95])
+    assert lo < 6.0 < hi and abs(med / 6.0 - 1) < 0.15
+    three = fit(load_evidence(write(tmp_path, synthetic_horizons(
+        {"sw": 4.5, "math": 6.0, "video": 8.0}, seed=1), "three.csv")),
+        "horizon_doubling_months", prior)
+    lo, hi = np.quantile(three, [0.05, 0.95])
+    assert lo < 6.0 < hi and hi / lo < 4.0
+
+
+@pytest.mark.slow
+def test_recovers_elo_per_oom(tmp_path):
+    """Truth 400 Elo/OOM, two boards with plateaus: 90% interval covers it, median within 10%."""
+    rng = np.random.default_rng(2)
+    rows = []
+    for board, (c, ceil, span) in {"7": (-900.0, -20.0, 1500.0),
+                                   "9": (-1300.0, -30.0, 1900.0)}.items():
+        x = np.linspace(10.0, 17.0, 30)
+        mu = np.clip(c + 400.0 * (x - x.mean()), ceil - span, ceil)
+        elo = mu + 40.0 * rng.standard_t(8, x.size)
+        rows += [f"{10 ** xi:.6g},{e:.1f},{board}\n" for xi, e in zip(x, elo, strict=True)]
+    ev = load_evidence(write(tmp_path, G_HEADER + "".join(rows)))
+    post = fit(ev, "elo_per_oom", lambda: pm.LogNormal("elo_per_oom", np.log(450.0), 0.93))
+    lo, med, hi = np.quantile(post, [0.05, 0.5, 0.95])
+    assert lo < 400.0 < hi and abs(med / 400.0 - 1) < 0.10
+
+
+@pytest.mark.slow
+def test_faster_horizon_evidence_raises_p_hard(tmp_path):
+    """gap_from horizon: data showing 3-month doublings give a higher P(hard takeoff) than
+    data showing 14-month doublings (smaller gap in OOMs; see the fast direction test)."""
+    from foomcalc.analysis import run_analysis
+    from foomcalc.sampling import SamplerSettings
+    from foomcalc.summary import summarize
+    priors = priors_from_dict(minimal(gap_from="horizon"))
+    p = {}
+    for months in (3.0, 14.0):
+        ev = load_evidence(write(tmp_path, synthetic_horizons({"sw": months}), f"h{months}.csv"))
+        s = summarize(run_analysis(priors, [ev], seed=1, n_prior_draws=2000, sensitivity=False,
+                                   settings=SamplerSettings(draws=500, tune=500)))
+        p[months] = s["hard_takeoff"]
+        post = s["parameters"]["horizon_doubling_months"]["posterior"]["q50"]
+        assert abs(post / months - 1) < 0.2
+    gap = p[3.0]["posterior"] - p[14.0]["posterior"]
+    assert gap > 3 * np.hypot(p[3.0]["mcse"], p[14.0]["mcse"]), p
