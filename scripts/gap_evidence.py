@@ -37,7 +37,8 @@ HEADERS = {
     "time_horizons": (
         "# kind: time_horizons\n"
         "# METR 50% time horizons on HCAST + RE-Bench + SWAA (hcast_r_s), minutes of\n"
-        "# skilled-human time. Source: METR cross-domain-horizon repository, commit\n"
+        "# skilled-human time.\n"
+        "# Source: METR cross-domain-horizon repository, commit\n"
         "# e97c0245 (2025-07-14), data/processed/all_data.csv rows benchmark == hcast_r_s\n"
         "# (horizon there in seconds; / 60 here).\n"
         "# Kwa et al. 2025, 'Measuring AI Ability to Complete Long Tasks', arXiv:2503.14499.\n"
@@ -45,7 +46,8 @@ HEADERS = {
     "game_scaling": (
         "# kind: game_scaling\n"
         "# Hex (AlphaZero) compute frontier: Elo relative to perfect play vs training FLOP, per\n"
-        "# board size. Source: Jones 2021, 'Scaling Scaling Laws with Board Games',\n"
+        "# board size.\n"
+        "# Source: Jones 2021, 'Scaling Scaling Laws with Board Games',\n"
         "# arXiv:2104.03113, Fig. (flops_curves) digitised from docs/flops_curves.svg in\n"
         "# github.com/andyljones/boardlaw @522b7fc (MIT); every 4th of 101 frontier points.\n"
         "# Made by scripts/gap_evidence.py from ../shared/sources/boardlaw-hex.\n"),
