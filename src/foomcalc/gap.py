@@ -1,12 +1,17 @@
 """The capability gap, par-human -> strongly superhuman, in OOMs of effective compute.
 
-Two modes (DESIGN.md section 2):
+Routes (DESIGN.md section 2; issue 9 part 1 added horizon, elo and the mixture):
 - "scaling": gap_ooms = log10(capability_factor) / alpha_C, where alpha_C = a*b/(a+b)
   is the compute-optimal exponent of a Chinchilla-form law L(N, D) = E + A/N^a + B/D^b
   (Hoffmann et al. 2022, eq. 4 with the compute-optimal allocation). A reducible-loss
   ratio k needs compute multiplied by k^(1/alpha_C); small exponents mean a big gap.
 - "years": gap_ooms = gap_years * recent rate (OOM/yr), the gap given directly as
   years of progress at recent rates.
+- "horizon": gap years = horizon_doublings * horizon_doubling_months / 12 (doublings of the
+  METR 50% time horizon), then OOMs as "years".
+- "elo": gap_ooms = elo_gap / elo_per_oom (Elo per 10x compute on the compute frontier,
+  Jones 2021).
+- "mixture": each draw takes one route in proportion to user weights (`mixture_routes`).
 """
 
 from __future__ import annotations
