@@ -61,11 +61,13 @@ REACH: dict[str, tuple[str, str]] = {
     "gap_years": ("none; possible `summary` row", "prior only"),
     "automation_year": ("none (fixed date where training_durations is read)",
                         "Epoch AI 2025 (runs plateau ~2027)"),
-    # parameters of issue 9 part 1 (gap_from horizon / elo), filled in by the integrator
-    "horizon_doubling_months": ("bundled `time_horizons` (issue 9 part 1)", "METR"),
-    "horizon_doublings": ("none (a judgement)", "prior only"),
-    "elo_per_oom": ("`game_scaling` (issue 9 part 1)", "Jones 2021 / boardlaw"),
-    "elo_gap": ("none (a judgement, cited analogies)", "prior only"),
+    # parameters of issue 9 part 1 (gap_from horizon / elo / mixture)
+    "horizon_doubling_months": ("bundled `time_horizons` (time_horizons.csv)",
+                                "METR hcast_r_s (Kwa et al. 2025)"),
+    "horizon_doublings": ("none (a judgement of the gap in horizon doublings)", "prior only"),
+    "elo_per_oom": ("bundled `game_scaling` (game_scaling.csv)",
+                    "Jones 2021, Hex frontier (boardlaw)"),
+    "elo_gap": ("none (a judgement; chess / Go engine-human analogies)", "prior only"),
 }
 
 

@@ -156,7 +156,8 @@ def run_analysis(
         priors, evidence, seed, settings, progress, cache or _DEFAULT_CACHE)
     prior = draw_prior(priors, (1, n_prior_draws), seed)
     lr = total_likelihood_ratio(list(evidence))
-    common = dict(gap_from=priors.gap_from, horizon_months=HORIZON_MONTHS)
+    common = dict(gap_from=priors.gap_from, gap_weights=priors.gap_weights,
+                  horizon_months=HORIZON_MONTHS)
     post_shape = (posterior.sizes["chain"], posterior.sizes["draw"])
     post_out = _outcomes_dataset(
         parameter_draws(priors, posterior, post_shape), ("chain", "draw"), compression,

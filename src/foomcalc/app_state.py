@@ -122,7 +122,7 @@ def state_from_query(search: str) -> AppState:
         problems.append(f"preset: unknown preset {preset!r}; presets: {', '.join(names)}")
     gap_from = fields.pop("gap_from", None)
     if gap_from is not None and gap_from not in GAP_MODES:
-        problems.append(f"gap_from: expected 'scaling' or 'years', got {gap_from!r}")
+        problems.append(f"gap_from: expected one of {', '.join(GAP_MODES)}, got {gap_from!r}")
     days = None
     if "days" in fields:
         try:
@@ -205,7 +205,8 @@ def prior_numbers(priors: PriorSet, n_draws: int = N_LIVE_DRAWS, seed: int = 0) 
 
     ds = draw_prior(priors, (1, n_draws), seed)
     draws = {k: v.reshape(-1) for k, v in parameter_draws(priors, ds, (1, n_draws)).items()}
-    out = compute_outcomes(draws, gap_from=priors.gap_from, compression=STANDARD_COMPRESSION)
+    out = compute_outcomes(draws, gap_from=priors.gap_from, gap_weights=priors.gap_weights,
+                           compression=STANDARD_COMPRESSION)
     w = out["weight_feasible"]
     t1, t0 = out["takeoff_months_feasible"], out["takeoff_months_infeasible"]
     window = priors.hard_takeoff_days / DAYS_PER_MONTH

@@ -122,6 +122,24 @@ def durations_design() -> pd.DataFrame:
                          "training_hours": hours, "log_hours": np.log(hours)})
 
 
+def horizons_design() -> pd.DataFrame:
+    """Three domains x 6 frontier models, 2019-2025 (like METR's cross-domain data)."""
+    year = np.tile(np.linspace(2019.0, 2025.3, 6), 3)
+    domain = np.repeat(["software", "math", "video"], 6)
+    log2_h = np.tile(np.linspace(-3.0, 7.0, 6), 3)
+    return pd.DataFrame({"model": [f"m{i}" for i in range(len(year))], "year": year,
+                         "horizon_minutes": 2.0 ** log2_h, "domain": domain,
+                         "log2_horizon": log2_h, "frontier": np.ones(len(year), dtype=bool)})
+
+
+def game_design() -> pd.DataFrame:
+    """Two board sizes x 12 compute-frontier points over 6 OOMs (like the Hex frontier)."""
+    x = np.tile(np.linspace(10.0, 16.0, 12), 2)
+    elo = np.concatenate([np.linspace(-1500.0, 0.0, 12), np.linspace(-2000.0, 0.0, 12)])
+    return pd.DataFrame({"train_flop": 10.0 ** x, "log10_flop": x, "elo": elo,
+                         "board_size": np.repeat(["7", "9"], 12)})
+
+
 Simulator = Callable[[pm.Model, int, int], tuple[xr.Dataset, list[dict[str, np.ndarray]]]]
 
 
@@ -181,6 +199,8 @@ CASES: dict[str, SbcCase] = {c.name: c for c in (
     SbcCase("published estimates", "summary", summary_design),
     SbcCase("observations", "observations", observations_design, simulate_observations),
     SbcCase("training-duration trend", "training_durations", durations_design),
+    SbcCase("time-horizon trend", "time_horizons", horizons_design),
+    SbcCase("game compute frontier", "game_scaling", game_design),
 )}
 
 

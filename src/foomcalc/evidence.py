@@ -26,6 +26,9 @@ column names or here):
   training_hours (wall-clock hours of the final training run), optional
   training_flop (FLOP). A robust time trend of log duration; its value at
   `automation_year` is retrain_months (docs/evidence.md).
+- ``time_horizons``: model, release_date, horizon_minutes (METR 50% time horizon, minutes),
+  optional domain; ``game_scaling``: train_flop (FLOP), elo, optional board_size
+  (evidence_gap.py; they inform horizon_doubling_months and elo_per_oom).
 
 ``interval`` is the central probability of [lower, upper] (0.9 = a 90% interval).
 Every problem is reported as an InputError naming the file, row (and line) and
@@ -64,11 +67,14 @@ KINDS: dict[str, tuple[str, ...]] = {
     "summary": ("parameter", *_INTERVAL),
     "observations": ("name", "likelihood_ratio"),
     "training_durations": ("model", "publication_date", "training_hours"),
+    "time_horizons": ("model", "release_date", "horizon_minutes"),
+    "game_scaling": ("train_flop", "elo"),
 }
 _NOUNS = {
     "scaling": "points", "compute_trend": "models", "growth_rates": "domains",
     "returns": "estimates", "summary": "published estimates", "observations": "observations",
     "training_durations": "training runs",
+    "time_horizons": "models", "game_scaling": "points",
 }
 
 
@@ -224,4 +230,8 @@ def parameters_informed(evidence: list[EvidenceSet]) -> set[str]:
             out.add("p_rsi_feasible")
         elif e.kind == "training_durations":
             out |= {"retrain_months", "automation_year"}
+        elif e.kind == "time_horizons":
+            out.add("horizon_doubling_months")
+        elif e.kind == "game_scaling":
+            out.add("elo_per_oom")
     return out

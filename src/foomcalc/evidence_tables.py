@@ -292,10 +292,14 @@ def _durations_table(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
     return table
 
 
+def _gap_builders() -> dict:
+    from foomcalc.evidence_gap import game_table, horizons_table  # avoids an import cycle
+    return {"time_horizons": horizons_table, "game_scaling": game_table}
+
+
 BUILDERS = {
     "scaling": _scaling_table, "compute_trend": _trend_table, "growth_rates": _growth_table,
     "returns": _returns_table, "summary": _summary_table, "observations": _observations_table,
     "training_durations": _durations_table,
 }
-
-
+BUILDERS.update(_gap_builders())

@@ -255,10 +255,92 @@ def add_training_durations(ev: EvidenceSet, params: dict, prefix: str) -> None:
                 observed=pm.Data(f"{prefix}__log_hours_data", t["log_hours"].to_numpy()))
 
 
+#: Between-domain spread of log horizon doubling times when several domains are pooled:
+#: tau ~ HalfNormal(0.5) (log units; METR 2025 find domain doubling times ~1-20 months).
+HORIZON_TAU_SD = 0.5
+
+
+def horizon_frontier(ev: EvidenceSet):
+    """Rows the time-horizon trend uses: the frontier (record-setting) models."""
+    return ev.table[ev.table["frontier"]]
+
+
+def add_time_horizons(ev: EvidenceSet, params: dict, prefix: str) -> None:
+    """Robust log-linear trend of log2(horizon) on date over the frontier models, per domain.
+
+    log2 h_i ~ StudentT(nu, a_d + (12 / months_d) (year_i - mean year_d), sigma): the
+    slope is in doublings per year. One domain: months_d = horizon_doubling_months.
+    Several: random effects, months_d = horizon_doubling_months * exp(tau z_d),
+    z_d ~ Normal(0, 1), tau (`<prefix>__tau`) ~ HalfNormal(0.5), so horizon_doubling_months
+    is the cross-domain median doubling time (as returns pool in add_returns).
+    a_d ~ Normal(mean log2 h_d, 10); sigma (log2 units) ~ HalfNormal(2); nu ~ Gamma(2, 0.1).
+    """
+    t = horizon_frontier(ev)
+    domains = sorted(set(t["domain"]))
+    index = np.array([domains.index(d) for d in t["domain"]])
+    year = t["year"].to_numpy()
+    centre = np.array([year[index == k].mean() for k in range(len(domains))])
+    level = np.array([t["log2_horizon"].to_numpy()[index == k].mean()
+                      for k in range(len(domains))])
+    months = _tensor(params, "horizon_doubling_months")
+    if len(domains) > 1:
+        tau = pm.HalfNormal(f"{prefix}__tau", sigma=HORIZON_TAU_SD)
+        z = pm.Normal(f"{prefix}__z", 0.0, 1.0, shape=len(domains))
+        months_d = months * pt.exp(tau * z)
+    else:
+        months_d = pt.stack([months])
+    a = pm.Normal(f"{prefix}__intercept", mu=pm.Data(f"{prefix}__intercept_mu", level),
+                  sigma=10.0, shape=len(domains))
+    sigma = pm.HalfNormal(f"{prefix}__sigma", sigma=2.0)
+    nu = pm.Gamma(f"{prefix}__nu", alpha=NU_ALPHA, beta=NU_BETA)
+    mu = a[index] + 12.0 / months_d[index] * (year - centre[index])
+    pm.StudentT(f"{prefix}__log2_horizon", nu=nu, mu=mu, sigma=sigma,
+                observed=pm.Data(f"{prefix}__log2_horizon_data", t["log2_horizon"].to_numpy()))
+
+
+#: Prior scale (Elo) of each board's upper plateau around 0 and of its incline intercept.
+ELO_CEILING_SD, ELO_INTERCEPT_SD = 200.0, 1000.0
+
+
+def add_game_scaling(ev: EvidenceSet, params: dict, prefix: str) -> None:
+    """Compute-frontier fit of Elo on log10 training compute (Jones 2021's change-point form).
+
+    Per board size b: elo_i ~ StudentT(nu, clip(c_b + elo_per_oom (x_i - mean x_b),
+    ceil_b - span_b, ceil_b), sigma), x = log10 FLOP: a shared incline slope (Elo per OOM)
+    between a lower plateau (random-play-like start) and an upper plateau (perfect play).
+    c_b ~ Normal(mean elo_b, 1000); ceil_b ~ Normal(max elo_b, 200); span_b ~
+    LogNormal(log(max - min elo_b + 1), 1); sigma (Elo) ~ HalfNormal(200); nu ~ Gamma(2, 0.1).
+    """
+    t = ev.table
+    boards = sorted(set(t["board_size"]))
+    index = np.array([boards.index(b) for b in t["board_size"]])
+    x = t["log10_flop"].to_numpy()
+    elo = t["elo"].to_numpy()
+    k = len(boards)
+    x_mid = np.array([x[index == j].mean() for j in range(k)])
+    e_mean = np.array([elo[index == j].mean() for j in range(k)])
+    e_max = np.array([elo[index == j].max() for j in range(k)])
+    e_range = np.array([np.ptp(elo[index == j]) for j in range(k)])
+    slope = _tensor(params, "elo_per_oom")
+    c = pm.Normal(f"{prefix}__intercept", mu=pm.Data(f"{prefix}__intercept_mu", e_mean),
+                  sigma=ELO_INTERCEPT_SD, shape=k)
+    ceil = pm.Normal(f"{prefix}__ceiling", mu=pm.Data(f"{prefix}__ceiling_mu", e_max),
+                     sigma=ELO_CEILING_SD, shape=k)
+    span = pm.LogNormal(f"{prefix}__span", mu=pm.Data(f"{prefix}__span_mu",
+                                                      np.log(e_range + 1.0)), sigma=1.0, shape=k)
+    sigma = pm.HalfNormal(f"{prefix}__sigma", sigma=200.0)
+    nu = pm.Gamma(f"{prefix}__nu", alpha=NU_ALPHA, beta=NU_BETA)
+    incline = c[index] + slope * (x - x_mid[index])
+    mu = pt.minimum(pt.maximum(incline, ceil[index] - span[index]), ceil[index])
+    pm.StudentT(f"{prefix}__elo", nu=nu, mu=mu, sigma=sigma,
+                observed=pm.Data(f"{prefix}__elo_data", elo))
+
+
 _TERMS = {
     "scaling": add_scaling, "compute_trend": add_compute_trend, "returns": add_returns,
     "growth_rates": add_growth_rates, "summary": add_summary, "observations": add_observations,
     "training_durations": add_training_durations,
+    "time_horizons": add_time_horizons, "game_scaling": add_game_scaling,
 }
 
 

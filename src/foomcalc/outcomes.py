@@ -18,7 +18,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import xarray as xr
 
-from foomcalc.gap import gap_ooms_from_scaling, gap_ooms_from_years
+from foomcalc.gap import (
+    gap_ooms_from_elo,
+    gap_ooms_from_scaling,
+    gap_ooms_from_years,
+    gap_years_from_horizon,
+    mixture_routes,
+)
 from foomcalc.parameters import DAYS_PER_MONTH, HORIZON_MONTHS
 from foomcalc.simulate import (
     TakeoffPaths,
@@ -33,6 +39,10 @@ from foomcalc.successors import realised_first_passage
 STANDARD_WINDOWS_DAYS = (1.0, 7.0, 30.0, 365.25)
 #: Davidson & Houlden's compression grid: (years of progress, within months).
 STANDARD_COMPRESSION = tuple((x, y) for x in (1.0, 3.0, 10.0) for y in (1.0, 4.0, 12.0))
+
+#: Prefix of the per-route takeoff times a mixture also returns, e.g.
+#: ``route_horizon__takeoff_months_feasible``.
+ROUTE_PREFIX = "route_"
 
 SIMULATOR_PARAMETERS = (
     "retrain_months",
@@ -53,16 +63,43 @@ def feasibility_weight(p_rsi_feasible: np.ndarray, likelihood_ratio: float) -> n
     return p * likelihood_ratio / (p * likelihood_ratio + 1.0 - p)
 
 
-def gap_ooms(draws: Mapping[str, np.ndarray], gap_from: str) -> np.ndarray:
-    """The capability gap for each draw, in OOMs of effective compute."""
-    if gap_from == "scaling":
+def route_gap_ooms(draws: Mapping[str, np.ndarray], route: str) -> np.ndarray:
+    """The capability gap of one route ("scaling", "years", "horizon", "elo"), in OOMs."""
+    if route == "scaling":
         return gap_ooms_from_scaling(
             draws["capability_factor"], draws["scaling_a"], draws["scaling_b"]
         )
+    if route == "elo":
+        return gap_ooms_from_elo(draws["elo_gap"], draws["elo_per_oom"])
     rate = recent_rate_ooms_per_year(
         draws["software_doubling_months"], draws["compute_growth_per_year"]
     )
-    return gap_ooms_from_years(draws["gap_years"], rate)
+    if route == "horizon":
+        years = gap_years_from_horizon(draws["horizon_doublings"],
+                                       draws["horizon_doubling_months"])
+        return gap_ooms_from_years(years, rate)
+    if route == "years":
+        return gap_ooms_from_years(draws["gap_years"], rate)
+    raise ValueError(f"unknown gap route {route!r}")
+
+
+def gap_ooms(draws: Mapping[str, np.ndarray], gap_from: str,
+             gap_weights: Mapping[str, float] | None = None) -> np.ndarray:
+    """The capability gap for each draw, in OOMs of effective compute.
+
+    For gap_from "mixture" each draw takes one route, assigned in proportion to
+    `gap_weights` by `gap.mixture_routes` (deterministic given the number of draws).
+    """
+    if gap_from != "mixture":
+        return route_gap_ooms(draws, gap_from)
+    if not gap_weights:
+        raise ValueError("gap_from 'mixture' needs gap_weights")
+    routes = list(gap_weights)
+    per_route = [np.asarray(route_gap_ooms(draws, r), dtype=float) for r in routes]
+    n = np.broadcast(*per_route).size
+    per_route = [np.broadcast_to(g, (n,)) for g in per_route]
+    pick = mixture_routes(n, dict(gap_weights))
+    return np.choose(pick, per_route)
 
 
 def simulator_inputs(draws: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -107,6 +144,7 @@ def compute_outcomes(
     draws: Mapping[str, np.ndarray],
     *,
     gap_from: str,
+    gap_weights: Mapping[str, float] | None = None,
     likelihood_ratio: float = 1.0,
     compression: Sequence[tuple[float, float]] = STANDARD_COMPRESSION,
     horizon_months: float = HORIZON_MONTHS,
@@ -122,7 +160,7 @@ def compute_outcomes(
     """
     inputs = simulator_inputs(draws)
     n = inputs["speedup"].size
-    gap = np.array(np.broadcast_to(gap_ooms(draws, gap_from), (n,)), dtype=float)
+    gap = np.array(np.broadcast_to(gap_ooms(draws, gap_from, gap_weights), (n,)), dtype=float)
     rate = recent_rate_ooms_per_year(
         inputs["software_doubling_months"], inputs["compute_growth_per_year"]
     )
@@ -134,6 +172,12 @@ def compute_outcomes(
         "gap_ooms": gap,
         **takeoff_months(paths, gap, inputs["retrain_months"], horizon_months),
     }
+    if gap_from == "mixture":  # each route's own takeoff times, for its P(hard takeoff)
+        for route in gap_weights or {}:
+            route_gap = np.array(np.broadcast_to(route_gap_ooms(draws, route), (n,)), dtype=float)
+            for key, value in takeoff_months(paths, route_gap, inputs["retrain_months"],
+                                             horizon_months).items():
+                out[f"{ROUTE_PREFIX}{route}__{key}"] = value
     for branch, branch_paths_ in paths.items():
         columns = []
         window_cache: dict[float, np.ndarray] = {}
@@ -166,6 +210,17 @@ def hard_takeoff_probability(outcomes: xr.Dataset, window_days: float) -> xr.Dat
         + (1 - outcomes["weight_feasible"])
         * (outcomes["takeoff_months_infeasible"] <= window_months)
     )
+
+
+def route_hard_takeoff_probability(outcomes: xr.Dataset, route: str,
+                                   window_days: float) -> xr.DataArray:
+    """Per-draw P(takeoff within `window_days`) had every draw used gap route `route`
+    (only in results of gap_from "mixture")."""
+    window_months = window_days / DAYS_PER_MONTH
+    key = f"{ROUTE_PREFIX}{route}__takeoff_months"
+    w = outcomes["weight_feasible"]
+    return (w * (outcomes[f"{key}_feasible"] <= window_months)
+            + (1 - w) * (outcomes[f"{key}_infeasible"] <= window_months))
 
 
 def takeoff_cdf(outcomes: xr.Dataset, months_grid: np.ndarray) -> np.ndarray:

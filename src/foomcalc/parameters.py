@@ -98,6 +98,26 @@ _PARAMETERS = [
         "(used when gap_from is 'years')",
     ),
     Parameter(
+        "horizon_doublings", "doublings of the 50% time horizon", "positive",
+        "capability gap par-human AI researcher -> strongly superhuman, counted in doublings "
+        "of the METR time horizon (used when gap_from is 'horizon')",
+    ),
+    Parameter(
+        "horizon_doubling_months", "months", "positive",
+        "recent doubling time of the frontier 50% time horizon (METR; Kwa et al. 2025: "
+        "about 7 months); informed by time_horizons evidence",
+    ),
+    Parameter(
+        "elo_gap", "Elo points", "positive",
+        "capability gap par-human -> strongly superhuman as an Elo difference "
+        "(used when gap_from is 'elo')",
+    ),
+    Parameter(
+        "elo_per_oom", "Elo points per OOM of compute", "positive",
+        "Elo gained per 10x of training compute on the compute frontier (Jones 2021, Hex); "
+        "informed by game_scaling evidence",
+    ),
+    Parameter(
         "automation_year", "calendar year (decimal)", "real",
         "year of full automation of AI R&D; the training-duration trend is read at this year "
         "to inform retrain_months (only used by training_durations evidence)",
@@ -110,7 +130,11 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}
 GAP_PARAMETERS = {
     "scaling": ("scaling_a", "scaling_b", "capability_factor"),
     "years": ("gap_years",),
+    "horizon": ("horizon_doublings", "horizon_doubling_months"),
+    "elo": ("elo_gap", "elo_per_oom"),
 }
+#: gap_from "mixture" draws each route by weight, so every route's parameters matter.
+GAP_PARAMETERS["mixture"] = tuple(dict.fromkeys(p for v in GAP_PARAMETERS.values() for p in v))
 
 
 def unused_gap_parameters(gap_from: str, informed: set[str] | frozenset[str] = frozenset()

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from foomcalc.errors import InputError
+from foomcalc.gap import ROUTES as GAP_ROUTES
 from foomcalc.parameters import DAYS_PER_MONTH, HORIZON_MONTHS, PARAMETERS
 from foomcalc.paths import presets_dir
 from foomcalc.prior_entry import (
@@ -33,8 +34,9 @@ from foomcalc.quantile_fit import fit_quantiles
 MAX_BYTES = 1_000_000
 #: The simulator's horizon in days (240 months of 30.4375 days).
 HORIZON_DAYS = HORIZON_MONTHS * DAYS_PER_MONTH
-TOP_KEYS = ("name", "description", "base", "gap_from", "hard_takeoff_days", "parameters")
-GAP_MODES = ("scaling", "years")
+TOP_KEYS = ("name", "description", "base", "gap_from", "gap_weights", "hard_takeoff_days",
+            "parameters")
+GAP_MODES = ("scaling", "years", "horizon", "elo", "mixture")
 DEFAULT_HARD_TAKEOFF_DAYS = 30.0
 
 __all__ = [
@@ -47,8 +49,10 @@ __all__ = [
 class PriorSet:
     """A complete set of priors: one `PriorSpec` per parameter in PARAMETERS.
 
-    `gap_from` is "scaling" or "years"; `hard_takeoff_days` the hard-takeoff window
-    (days); `text` the raw file text (presets resolve `base:` but keep their text).
+    `gap_from` is one of GAP_MODES; for "mixture", `gap_weights` maps routes (scaling,
+    years, horizon, elo) to weights summing to 1 (empty otherwise); `hard_takeoff_days` the
+    hard-takeoff window (days); `text` the raw file text (presets resolve `base:` but keep
+    their text).
     """
 
     name: str
@@ -58,6 +62,7 @@ class PriorSet:
     specs: dict[str, PriorSpec]
     source_path: str | None
     text: str
+    gap_weights: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Full resolved description; `priors_from_dict(s.to_dict())` rebuilds `s.specs`."""
@@ -65,6 +70,7 @@ class PriorSet:
             "name": self.name,
             "description": self.description,
             "gap_from": self.gap_from,
+            **({"gap_weights": dict(self.gap_weights)} if self.gap_weights else {}),
             "hard_takeoff_days": float(self.hard_takeoff_days),
             "parameters": {n: s.to_dict() for n, s in self.specs.items()},
         }
@@ -160,6 +166,50 @@ def _load(path: Path, source: str, chain: tuple[str, ...]) -> PriorSet:
     return _build(data, text, source, str(path), chain)
 
 
+def _gap_weights(data: dict, gap_from: Any, base: PriorSet | None,
+                 problems: list[str]) -> dict[str, float]:
+    """Validated, normalised `gap_weights` for gap_from "mixture" ({} otherwise).
+
+    Syntax: ``gap_weights: {scaling: 0.4, horizon: 0.4, elo: 0.2}`` (non-negative numbers,
+    not all zero, over the routes scaling, years, horizon, elo); inherited from `base:`
+    when not given.
+    """
+    raw = data.get("gap_weights")
+    if gap_from != "mixture":
+        if raw is not None:
+            problems.append(f"gap_weights: only used with gap_from: mixture (gap_from is "
+                            f"{gap_from!r}); remove it or set gap_from: mixture")
+        return {}
+    if raw is None:
+        if base is not None and base.gap_weights:
+            return dict(base.gap_weights)
+        problems.append("gap_weights: gap_from: mixture needs weights over the routes, e.g. "
+                        "gap_weights: {scaling: 0.4, horizon: 0.4, elo: 0.2}")
+        return {}
+    if not isinstance(raw, dict) or not raw:
+        problems.append(f"gap_weights: expected a mapping route -> weight, e.g. {{scaling: 0.5, "
+                        f"horizon: 0.5}}, got {describe_value(raw)}")
+        return {}
+    out: dict[str, float] = {}
+    for route, value in raw.items():
+        if route not in GAP_ROUTES:
+            problems.append(f"gap_weights.{route}: unknown route"
+                            f"{did_you_mean(str(route), GAP_ROUTES)}; expected one of "
+                            f"{', '.join(GAP_ROUTES)}")
+            continue
+        w = finite_number(value, f"gap_weights.{route}", problems)
+        if w is not None and w < 0:
+            problems.append(f"gap_weights.{route}: expected a non-negative weight, got {w:g}")
+        elif w is not None:
+            out[str(route)] = float(w)
+    total = sum(out.values())
+    if out and total <= 0:
+        problems.append("gap_weights: the weights are all zero; give at least one a positive "
+                        "weight")
+        return {}
+    return {r: w / total for r, w in out.items() if w > 0} if total > 0 else {}
+
+
 def _build(data: Any, text: str, source: str, source_path: str | None,
            chain: tuple[str, ...]) -> PriorSet:
     if not isinstance(data, dict):
@@ -187,8 +237,9 @@ def _build(data: Any, text: str, source: str, source_path: str | None,
 
     gap_from = data.get("gap_from", base.gap_from if base else "scaling")
     if gap_from not in GAP_MODES:
-        problems.append(f"gap_from: expected 'scaling' or 'years', got {gap_from!r}"
+        problems.append(f"gap_from: expected one of {', '.join(GAP_MODES)}, got {gap_from!r}"
                         f"{did_you_mean(str(gap_from), GAP_MODES)}")
+    gap_weights = _gap_weights(data, gap_from, base, problems)
     days = base.hard_takeoff_days if base else DEFAULT_HARD_TAKEOFF_DAYS
     if "hard_takeoff_days" in data:
         days = finite_number(data["hard_takeoff_days"], "hard_takeoff_days", problems)
@@ -222,7 +273,7 @@ def _build(data: Any, text: str, source: str, source_path: str | None,
     if problems:
         raise InputError(problems, source)
     return PriorSet(name=name, description=description, gap_from=gap_from,
-                    hard_takeoff_days=float(days),
+                    gap_weights=gap_weights, hard_takeoff_days=float(days),
                     specs={p: specs[p] for p in PARAMETERS}, source_path=source_path, text=text)
 
 

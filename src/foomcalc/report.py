@@ -66,6 +66,18 @@ def diagnostics_blocks(summary: dict) -> list[Block]:
     return [Block("warn", text)]
 
 
+def gap_route_blocks(summary: dict) -> list[Block]:
+    """For gap_from "mixture": each gap route's weight and P(hard takeoff) (issue 9)."""
+    routes = summary.get("gap_routes")
+    if not routes:
+        return []
+    return [Block("table", "Capability gap: each route's P(hard takeoff) had every draw used "
+                           "it; the headline mixes them by weight (docs/decisions.md, issue 9)",
+                  headers=("gap route", "weight", "prior", "posterior", "MCSE"),
+                  rows=tuple((route, f"{r['weight']:.2f}", pct(r["prior"]), pct(r["posterior"]),
+                              f"{100 * r['mcse']:.2f} pp") for route, r in routes.items()))]
+
+
 def build_blocks(
     summary: dict, result: xr.DataTree, extra: list[Block] | None = None
 ) -> list[Block]:
@@ -93,6 +105,7 @@ def build_blocks(
                              f"{pct(summary['p_r_above_1']['posterior'])}."))
     for note in summary.get("notes", []):
         blocks.append(Block("warn", f"Evidence may count twice: {note}."))
+    blocks += gap_route_blocks(summary)
     blocks += extra or []
     blocks.append(Block("toc"))
     hard_days = summary["hard_takeoff"]["window_days"]

@@ -211,11 +211,13 @@ def hard_per_draw(outcomes: xr.Dataset | dict, window_days: float) -> np.ndarray
 
 
 def takeoff_times(draws: dict[str, np.ndarray], gap_from: str, likelihood_ratio: float,
-                  horizon_months: float) -> dict[str, np.ndarray]:
+                  horizon_months: float,
+                  gap_weights: dict[str, float] | None = None) -> dict[str, np.ndarray]:
     """Takeoff times (months) in both RSI branches and the feasibility weight, for flat
     draws, by `outcomes.compute_outcomes` without compression windows."""
-    out = compute_outcomes(draws, gap_from=gap_from, likelihood_ratio=likelihood_ratio,
-                           compression=[], horizon_months=horizon_months)
+    out = compute_outcomes(draws, gap_from=gap_from, gap_weights=gap_weights,
+                           likelihood_ratio=likelihood_ratio, compression=[],
+                           horizon_months=horizon_months)
     return {k: out[k] for k in ("weight_feasible", "takeoff_months_feasible",
                                 "takeoff_months_infeasible")}
 
@@ -254,7 +256,7 @@ def reweight(
     shape = (post.sizes["chain"], post.sizes["draw"])
     uniform = np.full(shape, 1.0 / (shape[0] * shape[1]))
     window = float(new_priors.hard_takeoff_days)
-    gap_changed = new_priors.gap_from != old.gap_from
+    gap_changed = (new_priors.gap_from, new_priors.gap_weights) != (old.gap_from, old.gap_weights)
     if not changed and not gap_changed:
         return Reweighted("unchanged", post, uniform, (), None, float(uniform.size),
                           time.perf_counter() - start, window)
@@ -302,7 +304,8 @@ def _resimulate(result: xr.DataTree, old: PriorSet, new: PriorSet, redrawn: list
     horizon = float(result.attrs["horizon_months"])
     # a new p_rsi_feasible only re-weights the two branches, if both were simulated: a
     # fixed 0 or 1 before means one branch was skipped (outcomes.branch_paths)
-    only_weight = (set(redrawn) <= {"p_rsi_feasible"} and new.gap_from == old.gap_from
+    only_weight = (set(redrawn) <= {"p_rsi_feasible"}
+                   and (new.gap_from, new.gap_weights) == (old.gap_from, old.gap_weights)
                    and old.specs["p_rsi_feasible"].prior is not None)
     if only_weight:
         out = post.copy()
@@ -312,10 +315,11 @@ def _resimulate(result: xr.DataTree, old: PriorSet, new: PriorSet, redrawn: list
     if compression:
         pairs = list(zip(post["years_of_progress"].values, post["within_months"].values,
                          strict=True))
-        flat = compute_outcomes(draws, gap_from=new.gap_from, likelihood_ratio=lr,
+        flat = compute_outcomes(draws, gap_from=new.gap_from, gap_weights=new.gap_weights,
+                                likelihood_ratio=lr,
                                 compression=pairs, horizon_months=horizon)
     else:
-        flat = takeoff_times(draws, new.gap_from, lr, horizon)
+        flat = takeoff_times(draws, new.gap_from, lr, horizon, new.gap_weights)
     data = {}
     for k, v in flat.items():
         dims = ("chain", "draw") if v.ndim == 1 else ("chain", "draw", "compression")

@@ -78,7 +78,8 @@ def tornado(
     def times_for_gap(d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Takeoff times on the unpinned paths: the gap moves, the dynamics do not."""
         return {"weight_feasible": weight, **takeoff_months(
-            paths, gap_ooms(d, priors.gap_from), inputs["retrain_months"], horizon_months)}
+            paths, gap_ooms(d, priors.gap_from, priors.gap_weights), inputs["retrain_months"],
+            horizon_months)}
 
     base = times_for_gap(draws)
     p_base = float(hard_per_draw(base, window).mean())
@@ -99,7 +100,8 @@ def tornado(
             elif name in gap_only:
                 out = times_for_gap(pinned)
             elif name in SIMULATOR_PARAMETERS or name in GAP_PARAMETERS[priors.gap_from]:
-                out = takeoff_times(pinned, priors.gap_from, likelihood_ratio, horizon_months)
+                out = takeoff_times(pinned, priors.gap_from, likelihood_ratio, horizon_months,
+                                    priors.gap_weights)
             else:  # enters neither the simulator nor the gap: outcomes are unchanged
                 out = base
             rows[f"{end}_value"].append(value)

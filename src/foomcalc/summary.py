@@ -19,6 +19,7 @@ from foomcalc.outcomes import (
     STANDARD_WINDOWS_DAYS,
     hard_takeoff_probability,
     mixture_probability,
+    route_hard_takeoff_probability,
     takeoff_quantiles,
 )
 from foomcalc.parameters import PARAMETERS, unused_gap_parameters
@@ -182,6 +183,7 @@ def summarize(result: xr.DataTree) -> dict:
         "sensitivity": _without(sensitivity_summary(result), unused),
         "unused_parameters": unused,
         "notes": json.loads(attrs.get("notes_json", "[]")),
+        **gap_routes_summary(priors, prior, post, window),
     }
 
 
@@ -193,3 +195,17 @@ def _without(sensitivity: dict, unused: list[str]) -> dict:
         torn = {**torn, "rows": [r for r in torn["rows"] if r["parameter"] not in unused]}
         sensitivity = {**sensitivity, "tornado": torn}
     return sensitivity
+
+
+def gap_routes_summary(priors: dict, prior: xr.Dataset, post: xr.Dataset,
+                       window_days: float) -> dict:
+    """For gap_from "mixture": {"gap_routes": {route: {weight, prior, prior_mcse, posterior,
+    mcse}}}, each route's P(hard takeoff) had every draw used it; {} otherwise."""
+    weights = priors.get("gap_weights") or {}
+    if priors.get("gap_from") != "mixture" or not weights:
+        return {}
+    return {"gap_routes": {
+        route: {"weight": float(w), **_pair(
+            probability(route_hard_takeoff_probability(prior, route, window_days), False),
+            probability(route_hard_takeoff_probability(post, route, window_days), True))}
+        for route, w in weights.items()}}
