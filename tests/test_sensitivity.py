@@ -35,7 +35,7 @@ def test_tornado_directions_and_zero_swings(prior_only):
     # parameters that enter neither simulator nor gap: exactly no swing
     for name in ("scaling_E", "scaling_A", "scaling_B", "returns_tau"):
         assert rows[name]["swing"] == 0.0
-    assert "gap_years" not in rows  # issue 11: a gap parameter of an unused route is omitted
+    assert "gap_years" not in rows  # issue 11: the default mixture gives "years" no weight
     assert [r["swing"] for r in t["rows"]] == sorted((r["swing"] for r in t["rows"]),
                                                       reverse=True)
     assert rows["speedup"]["low_value"] < rows["speedup"]["high_value"]

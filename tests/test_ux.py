@@ -147,12 +147,13 @@ def saved(tmp_path_factory):
     from foomcalc.analysis import run_analysis
     from foomcalc.priors import priors_from_dict
     from foomcalc.result import load_result, save_result
+    from foomcalc.sensitivity import add_sensitivity
 
     priors = priors_from_dict({
         "name": "approx", "description": "x", "base": "default",
         "parameters": {"returns_r": {"quantiles": {10: 1, 50: 1.1, 90: 10}, "dist": "LogNormal",
                                    "source": "me"}}})
-    result = run_analysis(priors, [], seed=1, n_prior_draws=2000)
+    result = add_sensitivity(run_analysis(priors, [], seed=1, n_prior_draws=2000), priors, [])
     result.attrs["notes_json"] = json.dumps(["a.csv has the same content as the bundled b.csv"])
     path = tmp_path_factory.mktemp("r") / "posterior.nc"
     save_result(result, path)
@@ -164,7 +165,8 @@ def test_summary_names_rsi_numbers_apart_and_marks_unused(saved):
 
     s = summarize(saved)
     assert s["p_rsi_feasible"]["label"] == "P(seed-AI RSI feasible | observations)"
-    assert s["gap_from"] == "scaling" and s["unused_parameters"] == ["gap_years"]
+    # the default mixture weighs horizon, scaling and elo: only the years route is unused
+    assert s["gap_from"] == "mixture" and s["unused_parameters"] == ["gap_years"]
     assert s["parameters"]["gap_years"]["used"] is False
     assert s["parameters"]["scaling_a"]["used"] is True
     assert all(r["parameter"] != "gap_years" for r in s["sensitivity"]["tornado"]["rows"])
@@ -220,20 +222,24 @@ def test_years_route_hides_scaling_gap_parameters(tmp_path):
     summary, table and parameter figure follow parameters.GAP_PARAMETERS."""
     from foomcalc.analysis import run_analysis
     from foomcalc.figures import parameters_figure
-    from foomcalc.parameters import GAP_PARAMETERS
+    from foomcalc.parameters import GAP_PARAMETERS, unused_gap_parameters
     from foomcalc.priors import priors_from_dict
-    from foomcalc.summary import summarize, unused_parameters
+    from foomcalc.sensitivity import add_sensitivity
+    from foomcalc.summary import summarize
 
-    assert set(unused_parameters("years")) == set(GAP_PARAMETERS["scaling"])
+    others = {p for r in ("scaling", "horizon", "elo") for p in GAP_PARAMETERS[r]}
+    assert unused_gap_parameters("years") == others
     priors = priors_from_dict({"name": "y", "description": "x", "base": "default",
                                "gap_from": "years"})
-    result = run_analysis(priors, [], seed=2, n_prior_draws=1000)
+    result = add_sensitivity(run_analysis(priors, [], seed=2, n_prior_draws=1000), priors, [])
     s = summarize(result)
     assert s["parameters"]["gap_years"]["used"] and not s["parameters"]["scaling_a"]["used"]
     rows = {r["parameter"] for r in s["sensitivity"]["tornado"]["rows"]}
     assert "gap_years" in rows and not rows & set(GAP_PARAMETERS["scaling"])
     png_years = parameters_figure(result)
     result.attrs["gap_from"] = "scaling"
+    result.attrs["priors_json"] = json.dumps({**json.loads(result.attrs["priors_json"]),
+                                              "gap_from": "scaling"})
     assert png_years != parameters_figure(result)  # scaling_a/b panels only when used
 
 

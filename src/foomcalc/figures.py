@@ -88,7 +88,7 @@ def parameters_figure(result: xr.DataTree) -> bytes | None:
     each titled with its unit; gap parameters of an unused gap route are left out."""
     prior = result["prior"].to_dataset()
     post = result["posterior"].to_dataset()
-    unused = unused_parameters(str(result.attrs.get("gap_from", "scaling")))
+    unused = unused_parameters(result)
     names = [n for n in KEY_PARAMETERS if n in prior and n in post and n not in unused]
     if not names:
         return None

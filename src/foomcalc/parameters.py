@@ -137,11 +137,14 @@ GAP_PARAMETERS = {
 GAP_PARAMETERS["mixture"] = tuple(dict.fromkeys(p for v in GAP_PARAMETERS.values() for p in v))
 
 
-def unused_gap_parameters(gap_from: str, informed: set[str] | frozenset[str] = frozenset()
-                          ) -> set[str]:
-    """Parameters that only set the gap in routes other than `gap_from` and that no
-    evidence informs: they cannot move the answer, so tables and the tornado omit them."""
-    used = set(GAP_PARAMETERS.get(gap_from, ()))
+def unused_gap_parameters(gap_from: str, informed: set[str] | frozenset[str] = frozenset(),
+                          weights: dict[str, float] | None = None) -> set[str]:
+    """Parameters that only set the gap in routes other than `gap_from` (for a mixture:
+    other than the routes of positive weight) and that no evidence informs: they cannot
+    move the answer, so tables and the tornado omit them."""
+    if gap_from == "mixture" and weights:
+        used = {p for route, w in weights.items() if w > 0 for p in GAP_PARAMETERS[route]}
+    else:
+        used = set(GAP_PARAMETERS.get(gap_from, ()))
     others = {p for params in GAP_PARAMETERS.values() for p in params} - used
     return others - set(informed)
-

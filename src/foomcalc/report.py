@@ -277,8 +277,8 @@ def render_markdown(blocks: list[Block]) -> str:
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
 color:#222;line-height:1.45}table{border-collapse:collapse;margin:1em 0;font-size:.9em}
-td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
-td:last-child{min-width:16em}th{background:#f3f3f3}
+td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}td:last-child{min-width:8em}th{background:#f3f3f3}
 .warn{background:#fdecea;border-left:4px solid #c0392b;padding:.6em 1em}
 img{max-width:100%}.lead{font-size:1.2em;background:#f6f6f6;padding:.7em 1em;
 border-left:4px solid #555}caption{text-align:left;font-weight:600;padding:.3em 0}

@@ -84,7 +84,7 @@ def tornado(
     base = times_for_gap(draws)
     p_base = float(hard_per_draw(base, window).mean())
     gap_only = set(GAP_PARAMETERS[priors.gap_from]) - set(SIMULATOR_PARAMETERS)
-    unused = unused_gap_parameters(priors.gap_from, set(informed))
+    unused = unused_gap_parameters(priors.gap_from, set(informed), priors.gap_weights)
     names = [n for n, s in priors.specs.items() if s.prior is not None and n not in unused]
     rows = {"low_value": [], "high_value": [], "p_hard_low": [], "p_hard_high": []}
     for name in names:

@@ -70,11 +70,14 @@ def window_label(days: float) -> str:
     return names.get(float(days), f"{days:g} days")
 
 
-def unused_parameters(gap_from: str, informed: set[str] | frozenset[str] = frozenset()
-                      ) -> list[str]:
+def unused_parameters(result: xr.DataTree) -> list[str]:
     """Gap parameters of the routes not taken that no evidence informs
     (`parameters.unused_gap_parameters`): tables and the tornado omit them."""
-    return sorted(unused_gap_parameters(gap_from, informed))
+    attrs = result.attrs
+    priors = json.loads(attrs["priors_json"])
+    return sorted(unused_gap_parameters(
+        attrs["gap_from"], set(json.loads(attrs.get("modelled_parameters_json", "[]"))),
+        priors.get("gap_weights")))
 
 
 def _pair(prior: dict, posterior: dict) -> dict:
@@ -114,8 +117,7 @@ def summarize(result: xr.DataTree) -> dict:
     prior_draws = result["prior"].to_dataset()
     post_draws = result["posterior"].to_dataset()
     parameters = {}
-    unused = unused_parameters(attrs["gap_from"],
-                               set(json.loads(attrs.get("modelled_parameters_json", "[]"))))
+    unused = unused_parameters(result)
     for name, meta in PARAMETERS.items():
         spec = priors["parameters"][name]
         entry = {"unit": meta.unit, "meaning": meta.meaning, "source": spec.get("source", ""),
