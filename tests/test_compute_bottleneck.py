@@ -3,8 +3,11 @@ research compute, R = (a L^rho + (1 - a) C^rho)^(1/rho), in both simulators."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
+from test_simulate import _params, _random_params
 
 from foomcalc.simulate import (
     first_passage_months,
@@ -13,7 +16,6 @@ from foomcalc.simulate import (
     simulate_takeoff,
 )
 from foomcalc.simulate_loop import research_input_log2, simulate_takeoff_loop
-from test_simulate import _params, _random_params
 
 
 def _ces_params(rng, n, latency_share=0.5):
@@ -125,7 +127,7 @@ def test_higher_sigma_never_slows(latency):
     times = [first_passage_months(simulate_takeoff(**prm | {
         "substitution_elasticity": prm["substitution_elasticity"] * m}), 20.0)
         for m in (1.0, 2.0, 10.0)]
-    for slower, faster in zip(times, times[1:], strict=False):
+    for slower, faster in itertools.pairwise(times):
         assert np.all(faster <= slower * (1 + 1e-9))
     assert np.any(times[-1] < times[0] * 0.9)
 
