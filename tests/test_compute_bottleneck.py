@@ -152,3 +152,32 @@ def test_ces_paths_are_warning_free_and_inputs_checked():
                 {"substitution_elasticity": 0.0}):
         with pytest.raises(ValueError):
             simulate_takeoff(**_params() | bad)
+
+
+@pytest.mark.slow
+def test_compare_default_with_compute_bottleneck_finds_the_crux(tmp_path):
+    """`foomcalc compare` of default vs compute-bottleneck (no evidence, no NUTS) lists
+    sigma or compute_share among its cruxes, and default adopting the bottleneck's sigma
+    loses hard-takeoff probability; the tornado has bars for both new parameters."""
+    from foomcalc.comparison import crux_rows
+    from foomcalc.priors import load_preset
+    from foomcalc.result import load_result
+    from foomcalc.sensitivity import tornado
+    from foomcalc.workflow import make_report, resolve_inputs
+
+    a = resolve_inputs(None, "default", [], True, tmp_path / "a")
+    b = resolve_inputs(None, "compute-bottleneck", [], True, tmp_path / "b")
+    make_report(a, seed=1, draws=2000)
+    make_report(b, seed=2, draws=2000)
+    ra, rb = load_result(tmp_path / "a"), load_result(tmp_path / "b")
+    rows = {r["parameter"]: r for r in crux_rows(ra, rb)}
+    assert {"substitution_elasticity", "compute_share", "compute_during_takeoff"} <= set(rows)
+    sigma = rows["substitution_elasticity"]
+    assert sigma["shift_a"] < -2 * sigma["mcse_a"]  # complements: less hard takeoff
+    assert sigma["shift_b"] > 2 * sigma["mcse_b"]  # and the bottleneck side gains
+    priors = load_preset("default")
+    bars = tornado(priors, ra["posterior"].to_dataset(), 1.0, 240.0, n_draws=1000)
+    names = list(bars["parameter"].values)
+    assert "substitution_elasticity" in names and "compute_share" in names
+    i = names.index("substitution_elasticity")
+    assert float(bars["p_hard_high"][i]) >= float(bars["p_hard_low"][i])
