@@ -162,6 +162,28 @@ def _pad(months: np.ndarray, ooms: np.ndarray, count: np.ndarray, k: int):
             np.where(tail, ooms[rows, keep - 1][:, None], ooms[:, :k]), keep)
 
 
+def _sequential_log2_dt(prm: DrawParams, rows: np.ndarray, dt: np.ndarray, mask: np.ndarray,
+                        invalid: np.ndarray, j: np.ndarray, horizon: float) -> None:
+    """Overwrite dt[mask] (log2 doubling months) for CES draws whose research compute
+    grows: a loop over doublings (columns), numpy over draws. dt[mask] on entry holds
+    log2 DT_i + p log2 R(i, C = 1); R is re-read with C at each doubling's start, as in
+    the event loop. Columns after every row has passed the horizon are left as they are
+    (those doublings start after the horizon and are never used)."""
+    sub = np.flatnonzero(mask)
+    p, share, rho = prm.penalty[rows], prm.compute_share[rows], prm.rho[rows]
+    log2_c_per_month = prm.compute_ooms_per_month[rows] / LOG10_2
+    base = dt[sub] + p[:, None] * log2_research_input(share[:, None], rho[:, None], j, 0.0)
+    bad = invalid[sub]
+    t = np.zeros(sub.size)
+    for i in range(base.shape[1]):
+        col = base[:, i] - p * log2_research_input(share, rho, float(i), log2_c_per_month * t)
+        np.clip(col, _LOG2_DT_MIN, _LOG2_DT_MAX, out=col)
+        dt[sub, i] = col
+        t = t + np.where(bad[:, i], 0.0, np.exp2(col))
+        if np.all(t >= horizon):
+            break
+
+
 def _simulate_feasible(prm: DrawParams, rows: np.ndarray, horizon: float):
     """Paths of draws whose improvements are usable at once (no step loop).
 
@@ -189,10 +211,13 @@ def _simulate_feasible(prm: DrawParams, rows: np.ndarray, horizon: float):
     dt += work
     dt -= prm.log2_speed0[rows][:, None]
     share = prm.compute_share[rows]
-    if np.any(share > 0):  # CES research input, compute frozen on this path: C = 1
+    grow = (share > 0) & (prm.compute_ooms_per_month[rows] > 0)
+    if np.any(share > 0):  # CES research input; C = 1 where compute is frozen
         dt -= p * log2_research_input(share[:, None], prm.rho[rows][:, None], j, 0.0)
     else:
         dt -= p * j
+    if np.any(grow):  # C(t) grows: doubling i's speed depends on its start time t_i
+        _sequential_log2_dt(prm, rows[grow], dt, grow, invalid, j, horizon)
     np.clip(dt, _LOG2_DT_MIN, _LOG2_DT_MAX, out=dt)
     np.exp2(dt, out=dt)
     dt[invalid] = 0.0
@@ -259,7 +284,7 @@ def _simulate_latency(prm: DrawParams, rows: np.ndarray, horizon: float):
             log2_work = np.minimum(log2_work + p / r_i, _LOG2_WORK_MAX)
         log2_need = log2_work + np.log2(size)
         retrain = prm.retrain_months[g]
-        waits = retrain > 0  # the others are feasible CES draws with growing compute
+        waits = retrain > 0  # always here; kept safe for retrain_months = 0
         boundary = np.where(waits, retrain * np.ceil(t / np.where(waits, retrain, 1.0)), t)
         usable = np.where(boundary <= t, float(i), usable)
         log2_s0 = prm.log2_speed0[g]
@@ -323,11 +348,7 @@ def simulate_takeoff(*, rsi_feasible, retrain_months, returns_r, parallel_penalt
     if not horizon > 0:
         raise ValueError("simulate_takeoff needs horizon_months > 0")
     n = prm.r0.size
-    # the event loop serves draws waiting for successors and CES draws whose research
-    # compute grows (their doubling times depend on when each doubling starts)
-    stepped = (prm.retrain_months > 0) | ((prm.compute_share > 0)
-                                          & (prm.compute_ooms_per_month > 0))
-    waits = stepped & (prm.software_doublings > 0)
+    waits = (prm.retrain_months > 0) & (prm.software_doublings > 0)
     parts = [(rows, _simulate_latency(prm, rows, horizon))
              for rows in [np.flatnonzero(waits)] if rows.size]
     # feasible draws in blocks of similar length (sorted by doublings): each block is
