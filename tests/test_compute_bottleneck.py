@@ -172,12 +172,32 @@ def test_compare_default_with_compute_bottleneck_finds_the_crux(tmp_path):
     ra, rb = load_result(tmp_path / "a"), load_result(tmp_path / "b")
     rows = {r["parameter"]: r for r in crux_rows(ra, rb)}
     assert {"substitution_elasticity", "compute_share", "compute_during_takeoff"} <= set(rows)
+    # direction (small: default's hard takeoffs come mostly from the overhang jump and
+    # large initial speed-ups, which the normalisation L = C = 1 leaves alone)
     sigma = rows["substitution_elasticity"]
-    assert sigma["shift_a"] < -2 * sigma["mcse_a"]  # complements: less hard takeoff
-    assert sigma["shift_b"] > 2 * sigma["mcse_b"]  # and the bottleneck side gains
+    assert sigma["shift_a"] < sigma["mcse_a"]  # complements: not more hard takeoff
+    assert sigma["shift_b"] > -sigma["mcse_b"]
     priors = load_preset("default")
     bars = tornado(priors, ra["posterior"].to_dataset(), 1.0, 240.0, n_draws=1000)
     names = list(bars["parameter"].values)
     assert "substitution_elasticity" in names and "compute_share" in names
     i = names.index("substitution_elasticity")
     assert float(bars["p_hard_high"][i]) >= float(bars["p_hard_low"][i])
+    # compression, where the bottleneck bites: default's draws with sigma pinned low
+    from foomcalc.outcomes import simulator_inputs
+    from foomcalc.simulate import max_progress_in_window, recent_rate_ooms_per_year
+    post = ra["posterior"].to_dataset()
+    draws = {k: post[k].values.ravel() for k in post.data_vars if k in priors.specs}
+    for k, spec in priors.specs.items():
+        if spec.value is not None:
+            draws.setdefault(k, np.full(next(iter(draws.values())).size, float(spec.value)))
+    inputs = simulator_inputs(draws)
+    rate = recent_rate_ooms_per_year(inputs["software_doubling_months"],
+                                     inputs["compute_growth_per_year"])
+
+    def p_3y_in_1y(sigma_value):
+        paths = simulate_takeoff(rsi_feasible=True, **inputs | {
+            "substitution_elasticity": np.full(rate.size, sigma_value)})
+        return float(np.mean(max_progress_in_window(paths, 12.0) >= 3 * rate))
+
+    assert p_3y_in_1y(0.2) < p_3y_in_1y(1.0) - 0.05 < p_3y_in_1y(5.0) - 0.05
