@@ -193,6 +193,29 @@ def simulator(n_fast: int, n_loop: int, repeats: int) -> dict:
     }
 
 
+def ces_overhead(n: int, repeats: int) -> dict:
+    """Issue 10: `simulate_takeoff` on n default-preset draws with the CES compute
+    bottleneck (their own compute_share and substitution_elasticity) against the same
+    draws with compute_share = 0 (labour alone, the simulator before issue 10); both
+    timed alternately in one run, + first passage + 12-month window."""
+    from foomcalc.simulate import first_passage_months, max_progress_in_window, simulate_takeoff
+
+    with_ces = _simulator_draws(n, 1)
+    without = with_ces | {"compute_share": np.zeros(n)}
+
+    def full(draws):
+        paths = simulate_takeoff(horizon_months=240.0, **draws)
+        first_passage_months(paths, 5.0)
+        max_progress_in_window(paths, 12.0)
+
+    ces_s, plain_s = [], []
+    for _ in range(repeats):  # alternate, so load changes hit both alike
+        ces_s += repeat(lambda: full(with_ces), 1)
+        plain_s += repeat(lambda: full(without), 1)
+    return {"n": n, "ces_s": ces_s, "no_ces_s": plain_s,
+            "slowdown": median(ces_s) / median(plain_s) - 1.0}
+
+
 def _min_bulk_ess(posterior) -> float:
     import arviz as az
 

@@ -24,7 +24,8 @@ from foomcalc.priors import (
 )
 from foomcalc.quantile_fit import fit_family, fit_note, prior_quantile, to_prior
 
-PRESETS = ["default", "deep-learning-sceptic", "forethought-2025", "seed-ai-foom"]
+PRESETS = ["compute-bottleneck", "default", "deep-learning-sceptic", "forethought-2025",
+           "seed-ai-foom"]
 
 
 def minimal(**params) -> dict:
@@ -89,7 +90,8 @@ def test_forethought_encoding():
     fixed = {k: v.value for k, v in s.specs.items()
              if v.prior is None and k != "automation_year"}  # a date, fixed in every preset
     assert fixed == {"software_doubling_months": 3, "compute_growth_per_year": 16,
-                     "compute_during_takeoff": 0, "instant_jump_ooms": 0, "p_rsi_feasible": 1}
+                     "compute_during_takeoff": 0, "instant_jump_ooms": 0, "p_rsi_feasible": 1,
+                     "compute_share": 0}  # issue 10: no compute bottleneck
     assert "assumption" in s.specs["gap_years"].source
 
 

@@ -75,6 +75,7 @@ def outcome_draws(n: int, retrain_months: float, seed: int = 5) -> dict:
         software_doubling_months=rng.uniform(3, 12, n),
         compute_growth_per_year=rng.uniform(2, 6, n), compute_during_takeoff=rng.uniform(0, 1, n),
         gap_years=rng.uniform(1, 10, n),
+        compute_share=np.zeros(n), substitution_elasticity=np.full(n, np.inf),  # issue 10: off
     )
 
 

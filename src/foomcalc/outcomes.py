@@ -54,6 +54,8 @@ SIMULATOR_PARAMETERS = (
     "software_doubling_months",
     "compute_growth_per_year",
     "compute_during_takeoff",
+    "compute_share",
+    "substitution_elasticity",
 )
 
 

@@ -78,6 +78,17 @@ _PARAMETERS = [
         "fraction of the recent compute growth that continues during takeoff",
     ),
     Parameter(
+        "substitution_elasticity", "dimensionless", "positive",
+        "elasticity of substitution sigma between AI research labour and research compute "
+        "(CES research input; sigma < 1 complements: compute bottlenecks, sigma -> inf "
+        "perfect substitutes; issue 10)",
+    ),
+    Parameter(
+        "compute_share", "fraction", "unit_interval",
+        "compute's share 1 - a of research input at full automation (CES weight, with "
+        "labour and compute normalised to 1 there; 0 = labour alone, no bottleneck)",
+    ),
+    Parameter(
         "scaling_a", "dimensionless", "positive",
         "parameter exponent a of the Chinchilla law L = E + A/N^a + B/D^b",
     ),

@@ -63,6 +63,29 @@ class DrawParams:
     limit_doublings: np.ndarray  # true limit L, sets the decay of r
     software_doublings: np.ndarray  # min(L, MAX_SOFTWARE_DOUBLINGS), 0 if r0 <= 0
     retrain_months: np.ndarray  # 0 where seed-AI RSI is feasible
+    compute_share: np.ndarray  # 1 - a, compute's share of research input at t = 0
+    rho: np.ndarray  # CES exponent 1 - 1 / substitution_elasticity
+
+
+def log2_research_input(compute_share, rho, log2_labour, log2_compute) -> np.ndarray:
+    """log2 of the CES research input R = (a L^rho + (1 - a) C^rho)^(1 / rho) (issue 10).
+
+    a = 1 - compute_share, rho = 1 - 1 / sigma; L = 2^log2_labour (AI labour, x2 per
+    usable software doubling) and C = 2^log2_compute (research compute), both 1 at
+    t = 0, so R = 1 there. compute_share = 0 gives R = L exactly; rho = 0 is
+    Cobb-Douglas L^a C^(1-a). Computed in log2 (no overflow); arrays broadcast.
+    """
+    share, rho = np.asarray(compute_share, dtype=float), np.asarray(rho, dtype=float)
+    lab, comp = np.asarray(log2_labour, dtype=float), np.asarray(log2_compute, dtype=float)
+    labour_w = np.log2(1.0 - share)
+    compute_w = np.log2(share, out=np.full(np.broadcast(share, lab).shape, -np.inf),
+                        where=np.broadcast_to(share > 0, np.broadcast(share, lab).shape))
+    flat = rho == 0
+    rho_safe = np.where(flat, 1.0, rho)
+    with np.errstate(under="ignore"):  # a term far below the other is harmlessly dropped
+        ces = np.logaddexp2(labour_w + rho_safe * lab, compute_w + rho_safe * comp) / rho_safe
+    cobb = (1.0 - share) * lab + share * comp
+    return np.where(share == 0, lab, np.where(flat, cobb, ces))
 
 
 def recent_rate_ooms_per_year(software_doubling_months, compute_growth_per_year) -> np.ndarray:
@@ -77,20 +100,24 @@ def recent_rate_ooms_per_year(software_doubling_months, compute_growth_per_year)
 
 def broadcast_params(*, rsi_feasible, retrain_months, returns_r, parallel_penalty, speedup,
                      instant_jump_ooms, limit_ooms, software_doubling_months,
-                     compute_growth_per_year, compute_during_takeoff) -> DrawParams:
+                     compute_growth_per_year, compute_during_takeoff, compute_share=0.0,
+                     substitution_elasticity=np.inf) -> DrawParams:
     """Broadcast the simulator inputs to (n,), check them and convert units."""
     arrays = np.broadcast_arrays(
         *(np.asarray(a, dtype=float) for a in (
             rsi_feasible, retrain_months, returns_r, parallel_penalty, speedup,
             instant_jump_ooms, limit_ooms, software_doubling_months,
-            compute_growth_per_year, compute_during_takeoff)))
-    (feasible, retrain, r0, p, speedup_, jump, limit, sdm, growth, during) = (
+            compute_growth_per_year, compute_during_takeoff, compute_share,
+            substitution_elasticity)))
+    (feasible, retrain, r0, p, speedup_, jump, limit, sdm, growth, during, share, sigma) = (
         np.atleast_1d(a).ravel().copy() for a in arrays)
     checks = {
         "speedup > 0": speedup_ > 0, "software_doubling_months > 0": sdm > 0,
         "compute_growth_per_year >= 1": growth >= 1, "compute_during_takeoff >= 0": during >= 0,
         "instant_jump_ooms >= 0": jump >= 0, "parallel_penalty >= 0": p >= 0,
         "retrain_months >= 0 where rsi_feasible is False": (feasible != 0) | (retrain >= 0),
+        "0 <= compute_share < 1": (share >= 0) & (share < 1),
+        "substitution_elasticity > 0": sigma > 0,
     }
     for name, ok in checks.items():
         if not np.all(ok):  # NaN fails too
@@ -103,7 +130,13 @@ def broadcast_params(*, rsi_feasible, retrain_months, returns_r, parallel_penalt
         log2_speed0=np.log2(speedup_) - np.log2(sdm),
         penalty=p, r0=r0, limit_doublings=limit_doublings, software_doublings=software,
         retrain_months=np.where(feasible != 0, 0.0, retrain),
+        compute_share=share, rho=1.0 - 1.0 / sigma,
     )
+
+
+def _log2_compute(prm: DrawParams, rows: np.ndarray, months) -> np.ndarray:
+    """log2 of research compute C(t) relative to t = 0 (grows with takeoff compute)."""
+    return prm.compute_ooms_per_month[rows] * months / LOG10_2
 
 
 def _ooms(prm: DrawParams, rows: np.ndarray, months, doublings) -> np.ndarray:
@@ -129,6 +162,28 @@ def _pad(months: np.ndarray, ooms: np.ndarray, count: np.ndarray, k: int):
             np.where(tail, ooms[rows, keep - 1][:, None], ooms[:, :k]), keep)
 
 
+def _sequential_log2_dt(prm: DrawParams, rows: np.ndarray, dt: np.ndarray, mask: np.ndarray,
+                        invalid: np.ndarray, j: np.ndarray, horizon: float) -> None:
+    """Overwrite dt[mask] (log2 doubling months) for CES draws whose research compute
+    grows: a loop over doublings (columns), numpy over draws. dt[mask] on entry holds
+    log2 DT_i + p log2 R(i, C = 1); R is re-read with C at each doubling's start, as in
+    the event loop. Columns after every row has passed the horizon are left as they are
+    (those doublings start after the horizon and are never used)."""
+    sub = np.flatnonzero(mask)
+    p, share, rho = prm.penalty[rows], prm.compute_share[rows], prm.rho[rows]
+    log2_c_per_month = prm.compute_ooms_per_month[rows] / LOG10_2
+    base = dt[sub] + p[:, None] * log2_research_input(share[:, None], rho[:, None], j, 0.0)
+    bad = invalid[sub]
+    t = np.zeros(sub.size)
+    for i in range(base.shape[1]):
+        col = base[:, i] - p * log2_research_input(share, rho, float(i), log2_c_per_month * t)
+        np.clip(col, _LOG2_DT_MIN, _LOG2_DT_MAX, out=col)
+        dt[sub, i] = col
+        t = t + np.where(bad[:, i], 0.0, np.exp2(col))
+        if np.all(t >= horizon):
+            break
+
+
 def _simulate_feasible(prm: DrawParams, rows: np.ndarray, horizon: float):
     """Paths of draws whose improvements are usable at once (no step loop).
 
@@ -151,11 +206,18 @@ def _simulate_feasible(prm: DrawParams, rows: np.ndarray, horizon: float):
     work[invalid] = 0.0
     np.cumsum(work, axis=1, out=work)
     np.minimum(work, _LOG2_WORK_MAX, out=work)
-    # log2 DT_i = log2 D_i + log2(size_i) - log2 S_0 - p i
+    # log2 DT_i = log2 D_i + log2(size_i) - log2 S_0 - p log2 R_i (R_i = 2^i without CES)
     dt = np.log2(size, out=np.zeros_like(size), where=~invalid)
     dt += work
     dt -= prm.log2_speed0[rows][:, None]
-    dt -= p * j
+    share = prm.compute_share[rows]
+    grow = (share > 0) & (prm.compute_ooms_per_month[rows] > 0)
+    if np.any(share > 0):  # CES research input; C = 1 where compute is frozen
+        dt -= p * log2_research_input(share[:, None], prm.rho[rows][:, None], j, 0.0)
+    else:
+        dt -= p * j
+    if np.any(grow):  # C(t) grows: doubling i's speed depends on its start time t_i
+        _sequential_log2_dt(prm, rows[grow], dt, grow, invalid, j, horizon)
     np.clip(dt, _LOG2_DT_MIN, _LOG2_DT_MAX, out=dt)
     np.exp2(dt, out=dt)
     dt[invalid] = 0.0
@@ -222,11 +284,15 @@ def _simulate_latency(prm: DrawParams, rows: np.ndarray, horizon: float):
             log2_work = np.minimum(log2_work + p / r_i, _LOG2_WORK_MAX)
         log2_need = log2_work + np.log2(size)
         retrain = prm.retrain_months[g]
-        boundary = retrain * np.ceil(t / retrain)
+        waits = retrain > 0  # always here; kept safe for retrain_months = 0
+        boundary = np.where(waits, retrain * np.ceil(t / np.where(waits, retrain, 1.0)), t)
         usable = np.where(boundary <= t, float(i), usable)
         log2_s0 = prm.log2_speed0[g]
-        dt_old = np.exp2(np.clip(log2_need - log2_s0 - p * usable, _LOG2_DT_MIN, _LOG2_DT_MAX))
-        dt_new = np.exp2(np.clip(log2_need - log2_s0 - p * i, _LOG2_DT_MIN, _LOG2_DT_MAX))
+        share, rho = prm.compute_share[g], prm.rho[g]
+        r_old = log2_research_input(share, rho, usable, _log2_compute(prm, g, t))
+        r_new = log2_research_input(share, rho, float(i), _log2_compute(prm, g, boundary))
+        dt_old = np.exp2(np.clip(log2_need - log2_s0 - p * r_old, _LOG2_DT_MIN, _LOG2_DT_MAX))
+        dt_new = np.exp2(np.clip(log2_need - log2_s0 - p * r_new, _LOG2_DT_MIN, _LOG2_DT_MAX))
         gap = boundary - t
         crossed = (gap > 0) & (gap < dt_old)  # a successor arrives mid-doubling
         frac = np.where(crossed, gap / dt_old, 0.0)
@@ -257,7 +323,8 @@ def _simulate_latency(prm: DrawParams, rows: np.ndarray, horizon: float):
 
 def simulate_takeoff(*, rsi_feasible, retrain_months, returns_r, parallel_penalty, speedup,
                      instant_jump_ooms, limit_ooms, software_doubling_months,
-                     compute_growth_per_year, compute_during_takeoff,
+                     compute_growth_per_year, compute_during_takeoff, compute_share=0.0,
+                     substitution_elasticity=np.inf,
                      horizon_months: float = 240.0) -> TakeoffPaths:
     """Simulate progress paths for n draws at once (DESIGN.md section 2).
 
@@ -265,7 +332,9 @@ def simulate_takeoff(*, rsi_feasible, retrain_months, returns_r, parallel_penalt
     software_doubling_months in months, speedup a multiplier, limit_ooms and
     instant_jump_ooms in OOMs, compute_growth_per_year a factor per year,
     compute_during_takeoff a fraction; rsi_feasible boolean (retrain_months is
-    ignored where it is True). Returns paths on [0, horizon_months].
+    ignored where it is True); compute_share (0-1) and substitution_elasticity
+    (sigma > 0) make research input a CES aggregate of AI labour and research
+    compute (issue 10; defaults: no bottleneck). Returns paths on [0, horizon_months].
     Source: Davidson & Houlden (2025), Forethought; latency model: docs/simulator.md.
     """
     prm = broadcast_params(
@@ -273,7 +342,8 @@ def simulate_takeoff(*, rsi_feasible, retrain_months, returns_r, parallel_penalt
         parallel_penalty=parallel_penalty, speedup=speedup, instant_jump_ooms=instant_jump_ooms,
         limit_ooms=limit_ooms, software_doubling_months=software_doubling_months,
         compute_growth_per_year=compute_growth_per_year,
-        compute_during_takeoff=compute_during_takeoff)
+        compute_during_takeoff=compute_during_takeoff, compute_share=compute_share,
+        substitution_elasticity=substitution_elasticity)
     horizon = float(horizon_months)
     if not horizon > 0:
         raise ValueError("simulate_takeoff needs horizon_months > 0")

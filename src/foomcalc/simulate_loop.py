@@ -28,11 +28,36 @@ def _doubling_months(log2_work: float, log2_speed: float) -> float:
     return 2.0 ** min(max(log2_work - log2_speed, _LOG2_DT_MIN), _LOG2_DT_MAX)
 
 
+def research_input_log2(compute_share: float, rho: float, labour_doublings: float,
+                        log2_compute: float) -> float:
+    """log2 R, R = (a L^rho + (1 - a) C^rho)^(1/rho), L = 2^labour_doublings, C = 2^log2_compute,
+    a = 1 - compute_share (issue 10; R = L when compute_share = 0, Cobb-Douglas at rho = 0)."""
+    if compute_share == 0.0:
+        return labour_doublings
+    a = 1.0 - compute_share
+    if rho == 0.0:
+        return a * labour_doublings + compute_share * log2_compute
+    x = math.log2(a) + rho * labour_doublings
+    y = math.log2(compute_share) + rho * log2_compute
+    top = max(x, y)
+    return (top + math.log2(2.0 ** (x - top) + 2.0 ** (y - top))) / rho
+
+
 def simulate_one(*, r0: float, penalty: float, log2_speed0: float, limit_doublings: float,
                  software_doublings: float, retrain_months: float, jump_ooms: float,
-                 compute_ooms_per_month: float, horizon_months: float
+                 compute_ooms_per_month: float, horizon_months: float,
+                 compute_share: float = 0.0, rho: float = 1.0
                  ) -> list[tuple[float, float]]:
-    """Breakpoints (months, progress OOMs) of one draw's path."""
+    """Breakpoints (months, progress OOMs) of one draw's path.
+
+    Research speed is 2^log2_speed0 R^penalty work units per month, R the CES research
+    input of the usable labour and of research compute at the start of each segment
+    (a doubling, or its part after a successor arrives); R = 2^usable without CES."""
+
+    def log2_speed(labour: float, months: float) -> float:
+        log2_compute = compute_ooms_per_month * months / LOG10_2
+        return log2_speed0 + penalty * research_input_log2(compute_share, rho, labour,
+                                                           log2_compute)
 
     def point(months: float, doublings: float) -> tuple[float, float]:
         return months, jump_ooms + LOG10_2 * doublings + compute_ooms_per_month * months
@@ -49,8 +74,8 @@ def simulate_one(*, r0: float, penalty: float, log2_speed0: float, limit_doublin
         boundary = retrain_months * math.ceil(t / retrain_months) if retrain_months > 0 else t
         if boundary <= t:
             usable = i  # the workforce uses every completed doubling
-        dt_old = _doubling_months(log2_need, log2_speed0 + penalty * usable)
-        dt_new = _doubling_months(log2_need, log2_speed0 + penalty * i)
+        dt_old = _doubling_months(log2_need, log2_speed(usable, t))
+        dt_new = _doubling_months(log2_need, log2_speed(i, boundary))
         if boundary > t and boundary - t < dt_old:
             # a successor arrives mid-doubling: the rest of it runs at the new speed
             frac = (boundary - t) / dt_old
@@ -85,7 +110,8 @@ def simulate_one(*, r0: float, penalty: float, log2_speed0: float, limit_doublin
 
 def simulate_takeoff_loop(*, rsi_feasible, retrain_months, returns_r, parallel_penalty, speedup,
                           instant_jump_ooms, limit_ooms, software_doubling_months,
-                          compute_growth_per_year, compute_during_takeoff,
+                          compute_growth_per_year, compute_during_takeoff, compute_share=0.0,
+                          substitution_elasticity=np.inf,
                           horizon_months: float = 240.0) -> TakeoffPaths:
     """Same contract as `foomcalc.simulate.simulate_takeoff`, one draw at a time."""
     prm = broadcast_params(
@@ -93,7 +119,8 @@ def simulate_takeoff_loop(*, rsi_feasible, retrain_months, returns_r, parallel_p
         parallel_penalty=parallel_penalty, speedup=speedup, instant_jump_ooms=instant_jump_ooms,
         limit_ooms=limit_ooms, software_doubling_months=software_doubling_months,
         compute_growth_per_year=compute_growth_per_year,
-        compute_during_takeoff=compute_during_takeoff)
+        compute_during_takeoff=compute_during_takeoff, compute_share=compute_share,
+        substitution_elasticity=substitution_elasticity)
     paths = [
         simulate_one(
             r0=float(prm.r0[k]), penalty=float(prm.penalty[k]),
@@ -102,7 +129,8 @@ def simulate_takeoff_loop(*, rsi_feasible, retrain_months, returns_r, parallel_p
             software_doublings=float(prm.software_doublings[k]),
             retrain_months=float(prm.retrain_months[k]), jump_ooms=float(prm.jump_ooms[k]),
             compute_ooms_per_month=float(prm.compute_ooms_per_month[k]),
-            horizon_months=float(horizon_months))
+            horizon_months=float(horizon_months), compute_share=float(prm.compute_share[k]),
+            rho=float(prm.rho[k]))
         for k in range(prm.r0.size)
     ]
     width = max(len(p) for p in paths)
