@@ -44,7 +44,7 @@ def main(n: int = 200, seed: int = 2026) -> None:
         for name in PARAMETERS:
             spec = presets[base].specs[name]
             z = rng.normal(0, 0.3)
-            if spec.prior is None or name == "instant_jump_ooms" and spec.quantile(0.5) == 0:
+            if spec.prior is None or (name == "instant_jump_ooms" and spec.quantile(0.5) == 0):
                 cells += ["", "", ""]
                 continue
             q = np.array([spec.quantile(p) for p in (0.1, 0.5, 0.9)])

@@ -104,6 +104,21 @@ def test_fit_scaling_rejects_wrong_kind_and_plot_name(tmp_path):
                            "--plot", str(tmp_path / "fit.jpg")), ".png")
 
 
+def test_fit_scaling_bad_plot_path_fails_before_sampling(tmp_path, monkeypatch):
+    import foomcalc.scaling
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("fit-scaling sampled although --plot was unusable")
+
+    monkeypatch.setattr(foomcalc.scaling, "fit_scaling_file", no_fit)
+    data = Path(__file__).resolve().parents[1] / "data" / "examples" / "scaling_synthetic.csv"
+    assert_input_error(run("fit-scaling", str(data), "--plot", "/no/such/dir/fit.png"),
+                       "/no/such/dir", "does not exist")
+    folder = tmp_path / "plots.png"
+    folder.mkdir()
+    assert_input_error(run("fit-scaling", str(data), "--plot", str(folder)), "folder")
+
+
 def test_compare_refuses_folders_that_are_not_reports(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -151,3 +166,17 @@ def test_windows_beyond_the_horizon_are_refused(tmp_path):
     assert_input_error(run("report", "--priors", str(priors), "--out", str(out)),
                        "hard_takeoff_days", "beyond the simulated horizon")
     assert not out.exists()
+
+
+def test_importing_the_cli_loads_no_heavy_library():
+    """`foomcalc --help` and bad-input errors stay fast: no PyMC, PyTensor, nutpie, ArviZ or
+    matplotlib at import time (issue 13 part 2). A sys.modules check, not a timing."""
+    import subprocess
+    import sys
+
+    heavy = ("pymc", "pytensor", "nutpie", "matplotlib", "arviz", "pymc_extras")
+    code = ("import sys, foomcalc.cli; "
+            f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.strip() == "", f"foomcalc.cli imports {out.stdout.strip()}"

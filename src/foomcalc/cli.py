@@ -175,6 +175,11 @@ def fit_scaling(
 
         if plot is not None and plot.suffix.lower() != ".png":
             raise InputError("--plot: expected a .png file name", source=plot)
+        if plot is not None and plot.is_dir():
+            raise InputError("--plot: this is a folder; expected a .png file name", source=plot)
+        if plot is not None and not plot.parent.is_dir():
+            raise InputError(f"--plot: folder {plot.parent} does not exist; create it first",
+                             source=plot)
         summary = fit_scaling_file(file, seed=seed, plot_path=plot)
     except InputError as exc:
         fail(exc)
