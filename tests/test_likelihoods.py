@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -210,6 +211,7 @@ def test_real_data_validation_section_runs():
     import importlib.util
 
     script = Path(__file__).resolve().parents[1] / "scripts" / "validation_real_data.py"
+    sys.path.insert(0, str(script.parent))  # its sibling modules, as when run as a script
     spec = importlib.util.spec_from_file_location("validation_real_data", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -104,8 +104,14 @@ def gap_ooms(draws: Mapping[str, np.ndarray], gap_from: str,
     return np.choose(pick, per_route)
 
 
+#: Simulator parameters that may be left out of hand-built draws: their defaults mean
+#: "no compute bottleneck" (the model before issue 10).
+NO_BOTTLENECK = {"compute_share": 0.0, "substitution_elasticity": np.inf}
+
+
 def simulator_inputs(draws: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The simulator's parameters from flat draws, broadcast to one shape (n,)."""
+    draws = {**NO_BOTTLENECK, **draws}
     n = np.broadcast(*[np.asarray(draws[k]) for k in SIMULATOR_PARAMETERS]).size
     return {k: np.broadcast_to(np.asarray(draws[k], dtype=float), (n,))
             for k in SIMULATOR_PARAMETERS}

@@ -154,7 +154,8 @@ def prior_hard_takeoff(priors, seed: int, n: int = N_PRIOR_DRAWS) -> tuple[float
 
     rng = np.random.default_rng([seed, 30_000])
     draws = {name: spec.sample(n, rng) for name, spec in priors.specs.items()}
-    per = hard_per_draw(compute_outcomes(draws, gap_from=priors.gap_from, compression=[]),
+    per = hard_per_draw(compute_outcomes(draws, gap_from=priors.gap_from,
+                                         gap_weights=priors.gap_weights, compression=[]),
                         priors.hard_takeoff_days)
     return float(per.mean()), float(per.std() / np.sqrt(n))
 

@@ -278,10 +278,15 @@ def make_report(
     started = time.monotonic()
     callback = ProgressLines(live=progress in (True, "bar")) if progress else False
     with _interrupts_noticed() as interrupted:
-        result = run_analysis(inputs.priors, inputs.evidence, seed=seed,
-                              settings=SamplerSettings(draws=draws),
-                              compression=inputs.compression, progress=callback,
-                              command=command)
+        try:
+            result = run_analysis(inputs.priors, inputs.evidence, seed=seed,
+                                  settings=SamplerSettings(draws=draws),
+                                  compression=inputs.compression, progress=callback,
+                                  command=command)
+        except Exception:
+            if interrupted:  # a library that swallowed Ctrl-C and failed on (e.g. compile)
+                raise KeyboardInterrupt from None
+            raise
         if interrupted:  # nutpie turns Ctrl-C into a truncated trace: never report one
             raise KeyboardInterrupt
         say("sensitivity: tornado and power-scaling ...")

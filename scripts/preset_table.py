@@ -1,0 +1,42 @@
+"""Print the README's preset table from real runs: `foomcalc report --preset NAME` (bundled
+evidence, seed 0) for every preset, into a temporary folder.
+
+    python scripts/preset_table.py
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from foomcalc.priors import list_presets
+from foomcalc.workflow import make_report, resolve_inputs
+
+
+def months_text(months: float | None) -> str:
+    if months is None:
+        return "> 20 years"
+    if months == 0:
+        return "immediate (overhang)"
+    return f"{months:.0f} months" if months < 24 else f"{months / 12:.1f} years"
+
+
+def main() -> None:
+    root = Path(tempfile.mkdtemp(prefix="foomcalc-presets-"))
+    print("| preset | P(hard takeoff, <= 30 days): prior | posterior | "
+          "P(seed-AI RSI feasible \\| evidence) | P(>= 3 years of progress in <= 1 year) | "
+          "median takeoff |")
+    print("|---|---|---|---|---|---|")
+    for name, _ in list_presets():
+        s = make_report(resolve_inputs(None, name, [], False, root / name), seed=0)
+        h = s["hard_takeoff"]
+        c = next(r for r in s["compression"]
+                 if (r["years_of_progress"], r["within_months"]) == (3.0, 12.0))
+        print(f"| `{name}` | {100 * h['prior']:.1f}% | {100 * h['posterior']:.1f}% ± "
+              f"{100 * h['mcse']:.1f} | {100 * s['p_rsi_feasible']['posterior']:.0f}% | "
+              f"{100 * c['posterior']:.0f}% | "
+              f"{months_text(s['takeoff_months']['posterior']['q50'])} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
