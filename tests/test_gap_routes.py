@@ -328,7 +328,7 @@ def test_faster_horizon_evidence_raises_p_hard(tmp_path):
     p = {}
     for months in (3.0, 14.0):
         ev = load_evidence(write(tmp_path, synthetic_horizons({"sw": months}), f"h{months}.csv"))
-        s = summarize(run_analysis(priors, [ev], seed=1, n_prior_draws=2000, sensitivity=False,
+        s = summarize(run_analysis(priors, [ev], seed=1, n_prior_draws=2000,
                                    settings=SamplerSettings(draws=500, tune=500)))
         p[months] = s["hard_takeoff"]
         post = s["parameters"]["horizon_doubling_months"]["posterior"]["q50"]
