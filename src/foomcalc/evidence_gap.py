@@ -14,26 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from foomcalc.evidence_tables import Problems, _decimal_year, _numbers, _texts
+from foomcalc.evidence_tables import Problems, _numbers, _texts, _unitless, _years
 
 #: A 50% horizon above 10 work-years of minutes (~1.05e6 min) is a unit mistake (seconds?).
 MAX_HORIZON_MINUTES = 10 * 2000 * 60.0
 #: Domain of rows without a domain column.
 DEFAULT_HORIZON_DOMAIN = "software"
-
-
-def _years(frame: pd.DataFrame, column: str, problems: Problems) -> np.ndarray:
-    years = np.full(len(frame), np.nan)
-    for i, cell in enumerate(frame[column].astype(str).str.strip()):
-        try:
-            years[i] = _decimal_year(cell)
-        except (ValueError, TypeError, OverflowError):
-            problems.at(i, column, f"'{cell}' is neither an ISO date (2023-03-14) nor a "
-                                   f"decimal year (2023.2).")
-            continue
-        if not 1900 <= years[i] <= 2200:
-            problems.at(i, column, f"{cell} is not a plausible year (1900-2200).")
-    return years
 
 
 def frontier_mask(years: np.ndarray, values: np.ndarray, groups: list[str]) -> np.ndarray:
@@ -54,15 +40,9 @@ def horizons_table(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
     """time_horizons: model, year, horizon_minutes, log2_horizon, domain, frontier."""
     models = _texts(frame, "model", problems)
     years = _years(frame, "release_date", problems)
-    unit_words = ("hour", "hr", "min", "sec", "day")
-    with_unit = np.array([any(u in str(c).lower() for u in unit_words)
-                          for c in frame["horizon_minutes"]], dtype=bool)
-    for i in np.flatnonzero(with_unit):
-        problems.at(i, "horizon_minutes", f"'{frame['horizon_minutes'].iloc[i]}': give the "
-                                          f"horizon as a number of minutes (e.g. 90 for 1.5 "
-                                          f"hours), without a unit.")
-    rest = frame.assign(horizon_minutes=np.where(with_unit, "1", frame["horizon_minutes"]))
-    minutes = np.where(with_unit, np.nan, _numbers(rest, "horizon_minutes", problems))
+    minutes = _unitless(frame, "horizon_minutes", ("hour", "hr", "min", "sec", "day"),
+                        "give the horizon as a number of minutes (e.g. 90 for 1.5 hours), "
+                        "without a unit.", problems)
     for i, v in enumerate(minutes):
         if np.isfinite(v) and v <= 0:
             problems.at(i, "horizon_minutes", f"{v:g} must be positive (minutes of human time).")

@@ -143,17 +143,36 @@ _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
 
 
-def _trend_table(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
+def _years(frame: pd.DataFrame, column: str, problems: Problems) -> np.ndarray:
+    """A date column (ISO date or decimal year) as decimal years, 1900-2200."""
     years = np.full(len(frame), np.nan)
-    for i, cell in enumerate(frame["date"].astype(str).str.strip()):
+    for i, cell in enumerate(frame[column].astype(str).str.strip()):
         try:
             years[i] = _decimal_year(cell)
         except (ValueError, TypeError, OverflowError):
-            problems.at(i, "date", f"'{cell}' is neither an ISO date (2023-03-14) nor a "
+            problems.at(i, column, f"'{cell}' is neither an ISO date (2023-03-14) nor a "
                                    f"decimal year (2023.2).")
             continue
         if not 1900 <= years[i] <= 2200:
-            problems.at(i, "date", f"{cell} is not a plausible year (1900-2200).")
+            problems.at(i, column, f"{cell} is not a plausible year (1900-2200).")
+    return years
+
+
+def _unitless(frame: pd.DataFrame, column: str, unit_words: tuple[str, ...],
+              advice: str, problems: Problems, need_digit: bool = False) -> np.ndarray:
+    """A numeric column whose cells must not carry a unit ("95 days"): such cells are
+    reported with `advice` and read as NaN; the rest as by `_numbers`."""
+    with_unit = np.array([any(u in str(c).lower() for u in unit_words)
+                          and (not need_digit or any(ch.isdigit() for ch in str(c)))
+                          for c in frame[column]], dtype=bool)
+    for i in np.flatnonzero(with_unit):
+        problems.at(i, column, f"'{frame[column].iloc[i]}': {advice}")
+    rest = frame.assign(**{column: np.where(with_unit, "1", frame[column])})
+    return np.where(with_unit, np.nan, _numbers(rest, column, problems))
+
+
+def _trend_table(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
+    years = _years(frame, "date", problems)
     flop = _numbers(frame, "training_flop", problems)
     for i, v in enumerate(flop):
         if np.isfinite(v) and v <= 0:
@@ -245,25 +264,10 @@ MAX_TRAINING_HOURS = 87_660.0
 def _durations_table(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
     """training_durations: model, publication_date -> decimal year, training_hours (> 0)."""
     models = _texts(frame, "model", problems)
-    years = np.full(len(frame), np.nan)
-    for i, cell in enumerate(frame["publication_date"].astype(str).str.strip()):
-        try:
-            years[i] = _decimal_year(cell)
-        except (ValueError, TypeError, OverflowError):
-            problems.at(i, "publication_date", f"'{cell}' is neither an ISO date (2023-03-14) "
-                                               f"nor a decimal year (2023.2).")
-            continue
-        if not 1900 <= years[i] <= 2200:
-            problems.at(i, "publication_date", f"{cell} is not a plausible year (1900-2200).")
-    unit_words = ("day", "week", "month", "hour", "hr", "min", "sec")
-    with_unit = [any(u in str(c).lower() for u in unit_words) and any(ch.isdigit() for ch in
-                 str(c)) for c in frame["training_hours"]]
-    for i in np.flatnonzero(with_unit):
-        problems.at(i, "training_hours", f"'{frame['training_hours'].iloc[i]}': give the "
-                                         f"duration as a number of hours (e.g. 2280 for 95 "
-                                         f"days), without a unit.")
-    rest = frame.assign(training_hours=np.where(with_unit, "1", frame["training_hours"]))
-    hours = np.where(with_unit, np.nan, _numbers(rest, "training_hours", problems))
+    years = _years(frame, "publication_date", problems)
+    hours = _unitless(frame, "training_hours", ("day", "week", "month", "hour", "hr", "min", "sec"),
+                      "give the duration as a number of hours (e.g. 2280 for 95 days), "
+                      "without a unit.", problems, need_digit=True)
     for i, v in enumerate(hours):
         if np.isfinite(v) and v <= 0:
             problems.at(i, "training_hours", f"{v:g} must be positive (wall-clock hours).")
