@@ -17,7 +17,6 @@ answer are not 7 log-odds apart in any useful sense).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -155,8 +154,8 @@ def write_survey_report(out_dir: Path, summary: dict, per_person: bool = False) 
     if summary["skipped"]:
         blocks.append(Block("warn", "Skipped respondents: " + "; ".join(
             f"{k}: {v}" for k, v in summary["skipped"].items())))
-    blocks.append(Block("figure", "P(hard takeoff) across people", png=survey_figure(summary),
-                        file="survey.png"))
+    blocks.append(Block("figure", "P(hard takeoff) across people",
+                        png=survey_figure(summary, clip=CLIP), file="survey.png"))
     dec = summary["decomposition"]
     if dec["shares"]:
         blocks.append(Block("table", f"What drives the disagreement (posterior log-odds; "
@@ -180,7 +179,3 @@ def write_survey_report(out_dir: Path, summary: dict, per_person: bool = False) 
         tmp = out_dir / f".{name}.tmp"
         tmp.write_text(text)
         tmp.replace(out_dir / name)
-
-
-def load_summary(out_dir: Path) -> dict:
-    return json.loads((Path(out_dir) / "survey.json").read_text())
