@@ -31,6 +31,7 @@ import xarray as xr
 from scipy import stats
 
 from foomcalc.evidence import AI_SOFTWARE, EvidenceSet
+from foomcalc.evidence_tables import AI_RESEARCH
 from foomcalc.model import build_model
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors import PriorSet, load_preset
@@ -140,6 +141,16 @@ def game_design() -> pd.DataFrame:
                          "board_size": np.repeat(["7", "9"], 12)})
 
 
+def substitution_design() -> pd.DataFrame:
+    """The bundled file's design: two AI-research specifications (one published below 0, so
+    an upper bound) and two distant-domain estimates; the values are replaced by simulated
+    ones, the bound stays a censoring point."""
+    return pd.DataFrame({"study": ["ai-a", "ai-b", "far-a", "far-b"],
+                         "domain": [AI_RESEARCH, AI_RESEARCH, "capital-labour", "capital-labour"],
+                         "estimate": [2.583, -0.103, 0.6, 0.3], "se": [1.0, 0.25, 0.1, 0.3],
+                         "citation": ["sbc design"] * 4})
+
+
 Simulator = Callable[[pm.Model, int, int], tuple[xr.Dataset, list[dict[str, np.ndarray]]]]
 
 
@@ -201,6 +212,7 @@ CASES: dict[str, SbcCase] = {c.name: c for c in (
     SbcCase("training-duration trend", "training_durations", durations_design),
     SbcCase("time-horizon trend", "time_horizons", horizons_design),
     SbcCase("game compute frontier", "game_scaling", game_design),
+    SbcCase("substitution random effects", "substitution", substitution_design),
 )}
 
 
