@@ -86,3 +86,19 @@ def test_negative_control_detects_a_sign_error():
         result = run_case(SbcCase(case.name, case.kind, case.design), 60, seed=3,
                           simulate=inverted)
     assert result.tests["p_rsi_feasible"]["p_value"] < MIN_P
+
+
+@pytest.mark.slow
+def test_sbc_on_dask_gives_the_same_ranks():
+    """`make validate`'s SBC through dask tasks (one compiled model per worker) gives
+    exactly the ranks of the in-process loop (same per-simulation seeds)."""
+    from distributed import Client, LocalCluster
+
+    case = CASES["returns random effects"]
+    local = run_case(case, 3, seed=11)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as lc, Client(lc) as client:
+        remote = run_case(case, 3, seed=11, client=client)
+    assert local.ranks.keys() == remote.ranks.keys()
+    for name in local.ranks:
+        assert list(local.ranks[name]) == list(remote.ranks[name])
