@@ -137,4 +137,4 @@ def test_06_survey(tmp_path):
     out = _run("06-survey", tmp_path)
     data = json.loads((out / "survey.json").read_text())
     assert data["n_respondents"] == 8 and not data["skipped"]
-    assert (out / "survey.html").is_file() and (out / "base" / "summary.json").is_file()
+    assert (out / "survey.html").is_file() and (out / "base" / "default" / "summary.json").is_file()
