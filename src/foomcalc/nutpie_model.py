@@ -106,7 +106,7 @@ def nutpie_model(model: pm.Model) -> CompiledModel:
     replace = {v: piece.reshape(s).astype(rv.dtype) for v, piece, s, rv in
                zip(values, pieces, free_shapes, model.free_RVs, strict=True)}
     # pm.Data become explicit inputs, so one compiled function serves any data values
-    data_vars = [v for v in model.data_vars]
+    data_vars = list(model.data_vars)
     data_inputs = [v.type(name=v.name) for v in data_vars]
     as_inputs = dict(zip(data_vars, data_inputs, strict=True))
     logp, grad = clone_replace([logp, grad], {**replace, **as_inputs})
@@ -152,7 +152,7 @@ def nutpie_model(model: pm.Model) -> CompiledModel:
                            coords=coords, dims=dims, shared_data=data,
                            make_initial_point_fn=initial_point,
                            reparameterized_names=reparameterized)
-    return CompiledModel(compiled, data, make_logp(), initial_point)
+    return CompiledModel(compiled, data, make_logp(), initial_point, logp_jit)
 
 
 
@@ -161,12 +161,14 @@ class CompiledModel:
     """A compiled nutpie model and the `pm.Data` values it holds (`nutpie.sample(.nutpie)`).
 
     `logp_and_grad(x, **data)` and `initial_point(seed)` are the callbacks nutpie calls
-    (flat unconstrained vector), for tests and the per-gradient cost benchmark."""
+    (flat unconstrained vector); `kernel(x, *data values in data order)` is the PyTensor
+    numba function they wrap (tests and benchmarks/gradient_cost.py)."""
 
     nutpie: PyFuncModel
     data: dict[str, np.ndarray]
     logp_and_grad: Callable
     initial_point: Callable
+    kernel: Callable
 
     def with_data(self, **values) -> CompiledModel:
         """New values for `pm.Data` variables, nothing recompiled. Each is checked (name,
