@@ -41,7 +41,7 @@ from foomcalc.parameters import PARAMETERS
 N_PRIOR_DRAWS = 4000
 #: Respondent ids: file-name safe, they name the result files.
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_WORKER_STATE: dict = {}  # per worker process: loaded base result, evidence, compiled models
+_WORKER_STATE: dict = {}  # per worker process: (base, evidence) -> loaded state; compiled models
 
 
 @dataclass
@@ -145,18 +145,19 @@ def _base_name(item: dict | Path) -> str | None:
 
 
 def _worker_state(base_path: str, evidence_paths: Sequence[str]) -> dict:
-    """Base result, evidence and a compiled-model cache, loaded once per worker process."""
+    """Base result and evidence, loaded once per worker process and base (a survey has one
+    base per preset), and one compiled-model cache per worker shared by all bases."""
     key = (base_path, tuple(evidence_paths))
-    if _WORKER_STATE.get("key") != key:
+    if key not in _WORKER_STATE:
         from foomcalc.analysis import CompiledCache
         from foomcalc.evidence import load_evidence
         from foomcalc.result import load_result
 
-        _WORKER_STATE.clear()
-        _WORKER_STATE.update(key=key, result=load_result(base_path),
-                             evidence=[load_evidence(p) for p in evidence_paths],
-                             cache=CompiledCache())
-    return _WORKER_STATE
+        cache = _WORKER_STATE.setdefault("compiled", CompiledCache())
+        _WORKER_STATE[key] = {"result": load_result(base_path),
+                              "evidence": [load_evidence(p) for p in evidence_paths],
+                              "cache": cache}
+    return _WORKER_STATE[key]
 
 
 def prior_hard_takeoff(priors, seed: int, n: int = N_PRIOR_DRAWS) -> tuple[float, float]:
