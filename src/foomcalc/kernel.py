@@ -48,6 +48,7 @@ _CAPACITY = 2 * MAX_SOFTWARE_DOUBLINGS + 8
 _PARTS_PER_THREAD = 4  # slices of the draws per worker thread (load balance)
 _MIN_PART_DRAWS = 2048  # fewer draws than this per slice run in the calling thread
 _NEGLIGIBLE_LOG2 = 54.0  # 1 + 2^-54 == 1 in float64
+_LOG2_10 = 1.0 / LOG10_2  # log2 of research compute = this x OOMs of compute
 
 
 @dataclass(frozen=True)
@@ -69,21 +70,24 @@ class TakeoffOutcomes:
 @numba.njit(cache=True, inline="always", error_model="numpy")
 def _log2_input(share: float, rho: float, log2_a: float, log2_share: float, labour: float,
                 log2_compute: float) -> float:
-    """log2 of the CES research input (as simulate_loop.research_input_log2)."""
+    """log2 of the CES research input, as simulate_loop.research_input_log2 (up to
+    rounding: two divisions are multiplications by reciprocals here)."""
     if share == 0.0:
         return labour
     if rho == 0.0:
         return (1.0 - share) * labour + share * log2_compute
     x = log2_a + rho * labour
     y = log2_share + rho * log2_compute
-    # log2(2^x + 2^y) = top + log2(1 + 2^-(gap)); below 2^-54 the sum rounds to 1 exactly
+    # log2(2^x + 2^y) = top + log2(1 + 2^-(gap)); below 2^-54 the sum rounds to 1 exactly.
+    # 1 / rho does not depend on the path: a multiplication keeps a division off the
+    # chain of dependent operations from one doubling to the next
     if x >= y:
         if y - x < -_NEGLIGIBLE_LOG2:
-            return x / rho
-        return (x + math.log2(1.0 + 2.0 ** (y - x))) / rho
+            return x * (1.0 / rho)
+        return (x + math.log2(1.0 + 2.0 ** (y - x))) * (1.0 / rho)
     if x - y < -_NEGLIGIBLE_LOG2:
-        return y / rho
-    return (y + math.log2(2.0 ** (x - y) + 1.0)) / rho
+        return y * (1.0 / rho)
+    return (y + math.log2(2.0 ** (x - y) + 1.0)) * (1.0 / rho)
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
@@ -219,13 +223,13 @@ def _one_draw(r0, penalty, log2_speed0, limit_doublings, software_doublings, ret
         if boundary <= t:
             usable = float(i)  # the workforce uses every completed doubling
         speed = log2_speed0 + penalty * _log2_input(
-            share, rho, log2_a, log2_share, usable, compute_per_month * t / LOG10_2)
+            share, rho, log2_a, log2_share, usable, compute_per_month * t * _LOG2_10)
         dt_old = _doubling_months(log2_need, speed)
         if boundary > t and boundary - t < dt_old:
             # a successor arrives mid-doubling: the rest of it runs at the new speed
             speed = log2_speed0 + penalty * _log2_input(
                 share, rho, log2_a, log2_share, float(i),
-                compute_per_month * boundary / LOG10_2)
+                compute_per_month * boundary * _LOG2_10)
             dt_new = _doubling_months(log2_need, speed)
             frac = (boundary - t) / dt_old
             end = boundary + (1.0 - frac) * dt_new
