@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -298,6 +299,9 @@ def _threads() -> int:
 def _pool() -> ThreadPoolExecutor:
     """The worker threads, started on first use and kept for the process."""
     return ThreadPoolExecutor(_threads(), thread_name_prefix="foomcalc-kernel")
+
+
+os.register_at_fork(after_in_child=_pool.cache_clear)  # a forked child has no workers
 
 
 def _as_f8(a) -> np.ndarray:

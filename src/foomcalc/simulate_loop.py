@@ -1,9 +1,10 @@
 """Per-draw reference implementation of the takeoff simulator (plain Python loops).
 
-The readable version of `foomcalc.simulate`: same recursion, same outputs, one draw
-at a time. Tests use it as an oracle for the vectorised core, benchmarks as the
-naive baseline. Equations and units: docs/simulator.md; source: Davidson &
-Houlden (2025), "How quick and big would a software intelligence explosion be?".
+The readable version of the simulator: same recursion, same outputs, one draw at a
+time. Tests use it as the oracle of the compiled kernel (`kernel`) and of the
+vectorised numpy simulator (`simulate`), benchmarks as the naive baseline. Equations
+and units: docs/simulator.md; source: Davidson & Houlden (2025), "How quick and big
+would a software intelligence explosion be?".
 """
 
 from __future__ import annotations
