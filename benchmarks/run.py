@@ -20,6 +20,7 @@ import cases
 from cases import median
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
+SIM_RESULTS = RESULTS.with_name("results-simulator.json")  # written by --only simulator
 GB = 1024**3
 
 
@@ -31,6 +32,47 @@ def _row(name: str, fast: float, naive: float | None, unit: str, target: str, me
         ratio = naive / fast if better == "lower" else fast / naive
     return {"figure": name, "fast": fast, "naive": naive, "unit": unit, "ratio": ratio,
             "target": target, "met": met}
+
+
+def simulator_rows(r: dict) -> list[dict]:
+    """The simulator's rows (the cases `--only simulator` runs)."""
+    rows = []
+    sim = r["simulator"]
+    fast = sim["n_fast"] / median(sim["fast_sim_s"])
+    naive = sim["n_loop"] / median(sim["loop_sim_s"])
+    rows.append(_row("simulator, numpy paths (trajectories/s)", fast, naive, "1/s",
+                     ">= 100,000/s and >= 100x loop", fast >= 1e5 and fast / naive >= 100,
+                     better="higher"))
+    fast = sim["n_fast"] / median(sim["fast_full_s"])
+    naive = sim["n_loop"] / median(sim["loop_full_s"])
+    rows.append(_row("  + first passage + 12-month window (1/s)", fast, naive, "1/s", "(info)",
+                     None, better="higher"))
+    if "simulator_outcomes" in r:
+        out = r["simulator_outcomes"]
+        kernel = out["n_kernel"] / median(out["kernel_s"])
+        loop = out["n_loop"] / median(out["loop_s"])
+        numpy_ = out["n_numpy"] / median(out["numpy_s"])
+        rows.append(_row("simulator with outcomes (both branches, first passage, nine "
+                         "windows; draws/s): kernel vs per-draw loop", kernel, loop, "1/s",
+                         ">= 1,000,000/s and >= 100x loop", kernel >= 1e6 and kernel / loop >= 100,
+                         better="higher"))
+        rows.append(_row("  same, kernel vs vectorised numpy (draws/s)", kernel, numpy_, "1/s",
+                         "(info)", None, better="higher"))
+    if "ces" in r:
+        ces = r["ces"]
+        fast, naive = median(ces["ces_s"]), median(ces["no_ces_s"])
+        rows.append(_row("kernel outcomes with CES (s; naive = same draws, compute_share 0)",
+                         fast, naive, "s", "<= 1.15x the no-CES time", fast <= 1.15 * naive))
+    if "kernel_first_call" in r:
+        first = r["kernel_first_call"]
+        cached = first["cached"]
+        rows.append(_row("kernel import + first call, disk cache filled (s)",
+                         median([c["import_s"] + c["first_call_s"] for c in cached]), None,
+                         "s", "(info)", None))
+        rows.append(_row("  same, empty numba cache: compile (s, 1 run)",
+                         first["compile"]["import_s"] + first["compile"]["first_call_s"], None,
+                         "s", "(info)", None))
+    return rows
 
 
 def build_rows(r: dict) -> list[dict]:
@@ -50,22 +92,7 @@ def build_rows(r: dict) -> list[dict]:
     ok = rw["method"] == "psis" and fast <= 0.3
     rows.append(_row(f"reweighted prior change (s; {rw['method']}, k-hat "
                      f"{rw['pareto_k']:.2f})", fast, naive, "s", "<= 0.3 s", ok))
-    sim = r["simulator"]
-    fast = sim["n_fast"] / median(sim["fast_sim_s"])
-    naive = sim["n_loop"] / median(sim["loop_sim_s"])
-    rows.append(_row("simulator (trajectories/s)", fast, naive, "1/s",
-                     ">= 100,000/s and >= 100x loop", fast >= 1e5 and fast / naive >= 100,
-                     better="higher"))
-    fast = sim["n_fast"] / median(sim["fast_full_s"])
-    naive = sim["n_loop"] / median(sim["loop_full_s"])
-    rows.append(_row("  + first passage + 12-month window (1/s)", fast, naive, "1/s", "(info)",
-                     None, better="higher"))
-    if "ces" in r:
-        ces = r["ces"]
-        fast, naive = median(ces["ces_s"]), median(ces["no_ces_s"])
-        rows.append(_row("simulator + passage + window with CES (s; naive = same draws, "
-                         "compute_share 0)", fast, naive, "s", "<= 1.15x the no-CES time",
-                         fast <= 1.15 * naive))
+    rows += simulator_rows(r)
     ess = r["ess"]
     f_sample = median([f["min_ess_bulk"] / f["sample_s"] for f in ess["fast"]])
     f_total = median([f["min_ess_bulk"] / (f["sample_s"] + f["compile_s"]) for f in ess["fast"]])
@@ -93,34 +120,60 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke run)")
-    parser.add_argument("--only", choices=["ces"], help="run one case, print it, write nothing")
-    args = parser.parse_args(argv)
-    if args.only == "ces":
-        out = cases.ces_overhead(40_000, 1 if args.quick else 5)
-        print(json.dumps(out | {"loadavg": list(cases.os.getloadavg())}, indent=2))
-        return 0
-    warnings.filterwarnings("ignore")
-    n = 1 if args.quick else 3
-    start = time.perf_counter()
-    raw: dict = {"environment_start": cases.environment()}
-    steps = [
-        ("simulator", lambda: cases.simulator(40_000, 1_000, 1 if args.quick else 5)),
-        ("ces", lambda: cases.ces_overhead(40_000, 1 if args.quick else 5)),
-        ("reweight", lambda: cases.reweighting(2 * n + 1, 1 if args.quick else 2)),
-        ("refit", lambda: cases.refit(2 * n - 1 if args.quick else 5, 1 if args.quick else 2)),
-        ("ess", lambda: cases.ess_per_second(n, 1 if args.quick else 2)),
-        ("cold_report", lambda: cases.cold_report(n, 1 if args.quick else 2,
-                                                  fresh_cache=not args.quick)),
-    ]
+def _run_steps(steps, raw: dict) -> None:
+    """Run (name, case) steps in order, storing each result (+ load average) in raw."""
     for name, fn in steps:
         t0 = time.perf_counter()
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
         raw[name] = fn()
         raw[name]["loadavg_after"] = list(cases.os.getloadavg())
         print(f"[bench] {name} done in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke run)")
+    parser.add_argument("--only", choices=["ces", "simulator"],
+                        help="ces: that case, printed, nothing written; simulator: the "
+                             f"simulator cases, table printed, raw timings to {SIM_RESULTS.name}")
+    args = parser.parse_args(argv)
+    if args.only == "ces":
+        out = cases.ces_overhead(100_000, 1 if args.quick else 5)
+        print(json.dumps(out | {"loadavg": list(cases.os.getloadavg())}, indent=2))
+        return 0
+    warnings.filterwarnings("ignore")
+    n = 1 if args.quick else 3
+    reps = 1 if args.quick else 5
+    simulator_steps = [
+        ("simulator", lambda: cases.simulator(40_000, 1_000, reps)),
+        ("simulator_outcomes", lambda: cases.simulator_outcomes(200_000, 20_000, 300, reps)),
+        ("ces", lambda: cases.ces_overhead(100_000, reps)),
+        ("kernel_first_call", lambda: cases.kernel_first_call(1 if args.quick else 3)),
+    ]
+    start = time.perf_counter()
+    raw: dict = {"environment_start": cases.environment()}
+    if args.only == "simulator":
+        _run_steps(simulator_steps, raw)
+        raw["environment_end"] = cases.environment()
+        raw["total_s"] = time.perf_counter() - start
+        rows = simulator_rows(raw)
+        SIM_RESULTS.write_text(json.dumps({"table": rows, "raw": raw, "quick": args.quick,
+                                           "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+                                          indent=2) + "\n")
+        print(format_table(rows))
+        print(f"\nload average (1/5/15 min) at start {raw['environment_start']['loadavg_1_5_15']}, "
+              f"end {raw['environment_end']['loadavg_1_5_15']}; total {raw['total_s']:.0f} s; "
+              f"wrote {SIM_RESULTS}")
+        return 0
+    steps = [
+        *simulator_steps,
+        ("reweight", lambda: cases.reweighting(2 * n + 1, 1 if args.quick else 2)),
+        ("refit", lambda: cases.refit(2 * n - 1 if args.quick else 5, 1 if args.quick else 2)),
+        ("ess", lambda: cases.ess_per_second(n, 1 if args.quick else 2)),
+        ("cold_report", lambda: cases.cold_report(n, 1 if args.quick else 2,
+                                                  fresh_cache=not args.quick)),
+    ]
+    _run_steps(steps, raw)
     raw["environment_end"] = cases.environment()
     raw["total_s"] = time.perf_counter() - start
     rows = build_rows(raw)
