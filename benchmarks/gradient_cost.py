@@ -4,7 +4,8 @@ evidence, one process, warm PyTensor cache.
 - `kernel`: PyTensor's compiled logp-and-gradient function called in a tight Python
   loop with positional data (the floor for any Python-callback route: numba dispatch of
   ~40 array arguments + the work);
-- `callback`: the same through `nutpie_model`'s callback (keyword data, float conversion);
+- `callback`: the same through a bound callback (`CompiledModel.logp_and_grad`, as the
+  one nutpie calls: data bound positionally, float conversion);
 - `nutpie pyfunc`: wall time of `nutpie.sample` on the Python-callback model divided by
   the gradients it evaluated (sum of leapfrog steps, warm-up included);
 - `nutpie numba`: the same with `nutpie.compile_pymc_model` (C callback, no Python).
@@ -57,7 +58,7 @@ def gradient_cost() -> dict:
     callback = compiled.logp_and_grad
     values = list(data.values())
     bare = _per_call(lambda v: compiled.kernel(v, *values), x)
-    wrapped = _per_call(lambda v: callback(v, **data), x)
+    wrapped = _per_call(callback, x)
     pyfunc, steps_pyfunc = _per_gradient(compiled.nutpie)
     start = time.perf_counter()
     numba_model = nutpie.compile_pymc_model(model)

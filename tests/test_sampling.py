@@ -95,6 +95,6 @@ def test_public_compile_path_matches_pymc_logp_and_gradient():
             point[v.name] = x[start:start + size].reshape(model.initial_point()[v.name].shape)
             start += size
         assert start == x.size == compiled.nutpie.n_dim
-        value, grad = compiled.logp_and_grad(x, **compiled.data)
+        value, grad = compiled.logp_and_grad(x)
         assert value == pytest.approx(float(pymc_logp(point)), rel=1e-10)
         np.testing.assert_allclose(grad, pymc_dlogp(point), rtol=1e-8, atol=1e-10)

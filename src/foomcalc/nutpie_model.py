@@ -4,8 +4,8 @@ nutpie's `compile_pymc_model` (numba backend) wraps PyTensor's logp-and-gradient
 in a C callback that numba compiles again in every process (10-20 s; it cannot be cached
 on disk). Here the same function, compiled by PyTensor's numba mode and cached on disk by
 PyTensor, goes to nutpie's public Python-callback interface
-(`nutpie.compiled_pyfunc.from_pyfunc`), with the model's `pm.Data` values as nutpie
-`shared_data`, so nutpie's own `with_data` swaps them without recompiling.
+(`nutpie.compiled_pyfunc.from_pyfunc`), with the model's `pm.Data` values bound to the
+callbacks; `CompiledModel.with_data` rebinds new values without recompiling.
 
 The graphs mirror nutpie 0.16's `compile_pymc._make_functions` (the same rewrites, flat
 layout, trace variables and jittered support-point initial values), built from PyMC and
@@ -87,7 +87,7 @@ def _dims_and_coords(model: pm.Model, names: list[str], shapes: list[tuple[int, 
 def nutpie_model(model: pm.Model) -> CompiledModel:
     """Compile `model` for nutpie: logp and gradient on the flat unconstrained vector
     (PyTensor numba mode, disk-cached), trace expansion, jittered support-point initial
-    values; `pm.Data` values are nutpie `shared_data` (swap them with `.with_data`)."""
+    values; `pm.Data` values are bound to the callbacks (swap them with `.with_data`)."""
     shapes = trace_shapes(model)
     logp = model.logp()
     rewrites = ["canonicalize", "stabilize"]
@@ -122,18 +122,28 @@ def nutpie_model(model: pm.Model) -> CompiledModel:
     out_names = names + [v.name for v in remaining]
     out_shapes = free_shapes + [shapes[v.name] for v in remaining]
 
-    def make_logp() -> Callable:
-        def logp_at(x: np.ndarray, **data: np.ndarray) -> tuple[float, np.ndarray]:
-            value, gradient = logp_jit(x, *(data[n] for n in data_names))
-            return float(value), gradient
-        return logp_at
+    def bind(data: dict[str, np.ndarray]) -> PyFuncModel:
+        """nutpie's model with the data values bound as positional arguments (nutpie's
+        own `shared_data` would pass ~40 keyword arguments per gradient: +15 us)."""
+        args = tuple(data[n] for n in data_names)
 
-    def make_expand(seed1: int, seed2: int, chain: int) -> Callable:
-        def expand(x: np.ndarray, **data: np.ndarray) -> dict[str, np.ndarray]:
-            outs = expand_jit(x, *(data[n] for n in data_names))
-            return {n: np.asarray(v, dtype="float64").reshape(s)
-                    for n, v, s in zip(out_names, outs, out_shapes, strict=True)}
-        return expand
+        def make_logp() -> Callable:
+            def logp_at(x: np.ndarray) -> tuple[float, np.ndarray]:
+                value, gradient = logp_jit(x, *args)
+                return float(value), gradient
+            return logp_at
+
+        def make_expand(seed1: int, seed2: int, chain: int) -> Callable:
+            def expand(x: np.ndarray) -> dict[str, np.ndarray]:
+                outs = expand_jit(x, *args)
+                return {n: np.asarray(v, dtype="float64").reshape(s)
+                        for n, v, s in zip(out_names, outs, out_shapes, strict=True)}
+            return expand
+
+        return from_pyfunc(n_free, make_logp, make_expand,
+                           [np.dtype("float64")] * len(out_names), out_shapes, out_names,
+                           coords=coords, dims=dims, make_initial_point_fn=initial_point,
+                           reparameterized_names=reparameterized)
 
     point_fn = _locked(make_initial_point_fn(
         model=model, default_strategy="support_point", jitter_rvs=set(model.free_RVs),
@@ -147,28 +157,28 @@ def nutpie_model(model: pm.Model) -> CompiledModel:
                        if model.rvs_to_transforms.get(rv) is not None]
     dims, coords = _dims_and_coords(model, out_names, out_shapes, len(names), reparameterized)
     data = {v.name: np.array(v.get_value(), order="C") for v in data_vars}
-    compiled = from_pyfunc(n_free, make_logp, make_expand,
-                           [np.dtype("float64")] * len(out_names), out_shapes, out_names,
-                           coords=coords, dims=dims, shared_data=data,
-                           make_initial_point_fn=initial_point,
-                           reparameterized_names=reparameterized)
-    return CompiledModel(compiled, data, make_logp(), initial_point, logp_jit)
-
+    return CompiledModel(bind(data), data, bind, initial_point, logp_jit)
 
 
 @dataclass(frozen=True)
 class CompiledModel:
     """A compiled nutpie model and the `pm.Data` values it holds (`nutpie.sample(.nutpie)`).
 
-    `logp_and_grad(x, **data)` and `initial_point(seed)` are the callbacks nutpie calls
-    (flat unconstrained vector); `kernel(x, *data values in data order)` is the PyTensor
-    numba function they wrap (tests and benchmarks/gradient_cost.py)."""
+    `bind(data)` makes the nutpie model for other data values (public `from_pyfunc`);
+    `initial_point(seed)` is the callback nutpie calls for starting points (flat
+    unconstrained vector); `kernel(x, *data values in data order)` is the PyTensor numba
+    logp-and-gradient function (tests and benchmarks/gradient_cost.py)."""
 
     nutpie: PyFuncModel
     data: dict[str, np.ndarray]
-    logp_and_grad: Callable
+    bind: Callable[[dict[str, np.ndarray]], PyFuncModel]
     initial_point: Callable
     kernel: Callable
+
+    def logp_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        """logp and its gradient at the flat unconstrained point `x` with this data."""
+        value, gradient = self.kernel(x, *self.data.values())
+        return float(value), gradient
 
     def with_data(self, **values) -> CompiledModel:
         """New values for `pm.Data` variables, nothing recompiled. Each is checked (name,
@@ -185,4 +195,5 @@ class CompiledModel:
                 raise ValueError(f"data variable {name}: expected {old.ndim} dimensions, "
                                  f"got {new.ndim}")
             cast[name] = new
-        return replace(self, nutpie=self.nutpie.with_data(**cast), data={**self.data, **cast})
+        data = {**self.data, **cast}
+        return replace(self, nutpie=self.bind(data), data=data)
