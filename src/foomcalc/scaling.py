@@ -67,7 +67,8 @@ def sample_model(model: pm.Model, seed: int = 0, draws: int = 1000, tune: int = 
     from foomcalc.sampling import SamplerSettings, compile_model, sample
 
     # the one compile entry point reports use too (issue 14): PyTensor's disk-cached
-    # function, so a cold and a warm cache run the same code and give the same draws
+    # function, compiled without fast-math so that a cold and a warm cache give the
+    # same draws (issue 11 item 4, sampling.py)
     return sample(compile_model(model), seed,
                   SamplerSettings(draws=draws, tune=tune, chains=chains))
 
