@@ -258,6 +258,50 @@ def ess_per_second(repeats: int, naive_repeats: int) -> dict:
     return {"fast": fast, "naive": naive}
 
 
+#: `foomcalc` commands that must answer at once (issue 13 part 2): name -> (args, exit status).
+CLI_COMMANDS = {
+    "help": (["--help"], 0),
+    "bad_input": (["report", "--priors", "/no/such/priors.yaml"], 2),
+}
+
+
+def _timed_cli(args: list[str], status: int) -> tuple[float, float]:
+    """(wall s, CPU s) of one new `python -m foomcalc ARGS` process of this checkout."""
+    import resource
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), PYTHONWARNINGS="ignore")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "foomcalc", *args], capture_output=True,
+                          text=True, env=env, cwd=ROOT)
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != status:
+        raise RuntimeError(f"foomcalc {' '.join(args)}: exit {proc.returncode}, expected "
+                           f"{status}: {proc.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
+
+
+def cli_startup(repeats: int) -> dict:
+    """Wall and CPU seconds of `foomcalc --help` and of a bad-input error (a missing
+    priors file, exit 2): a new process each time, alternating, after one untimed run of
+    each (warm file-system and bytecode caches). Baseline: `python -c pass`."""
+    for args, status in CLI_COMMANDS.values():
+        _timed_cli(args, status)
+    out: dict = {name: {"wall_s": [], "cpu_s": []} for name in CLI_COMMANDS}
+    out["python"] = {"wall_s": [], "cpu_s": []}
+    for _ in range(repeats):
+        for name, (args, status) in CLI_COMMANDS.items():
+            wall, cpu = _timed_cli(args, status)
+            out[name]["wall_s"].append(wall)
+            out[name]["cpu_s"].append(cpu)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        out["python"]["wall_s"].append(time.perf_counter() - start)
+    return out
+
+
 def environment() -> dict:
     """Load average, CPU count and versions: the context of the timings."""
     from importlib.metadata import version

@@ -74,9 +74,25 @@ def build_rows(r: dict) -> list[dict]:
                      f_total >= 3 * n_total, better="higher"))
     rows.append(_row("  ESS/s sampling only (pm.sample: incl. compile)", f_sample, n_total,
                      "1/s", "(info)", None, better="higher"))
+    if "cli" in r:
+        rows += cli_rows(r["cli"])
     peak = cold["fast_peak_rss_bytes"] / GB
     rows.append(_row("peak memory, default report (GB)", peak, cold["naive_peak_rss_bytes"] / GB,
                      "GB", "<= 1.5 GB", peak <= 1.5))
+    return rows
+
+
+def cli_rows(cli: dict) -> list[dict]:
+    """Issue 13 part 2: `foomcalc --help` and a bad-input error, median wall time (s)."""
+    rows = []
+    for name, label in (("help", "`foomcalc --help` (s, new process)"),
+                        ("bad_input", "bad input, `report --priors /no/such/priors.yaml` (s)")):
+        wall = median(cli[name]["wall_s"])
+        rows.append(_row(label, wall, None, "s", "<= 1 s", wall <= 1.0))
+        rows.append(_row("  CPU time (s)", median(cli[name]["cpu_s"]), None, "s", "(info)",
+                         None))
+    rows.append(_row("  `python -c pass` (s)", median(cli["python"]["wall_s"]), None, "s",
+                     "(info)", None))
     return rows
 
 
@@ -96,11 +112,17 @@ def format_table(rows: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke run)")
-    parser.add_argument("--only", choices=["ces"], help="run one case, print it, write nothing")
+    parser.add_argument("--only", choices=["ces", "cli"],
+                        help="run one case, print it, write nothing")
     args = parser.parse_args(argv)
     if args.only == "ces":
         out = cases.ces_overhead(40_000, 1 if args.quick else 5)
         print(json.dumps(out | {"loadavg": list(cases.os.getloadavg())}, indent=2))
+        return 0
+    if args.only == "cli":
+        out = cases.cli_startup(2 if args.quick else 5)
+        print(json.dumps(out | {"loadavg": list(cases.os.getloadavg())}, indent=2))
+        print(format_table(cli_rows(out)))
         return 0
     warnings.filterwarnings("ignore")
     n = 1 if args.quick else 3
@@ -109,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = [
         ("simulator", lambda: cases.simulator(40_000, 1_000, 1 if args.quick else 5)),
         ("ces", lambda: cases.ces_overhead(40_000, 1 if args.quick else 5)),
+        ("cli", lambda: cases.cli_startup(2 if args.quick else 5)),
         ("reweight", lambda: cases.reweighting(2 * n + 1, 1 if args.quick else 2)),
         ("refit", lambda: cases.refit(2 * n - 1 if args.quick else 5, 1 if args.quick else 2)),
         ("ess", lambda: cases.ess_per_second(n, 1 if args.quick else 2)),
