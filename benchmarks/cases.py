@@ -83,6 +83,57 @@ def cold_report(repeats: int, naive_repeats: int, fresh_cache: bool) -> dict:
     return out
 
 
+#: The code before issue 13's work (this round's base): the "current code" baseline.
+OLD_CODE_COMMIT = "8b6eb2d"
+
+
+def old_code_report(repeats: int) -> dict:
+    """Cold `foomcalc report --preset default` of the old code (OLD_CODE_COMMIT's src/,
+    exported with `git archive`, run on the same venv) against the current code, new
+    process each, alternating, after one untimed warm-up of each."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", OLD_CODE_COMMIT, "src"],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+        old_env = dict(os.environ, PYTHONPATH=str(base / "src"))
+        args = ["report", "--preset", "default", "--seed", "0", "--force", "--out"]
+        old_cmd = [str(VENV_BIN / "python"), "-m", "foomcalc", *args]
+        new_cmd = [str(VENV_BIN / "python"), "-m", "foomcalc", *args]
+
+        def timed(cmd, env, out) -> float:
+            start = time.perf_counter()
+            subprocess.run([*cmd, str(out)], capture_output=True, env=env, cwd=ROOT,
+                           check=True)
+            return time.perf_counter() - start
+
+        timed(old_cmd, old_env, base / "old-warmup")
+        timed(new_cmd, None, base / "new-warmup")
+        old, new = [], []
+        for i in range(repeats):
+            old.append(timed(old_cmd, old_env, base / f"old{i}"))
+            new.append(timed(new_cmd, None, base / f"new{i}"))
+    return {"old_s": old, "new_s": new, "old_commit": OLD_CODE_COMMIT}
+
+
+def prior_update(repeats: int, n_draws: int = 20_000) -> dict:
+    """What a slider does (app_state.prior_numbers): new priors, no evidence change ->
+    P(hard takeoff), takeoff-time curve and compression table from `n_draws` prior draws.
+    Naive: the same through the vectorised numpy simulator on paths."""
+    from foomcalc.app_state import prior_numbers
+    from foomcalc.simulate import max_progress_in_window, simulate_takeoff
+    from foomcalc.takeoff_paths import first_passage_months
+
+    priors = _default_inputs()[0]
+    prior_numbers(priors, n_draws=1000)  # kernel compiled / loaded from its disk cache
+    fast = repeat(lambda: prior_numbers(_changed_priors(priors, 1), n_draws=n_draws), repeats)
+    inputs, gap, rate = _outcome_draws(n_draws, 0)
+    naive = repeat(lambda: outcomes_from_paths(simulate_takeoff, first_passage_months,
+                                               max_progress_in_window, inputs, gap, rate),
+                   max(1, repeats // 2))
+    return {"n_draws": n_draws, "fast_s": fast, "naive_simulation_only_s": naive}
+
+
 def _default_inputs():
     from foomcalc.evidence import bundled_evidence
     from foomcalc.priors import load_preset
@@ -397,6 +448,50 @@ def ess_per_second(repeats: int, naive_repeats: int) -> dict:
             idata["posterior"].to_dataset() if hasattr(idata["posterior"], "to_dataset")
             else idata.posterior)})
     return {"fast": fast, "naive": naive}
+
+
+#: `foomcalc` commands that must answer at once (issue 13 part 2): name -> (args, exit status).
+CLI_COMMANDS = {
+    "help": (["--help"], 0),
+    "bad_input": (["report", "--priors", "/no/such/priors.yaml"], 2),
+}
+
+
+def _timed_cli(args: list[str], status: int) -> tuple[float, float]:
+    """(wall s, CPU s) of one new `python -m foomcalc ARGS` process of this checkout."""
+    import resource
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), PYTHONWARNINGS="ignore")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "foomcalc", *args], capture_output=True,
+                          text=True, env=env, cwd=ROOT)
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != status:
+        raise RuntimeError(f"foomcalc {' '.join(args)}: exit {proc.returncode}, expected "
+                           f"{status}: {proc.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
+
+
+def cli_startup(repeats: int) -> dict:
+    """Wall and CPU seconds of `foomcalc --help` and of a bad-input error (a missing
+    priors file, exit 2): a new process each time, alternating, after one untimed run of
+    each (warm file-system and bytecode caches). Baseline: `python -c pass`."""
+    for args, status in CLI_COMMANDS.values():
+        _timed_cli(args, status)
+    out: dict = {name: {"wall_s": [], "cpu_s": []} for name in CLI_COMMANDS}
+    out["python"] = {"wall_s": [], "cpu_s": []}
+    for _ in range(repeats):
+        for name, (args, status) in CLI_COMMANDS.items():
+            wall, cpu = _timed_cli(args, status)
+            out[name]["wall_s"].append(wall)
+            out[name]["cpu_s"].append(cpu)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        out["python"]["wall_s"].append(time.perf_counter() - start)
+    return out
 
 
 def environment() -> dict:

@@ -17,12 +17,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pymc as pm
-from pymc_extras.prior import Prior
 
 from foomcalc.evidence import EvidenceSet, parameters_informed
 from foomcalc.likelihoods import add_evidence
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors import PriorSet
+from foomcalc.quantile_fit import pymc_prior
 
 
 def modelled_parameters(evidence: Sequence[EvidenceSet]) -> list[str]:
@@ -71,7 +71,8 @@ def build_model(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> pm.Model:
                 kwarg: pm.Data(f"{name}__{kwarg}", float(value))
                 for kwarg, value in spec.prior.parameters.items()
             }
-            prior = Prior(spec.prior.distribution, transform=spec.prior.transform, **data_kwargs)
+            prior = pymc_prior(spec.prior.distribution, transform=spec.prior.transform,
+                               **data_kwargs)
             params[name] = prior.create_variable(name)
         add_evidence(list(evidence), params)
     return model

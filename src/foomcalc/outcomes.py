@@ -26,14 +26,12 @@ from foomcalc.gap import (
     mixture_routes,
 )
 from foomcalc.kernel import TakeoffOutcomes, takeoff_outcomes
-from foomcalc.parameters import DAYS_PER_MONTH, HORIZON_MONTHS
+from foomcalc.parameters import DAYS_PER_MONTH, HORIZON_MONTHS, STANDARD_COMPRESSION
 from foomcalc.successors import realised_first_passage
 from foomcalc.takeoff_params import recent_rate_ooms_per_year
 
 #: Windows (days) for P(hard takeoff) besides the user's own definition.
 STANDARD_WINDOWS_DAYS = (1.0, 7.0, 30.0, 365.25)
-#: Davidson & Houlden's compression grid: (years of progress, within months).
-STANDARD_COMPRESSION = tuple((x, y) for x in (1.0, 3.0, 10.0) for y in (1.0, 4.0, 12.0))
 
 #: Prefix of the per-route takeoff times a mixture also returns, e.g.
 #: ``route_horizon__takeoff_months_feasible``.
