@@ -181,8 +181,10 @@ def _run_steps(steps, raw: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke run)")
-    parser.add_argument("--only", choices=["ces", "simulator", "cli", "survey", "gradient"],
-                        help="ces, cli, survey, gradient: that case, printed, nothing written; "
+    parser.add_argument("--only", choices=["ces", "simulator", "cli", "survey", "gradient",
+                                           "prior", "old-code"],
+                        help="ces, cli, survey, gradient, prior, old-code: that case, printed, "
+                             "nothing written; "
                              f"simulator: the simulator cases, raw timings to {SIM_RESULTS.name}")
     args = parser.parse_args(argv)
     single = {
@@ -190,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         "cli": lambda: cases.cli_startup(2 if args.quick else 5),
         "survey": lambda: survey_benchmark(20 if args.quick else 200),
         "gradient": gradient_cost,
+        "prior": lambda: cases.prior_update(1 if args.quick else 5),
+        "old-code": lambda: cases.old_code_report(1 if args.quick else 3),
     }
     if args.only in single:
         out = single[args.only]()
