@@ -71,7 +71,9 @@ def test_small_sbc_is_uniform_and_informed(name):
     for param, least in MIN_CONTRACTION.items():
         if param in result.contraction:
             assert result.contraction[param] >= least, (param, result.contraction[param])
-    assert np.median(result.max_r_hat) < 1.02
+    # max r_hat over all of a fit's parameters (up to 9 here) at 2 chains x 500 draws: its
+    # median over healthy fits is ~1.01-1.02 (game frontier at 200 sims: docs/validation.md)
+    assert np.median(result.max_r_hat) < 1.03
 
 
 def test_negative_control_detects_a_sign_error():
