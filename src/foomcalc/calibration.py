@@ -234,6 +234,8 @@ class SbcResult:
     max_r_hat: np.ndarray
     seconds: float
     compile_seconds: float
+    #: smallest bulk ESS over the checked variables, per fit
+    min_ess_bulk: np.ndarray = field(default_factory=lambda: np.array([]))
     #: 1 - mean posterior variance / prior variance: how much the data informed each
     #: parameter (a fit that ignored the data would be calibrated too, with 0 here).
     contraction: dict[str, float] = field(default_factory=dict)
@@ -259,7 +261,7 @@ def run_case(case: SbcCase, n_sims: int, seed: int = 0, priors: PriorSet | None 
     names = checked_parameters(model)
     ranks: dict[str, list[np.ndarray]] = {n: [] for n in names}
     post_var: dict[str, list[np.ndarray]] = {n: [] for n in names}
-    divergences, r_hats = [], []
+    divergences, r_hats, ess = [], [], []
     for i, data in enumerate(datasets):
         trace = sample(compiled.with_data(**data), seed=seed * 100_003 + i, settings=settings)
         posterior = trace["posterior"].to_dataset()
@@ -270,6 +272,7 @@ def run_case(case: SbcCase, n_sims: int, seed: int = 0, priors: PriorSet | None 
         diag = diagnose(trace)
         divergences.append(diag.divergences)
         r_hats.append(diag.max_r_hat)
+        ess.append(diag.min_ess_bulk)
     prior_var = pm.sample_prior_predictive(draws=4000, model=model, var_names=names,
                                            random_seed=seed + 1)["prior"].to_dataset().var(
                                                dim=("chain", "draw"))
@@ -282,7 +285,8 @@ def run_case(case: SbcCase, n_sims: int, seed: int = 0, priors: PriorSet | None 
             flat[label] = values if values.ndim == 1 else values[:, j]
             contraction[label] = float(shrink if values.ndim == 1 else shrink[j])
     result = SbcResult(case.name, n_sims, flat, np.array(divergences), np.array(r_hats),
-                       time.time() - start - compile_seconds, compile_seconds, contraction)
+                       time.time() - start - compile_seconds, compile_seconds, np.array(ess),
+                       contraction)
     result.tests = {n: uniformity(r) for n, r in flat.items()}
     return result
 
