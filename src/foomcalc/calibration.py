@@ -30,6 +30,7 @@ import pymc as pm
 import xarray as xr
 from scipy import stats
 
+from foomcalc.coordinates import is_coordinate
 from foomcalc.evidence import AI_SOFTWARE, EvidenceSet
 from foomcalc.model import build_model
 from foomcalc.parameters import PARAMETERS
@@ -205,10 +206,12 @@ CASES: dict[str, SbcCase] = {c.name: c for c in (
 
 
 def checked_parameters(model: pm.Model) -> list[str]:
-    """Registry parameters (as the user sees them) and the likelihood's own free variables."""
-    free = {rv.name for rv in model.free_RVs}
+    """Registry parameters (as the user sees them) and the likelihood's own parameters
+    (free or deterministic), not the sampler's coordinates (`coordinates.COORD_SUFFIX`:
+    their meaning may depend on the data, so their true values are not comparable)."""
+    own = {v.name for v in (*model.free_RVs, *model.deterministics)}
     names = [n for n in PARAMETERS if n in model.named_vars]
-    return names + sorted(n for n in free if n.startswith(f"{LABEL}__"))
+    return names + sorted(n for n in own if n.startswith(f"{LABEL}__") and not is_coordinate(n))
 
 
 def ranks_of(truth: np.ndarray, draws: np.ndarray) -> np.ndarray:
