@@ -49,6 +49,10 @@ REACH: dict[str, tuple[str, str]] = {
     "compute_growth_per_year": ("bundled `summary` (compute_growth.csv); possible "
                                 "`compute_trend`", "Sevilla & Roldan 2024 (Epoch AI)"),
     "compute_during_takeoff": ("none; possible `summary` row", "prior only"),
+    "substitution_elasticity": ("bundled `substitution` (substitution_estimates.csv)",
+                                "Whitfill & Wu 2025; Oberfield & Raval 2021; Gechert et al. 2022"),
+    "compute_share": ("none (no measured share found); possible `summary` row",
+                      "prior only (foomcalc assumption)"),
     "scaling_a": ("bundled `summary` (scaling_fits.csv); possible `scaling`",
                   "Besiroglu et al. 2024"),
     "scaling_b": ("bundled `summary` (scaling_fits.csv); possible `scaling`",

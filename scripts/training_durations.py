@@ -106,7 +106,7 @@ def fit_growth(path: Path, automation_year: float = 2027.0, seed: int = 0) -> di
     ev = load_evidence(path)
     spec = load_preset("default").specs["retrain_months"]
     with pm.Model() as model:
-        months = spec.prior.create_variable("retrain_months")
+        months = spec.pymc_prior.create_variable("retrain_months")
         add_training_durations(ev, {"retrain_months": months,
                                     "automation_year": automation_year}, ev.label)
     trace = sample(compile_model(model), seed=seed)

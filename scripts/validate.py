@@ -57,15 +57,17 @@ def slug(name: str) -> str:
     return name.replace(" ", "-").replace("/", "-")
 
 
-def run_sbc(n_sims: int, seed: int, names: list[str] | None = None) -> list[dict]:
+def run_sbc(n_sims: int, seed: int, names: list[str] | None = None, client=None
+            ) -> list[dict]:
     """Run every case (or the named ones, each with the seed a full run gives it);
-    plain-JSON records (ranks as lists)."""
+    plain-JSON records (ranks as lists). With a dask `client` the refits are dask tasks
+    (the survey's path); the ranks are the same."""
     records = []
     for i, case in enumerate(CASES.values()):
         if names and case.name not in names:
             continue
         print(f"SBC {case.name}: {n_sims} simulations ...", flush=True)
-        res: SbcResult = run_case(case, n_sims, seed=seed + i)
+        res: SbcResult = run_case(case, n_sims, seed=seed + i, client=client)
         records.append({
             "case": case.name, "kind": case.kind, "n_sims": res.n_sims,
             "ranks": {k: v.tolist() for k, v in res.ranks.items()},
@@ -238,6 +240,8 @@ def main() -> int:
                         help=f"run only this SBC case (repeatable): {', '.join(CASES)}")
     parser.add_argument("--ranks", type=Path, default=RANKS_FILE,
                         help="with --case: the records file to merge the new records into")
+    parser.add_argument("--no-dask", action="store_true",
+                        help="SBC refits in this process instead of a dask LocalCluster")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     start = time.time()
@@ -261,7 +265,16 @@ def main() -> int:
     if args.reuse_sbc:
         records = json.loads(RANKS_FILE.read_text())
     else:
-        records = run_sbc(args.sims, args.seed)
+        if args.no_dask:
+            records = run_sbc(args.sims, args.seed)
+        else:
+            from distributed import Client, LocalCluster
+
+            # the survey's engine: one worker process per core, refits as tasks
+            with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
+                              processes=True, dashboard_address=None) as cluster, \
+                    Client(cluster) as client:
+                records = run_sbc(args.sims, args.seed, client=client)
         FIGURES.mkdir(parents=True, exist_ok=True)
         RANKS_FILE.write_text(json.dumps(records) + "\n")
     sbc, ok = sbc_section(records)

@@ -161,14 +161,14 @@ def test_app_update_with_evidence_and_compare(server, driver):
     assert posterior.endswith("%") and prior.endswith("%")
     report_link = driver.find_element(By.CSS_SELECTOR, "#run_status a").get_attribute("href")
 
-    Select(driver.find_element(By.ID, "compare_preset")).select_by_value("forethought-2025")
+    Select(driver.find_element(By.ID, "compare_preset")).select_by_value("seed-ai-foom")
     driver.find_element(By.ID, "compare").click()
     wait_for(driver, "#compare_status .fc-running", timeout=20)
     table = wait_for(driver, "#crux_table", timeout=600).text
-    assert "forethought-2025" in table and "pp" in table
+    assert "seed-ai-foom" in table and "pp" in table
     written = driver.find_element(By.ID, "compare_status").text
     work = Path(written.split("Written to ")[1].split("/comparison")[0])
-    saved = next(p for p in sorted(work.glob("forethought-2025-*")) if p.is_dir())
+    saved = next(p for p in sorted(work.glob("seed-ai-foom-*")) if p.is_dir())
 
     Select(driver.find_element(By.ID, "compare_with")).select_by_value("folder")
     box = driver.find_element(By.ID, "compare_folder")
@@ -177,7 +177,7 @@ def test_app_update_with_evidence_and_compare(server, driver):
     driver.find_element(By.ID, "compare").click()
     again = wait_for(driver, "#compare_status",
                      lambda el: "comparison-2" in el.text, timeout=600).text
-    assert "forethought-2025" in again
+    assert "seed-ai-foom" in again
 
     driver.get(report_link)
     assert "foomcalc report" in driver.title

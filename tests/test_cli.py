@@ -180,3 +180,55 @@ def test_importing_the_cli_loads_no_heavy_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)
     assert out.stdout.strip() == "", f"foomcalc.cli imports {out.stdout.strip()}"
+
+
+BAD_INPUT_SCRIPT = """
+import contextlib, io, json, sys
+from foomcalc.cli import app
+out = []
+for args in json.loads(sys.argv[1]):
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            app(args=args, prog_name="foomcalc")
+            status = 0
+        except SystemExit as exc:
+            status = exc.code
+    out.append({"status": status, "stderr": err.getvalue()})
+heavy = [m for m in json.loads(sys.argv[2]) if m in sys.modules]
+print(json.dumps({"runs": out, "heavy": heavy}))
+"""
+
+
+def test_bad_input_is_answered_without_heavy_libraries(tmp_path):
+    """Issue 13 part 2: a missing or bad priors file, a non-scaling file for fit-scaling and
+    folders that are not reports end in exit 2 with the message, and none of them loads
+    PyMC, PyTensor, nutpie, ArviZ, matplotlib or pymc-extras (one process, all four runs;
+    a sys.modules check, not a timing)."""
+    import json
+
+    heavy = ["pymc", "pytensor", "nutpie", "arviz", "matplotlib", "pymc_extras"]
+    bad = tmp_path / "mine.yaml"
+    bad.write_text("name: x\ndescription: y\nbase: default\nparameters:\n"
+                   "  speedup:\n    dist: LogUniform\n    lower: 40\n    upper: 2\n"
+                   "    source: me\n")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    examples = Path(__file__).resolve().parents[1] / "data" / "examples"
+    cases = [
+        (["report", "--priors", str(tmp_path / "no-such.yaml")], "no-such.yaml"),
+        (["report", "--priors", str(bad), "--out", str(tmp_path / "r")], "speedup"),
+        (["fit-scaling", str(examples / "observations_example.csv")], "scaling file"),
+        (["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "c")],
+         "not a foomcalc report"),
+    ]
+    proc = subprocess.run([sys.executable, "-c", BAD_INPUT_SCRIPT,
+                           json.dumps([args for args, _ in cases]), json.dumps(heavy)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(proc.stdout)
+    for (args, fragment), run in zip(cases, got["runs"], strict=True):
+        assert run["status"] == 2, (args, run)
+        assert fragment in run["stderr"] and "Traceback" not in run["stderr"], (args, run)
+    assert got["heavy"] == [], f"bad input loaded {got['heavy']}"
+    assert not (tmp_path / "r").exists() and not (tmp_path / "c").exists()

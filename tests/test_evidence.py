@@ -31,6 +31,9 @@ GROWTH = ("domain,efficiency_doubling_years,efficiency_doubling_years_lower,"
           "efficiency_doubling_years_upper,input_growth_per_year,input_growth_per_year_lower,"
           "input_growth_per_year_upper,interval,citation\n"
           "vision,0.75,0.5,1.2,0.1,0.07,0.13,0.9,Erdil 2022\n")
+SUBSTITUTION = ("study,domain,estimate,se,citation\n"
+                "ww-base,ai-research,2.583,1.0,Whitfill & Wu 2025\n"
+                "ww-frontier,ai-research,-0.103,0.25,Whitfill & Wu 2025\n")
 OBS = "name,likelihood_ratio,note\nretraining_needed,0.5,x\nscaffolds_work,1.5,y\n"
 
 
@@ -48,7 +51,8 @@ def error_text(tmp_path: Path, text: str) -> str:
 
 @pytest.mark.parametrize("text,kind", [(SCALING, "scaling"), (TREND, "compute_trend"),
                                        (RETURNS, "returns"), (SUMMARY, "summary"),
-                                       (GROWTH, "growth_rates"), (OBS, "observations")])
+                                       (GROWTH, "growth_rates"), (OBS, "observations"),
+                                       (SUBSTITUTION, "substitution")])
 def test_kind_is_inferred_from_columns(tmp_path, text, kind):
     assert load_evidence(write(tmp_path, text)).kind == kind
 
@@ -143,6 +147,15 @@ def test_observation_names_must_be_unique(tmp_path):
     assert "'a' repeats row 1" in msg
 
 
+def test_substitution_checks_se_and_implausible_elasticities(tmp_path):
+    msg = error_text(tmp_path, SUBSTITUTION.replace("2.583,1.0", "2.583,0"))
+    assert "row 1 (line 2), column 'se': 0 must be positive" in msg
+    msg = error_text(tmp_path, SUBSTITUTION.replace("2.583", "258.3"))
+    assert "column 'estimate': 258.3 is not a plausible elasticity" in msg
+    table = load_evidence(write(tmp_path, SUBSTITUTION)).table
+    assert table["estimate"].tolist() == [2.583, -0.103]  # a negative estimate is kept
+
+
 @pytest.mark.parametrize("text", ["", "# only a comment\n", "params,tokens,loss\n"])
 def test_empty_files(tmp_path, text):
     assert "empty file" in error_text(tmp_path, text)
@@ -203,7 +216,7 @@ def test_bundled_evidence_loads_with_citations():
     names = [Path(e.path).name for e in bundled]
     assert names == sorted(names)
     assert {"algorithmic_progress.csv", "compute_growth.csv", "returns_estimates.csv",
-            "scaling_fits.csv"} <= set(names)
+            "scaling_fits.csv", "substitution_estimates.csv"} <= set(names)
     for e in bundled:
         if "citation" in e.table.columns:
             assert e.table["citation"].str.len().min() > 20, e.path
@@ -229,7 +242,7 @@ def constant_params(**overrides) -> dict:
 
 def test_every_kind_builds_with_fixed_parameters(tmp_path):
     evidence = [load_evidence(write(tmp_path, t, f"{i}.csv")) for i, t in
-                enumerate([SCALING, TREND, RETURNS, SUMMARY, GROWTH, OBS])]
+                enumerate([SCALING, TREND, RETURNS, SUMMARY, GROWTH, OBS, SUBSTITUTION])]
     evidence += bundled_evidence()
     with pm.Model() as model:
         add_evidence(evidence, constant_params())

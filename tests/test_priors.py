@@ -79,8 +79,8 @@ def test_preset_orderings_match_their_positions():
 def test_forethought_encoding():
     s = load_preset("forethought-2025")
     assert s.gap_from == "years"
-    assert s.specs["speedup"].prior == Prior("Uniform", lower=math.log(2), upper=math.log(32),
-                                             transform="exp")
+    assert s.specs["speedup"].pymc_prior == Prior("Uniform", lower=math.log(2),
+                                                  upper=math.log(32), transform="exp")
     assert s.specs["speedup"].quantile(0.5) == pytest.approx(8)
     assert s.specs["returns_r"].quantile(0.5) == pytest.approx(1.2)
     assert s.specs["parallel_penalty"].quantile(0.5) == pytest.approx(0.3)

@@ -259,3 +259,25 @@ def test_input_error_is_clean():
     """The CLI's contract type: problems joined one per line, each naming the source."""
     exc = InputError(["a: bad", "b: worse"], source="f.yaml")
     assert str(exc) == "f.yaml: a: bad\nf.yaml: b: worse"
+
+
+@pytest.mark.slow
+def test_fit_scaling_same_on_a_cold_and_a_warm_compile_cache(tmp_path):
+    """Issue 11 item 4: the same seed gave other draws (0 vs 4 divergences) when PyTensor's
+    compile cache was empty than when it was warm. Two real processes, one compile dir:
+    the first compiles and fills it, the second loads from it; the summaries are equal."""
+    data = Path(__file__).resolve().parents[1] / "data" / "examples" / "scaling_synthetic.csv"
+    cache = tmp_path / "pytensor"
+    env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={cache}", "PYTHONWARNINGS": "ignore"}
+
+    def fit() -> dict:
+        proc = subprocess.run([sys.executable, "-m", "foomcalc", "fit-scaling", str(data),
+                               "--seed", "0", "--json"], capture_output=True, text=True,
+                              env=env, timeout=900)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return json.loads(proc.stdout)
+
+    cold = fit()
+    assert any((cache / "numba").iterdir()), "the first run did not fill the compile cache"
+    warm = fit()
+    assert warm == cold

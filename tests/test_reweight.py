@@ -191,3 +191,16 @@ def test_mass_beyond_a_bounded_prior_forces_a_refit():
     new = old.with_spec("returns_r", spec(old, "returns_r", "LogNormal", mu=0.0, sigma=0.7))
     rw = reweight(result, new, cache=cache, evidence=bundled_evidence(), seed=7)
     assert rw.method == "refit"
+
+
+def test_psis_weights_work_in_a_fresh_process():
+    """The `.azstats` accessor is registered by importing arviz_stats; psis_weights must
+    not rely on another module having imported it (a survey worker or a script)."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from foomcalc.reweight import psis_weights; "
+            "print(psis_weights(np.random.default_rng(0).normal(size=(4, 100)))[1])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert 0 < float(proc.stdout) < K_HAT_MAX

@@ -72,3 +72,29 @@ def test_swapped_hyperparameters_give_the_logp_of_a_fresh_model():
     logp_old = build_model(old, evidence).compile_logp()(point)
     assert logp_swapped == pytest.approx(logp_fresh, rel=1e-12, abs=1e-9)
     assert abs(logp_old - logp_fresh) > 1e-3  # the swap did change something
+
+
+def test_public_compile_path_matches_pymc_logp_and_gradient():
+    """Contract of `nutpie_model` (built from public PyMC/PyTensor/nutpie APIs): on the
+    default model with the bundled evidence, its logp and gradient on the flat
+    unconstrained vector equal PyMC's own `compile_logp` / `compile_dlogp` at jittered
+    initial points, and its initial points and trace names follow the model's variables."""
+    from foomcalc.evidence import bundled_evidence
+    from foomcalc.model import build_model
+    from foomcalc.priors import load_preset
+
+    model = build_model(load_preset("default"), bundled_evidence())
+    compiled = compile_model(model)
+    pymc_logp, pymc_dlogp = model.compile_logp(), model.compile_dlogp()
+    values = [model.rvs_to_values[rv] for rv in model.free_RVs]
+    for seed in (1, 2):
+        x = compiled.initial_point(seed)
+        point, start = {}, 0
+        for v in values:
+            size = int(np.prod(model.initial_point()[v.name].shape))
+            point[v.name] = x[start:start + size].reshape(model.initial_point()[v.name].shape)
+            start += size
+        assert start == x.size == compiled.nutpie.n_dim
+        value, grad = compiled.logp_and_grad(x)
+        assert value == pytest.approx(float(pymc_logp(point)), rel=1e-10)
+        np.testing.assert_allclose(grad, pymc_dlogp(point), rtol=1e-8, atol=1e-10)

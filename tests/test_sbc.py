@@ -35,6 +35,7 @@ STRONG = ((0.9, 0.1), (0.85, 0.15), (0.8, 0.2))
 MIN_CONTRACTION = {
     "scaling_a": 0.3, "scaling_E": 0.05, "compute_growth_per_year": 0.2, "returns_r": 0.3,
     "software_doubling_months": 0.3, "compute_during_takeoff": 0.3, "retrain_months": 0.3,
+    "substitution_elasticity": 0.3,
 }
 
 
@@ -85,3 +86,19 @@ def test_negative_control_detects_a_sign_error():
         result = run_case(SbcCase(case.name, case.kind, case.design), 60, seed=3,
                           simulate=inverted)
     assert result.tests["p_rsi_feasible"]["p_value"] < MIN_P
+
+
+@pytest.mark.slow
+def test_sbc_on_dask_gives_the_same_ranks():
+    """`make validate`'s SBC through dask tasks (one compiled model per worker) gives
+    exactly the ranks of the in-process loop (same per-simulation seeds)."""
+    from distributed import Client, LocalCluster
+
+    case = CASES["returns random effects"]
+    local = run_case(case, 3, seed=11)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as lc, Client(lc) as client:
+        remote = run_case(case, 3, seed=11, client=client)
+    assert local.ranks.keys() == remote.ranks.keys()
+    for name in local.ranks:
+        assert list(local.ranks[name]) == list(remote.ranks[name])

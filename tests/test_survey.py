@@ -41,6 +41,7 @@ def test_csv_respondents_are_validated_and_bad_ones_skipped(tmp_path):
     assert set(survey.skipped) == {"broken", "typo"}
     assert "abc" in survey.skipped["typo"]
     assert "speedup" in survey.skipped["broken"]
+    assert set(survey.bases.values()) == {"default"}
     q = survey.respondents["p000"]["parameters"]["speedup"]
     assert q["source"] == "survey respondent p000"
 
@@ -52,10 +53,13 @@ def test_folder_and_yaml_inputs(tmp_path):
     (folder / "ben.yaml").write_text("name: ben\ndescription: x\nbase: nope\n")
     survey = read_survey(folder)
     assert list(survey.respondents) == ["ann"] and "nope" in survey.skipped["ben"]
+    assert survey.bases == {"ann": "seed-ai-foom"}  # each reweights from its own preset
     mapping = tmp_path / "s.yaml"
-    mapping.write_text("cat:\n  base: default\n  hard_takeoff_days: 7\ndan: 3\n")
+    mapping.write_text("cat:\n  base: forethought-2025\n  hard_takeoff_days: 7\ndan: 3\n"
+                       "eve:\n  hard_takeoff_days: 3\n")
     survey = read_survey(mapping)
     assert survey.respondents["cat"]["hard_takeoff_days"] == 7 and "dan" in survey.skipped
+    assert survey.bases == {"cat": "forethought-2025"}  # eve: the survey's --base
     with pytest.raises(InputError):
         read_survey(tmp_path / "missing.txt")
 

@@ -1,8 +1,13 @@
 """foomcalc: a Bayesian credence calculator for AI takeoff."""
 
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("foomcalc")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0+unknown"
+def __getattr__(name: str) -> str:
+    # looked up on first use: importlib.metadata costs ~0.1 s at every CLI start
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("foomcalc")
+        except PackageNotFoundError:  # running from a source tree without install
+            return "0.0.0+unknown"
+    raise AttributeError(f"module 'foomcalc' has no attribute {name!r}")

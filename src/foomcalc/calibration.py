@@ -32,6 +32,7 @@ from scipy import stats
 
 from foomcalc.coordinates import is_coordinate
 from foomcalc.evidence import AI_SOFTWARE, EvidenceSet
+from foomcalc.evidence_tables import AI_RESEARCH
 from foomcalc.model import build_model
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors import PriorSet, load_preset
@@ -141,6 +142,16 @@ def game_design() -> pd.DataFrame:
                          "board_size": np.repeat(["7", "9"], 12)})
 
 
+def substitution_design() -> pd.DataFrame:
+    """The bundled file's design: two AI-research specifications (one published below 0, so
+    an upper bound) and two distant-domain estimates; the values are replaced by simulated
+    ones, the bound stays a censoring point."""
+    return pd.DataFrame({"study": ["ai-a", "ai-b", "far-a", "far-b"],
+                         "domain": [AI_RESEARCH, AI_RESEARCH, "capital-labour", "capital-labour"],
+                         "estimate": [2.583, -0.103, 0.6, 0.3], "se": [1.0, 0.25, 0.1, 0.3],
+                         "citation": ["sbc design"] * 4})
+
+
 Simulator = Callable[[pm.Model, int, int], tuple[xr.Dataset, list[dict[str, np.ndarray]]]]
 
 
@@ -202,6 +213,7 @@ CASES: dict[str, SbcCase] = {c.name: c for c in (
     SbcCase("training-duration trend", "training_durations", durations_design),
     SbcCase("time-horizon trend", "time_horizons", horizons_design),
     SbcCase("game compute frontier", "game_scaling", game_design),
+    SbcCase("substitution random effects", "substitution", substitution_design),
 )}
 
 
@@ -249,33 +261,62 @@ def _scalar_names(name: str, values: np.ndarray) -> list[str]:
     return [name] if values.ndim == 1 else [f"{name}[{i}]" for i in range(values.shape[1])]
 
 
+_WORKER_COMPILED: dict = {}
+
+
+def _fit_one(case_name: str, priors: PriorSet, data: dict, fit_seed: int,
+             settings: SamplerSettings) -> tuple[xr.Dataset, int, float, float]:
+    """One SBC refit as a dask task: the case's model is compiled once per worker process
+    (module-level cache keyed by case and priors), then `with_data` swaps the data."""
+    key = (case_name, repr(priors.to_dict()))
+    if key not in _WORKER_COMPILED:
+        model = build_model(priors, [CASES[case_name].evidence()])
+        _WORKER_COMPILED[key] = compile_model(model)
+    trace = sample(_WORKER_COMPILED[key].with_data(**data), seed=fit_seed, settings=settings)
+    diag = diagnose(trace)
+    return trace["posterior"].to_dataset(), diag.divergences, diag.max_r_hat, diag.min_ess_bulk
+
+
 def run_case(case: SbcCase, n_sims: int, seed: int = 0, priors: PriorSet | None = None,
              settings: SamplerSettings = FIT_SETTINGS,
-             simulate: Simulator | None = None) -> SbcResult:
-    """SBC of one case: `n_sims` simulate-and-refit rounds with one compiled model."""
+             simulate: Simulator | None = None, client=None) -> SbcResult:
+    """SBC of one case: `n_sims` simulate-and-refit rounds with one compiled model.
+
+    With a dask.distributed `client` the refits run as tasks (the survey's path: one
+    compiled model per worker, same per-simulation seeds, so the same ranks); without,
+    in this process as before."""
     priors = priors or load_preset("default")
     model = build_model(priors, [case.evidence()])
     start = time.time()
     # the same compile entry point as reports (issue 14: SBC must validate the path users
-    # run); `with_data` swaps the observed values
-    compiled = compile_model(model)
+    # run); `with_data` swaps the observed values. On dask, each worker compiles its own.
+    compiled = compile_model(model) if client is None else None
     compile_seconds = time.time() - start
     prior, datasets = (simulate or case.simulate)(model, n_sims, seed)
     names = checked_parameters(model)
     ranks: dict[str, list[np.ndarray]] = {n: [] for n in names}
     post_var: dict[str, list[np.ndarray]] = {n: [] for n in names}
     divergences, r_hats, ess = [], [], []
+    if client is not None:
+        futures = [client.submit(_fit_one, case.name, priors, data, seed * 100_003 + i,
+                                 settings, retries=3, pure=False)
+                   for i, data in enumerate(datasets)]
     for i, data in enumerate(datasets):
-        trace = sample(compiled.with_data(**data), seed=seed * 100_003 + i, settings=settings)
-        posterior = trace["posterior"].to_dataset()
+        if client is not None:
+            posterior, n_div, max_r_hat, min_ess = futures[i].result()
+        else:
+            trace = sample(compiled.with_data(**data), seed=seed * 100_003 + i,
+                           settings=settings)
+            posterior = trace["posterior"].to_dataset()
+            diag = diagnose(trace)
+            n_div, max_r_hat, min_ess = diag.divergences, diag.max_r_hat, diag.min_ess_bulk
         for name in names:
             truth = np.asarray(prior[name].values[i])
             ranks[name].append(ranks_of(truth, thin(posterior[name].values)))
             post_var[name].append(posterior[name].values.reshape(-1, *truth.shape).var(axis=0))
-        diag = diagnose(trace)
-        divergences.append(diag.divergences)
-        r_hats.append(diag.max_r_hat)
-        ess.append(diag.min_ess_bulk)
+        divergences.append(n_div)
+        r_hats.append(max_r_hat)
+        ess.append(min_ess)
     prior_var = pm.sample_prior_predictive(draws=4000, model=model, var_names=names,
                                            random_seed=seed + 1)["prior"].to_dataset().var(
                                                dim=("chain", "draw"))

@@ -18,15 +18,19 @@ import json
 import math
 from itertools import combinations
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import xarray as xr
-
-from foomcalc import figures
 from foomcalc.errors import InputError
 from foomcalc.output import write_atomically, write_json
-from foomcalc.report import Block, months_text, pct, render_html, render_markdown
-from foomcalc.result import RESULT_FILE, load_result
-from foomcalc.reweight import changed_parameters, result_priors, reweight
+from foomcalc.result import RESULT_FILE
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from foomcalc.report import Block
+
+# the report, figure and reweighting modules (xarray, ArviZ, matplotlib, scipy) are
+# imported once the folders are known to be reports: bad input is answered at once
 
 COMPARISON_SCHEMA = "1.0"
 MARKER = "comparison.json"
@@ -41,6 +45,8 @@ def _load_report(folder: Path) -> tuple[xr.DataTree, dict]:
     if not (folder / RESULT_FILE).is_file() or not (folder / "summary.json").is_file():
         raise InputError(f"not a foomcalc report (needs {RESULT_FILE} and summary.json)",
                          source=folder)
+    from foomcalc.result import load_result
+
     result = load_result(folder)
     try:
         summary = json.loads((folder / "summary.json").read_text())
@@ -71,6 +77,8 @@ def crux_rows(result_a: xr.DataTree, result_b: xr.DataTree, *, seed: int | None 
     """For each parameter whose priors differ: each side's P(hard) after adopting the
     other's prior for it alone, with its Monte Carlo standard error, ranked by the larger
     |shift| (fractions). Redraws and refits use each report's own seed unless `seed`."""
+    from foomcalc.reweight import changed_parameters, result_priors, reweight
+
     pa, pb = result_priors(result_a), result_priors(result_b)
     seed_a = int(result_a.attrs.get("seed", 0)) if seed is None else seed
     seed_b = int(result_b.attrs.get("seed", 0)) if seed is None else seed
@@ -106,6 +114,8 @@ def _describe(spec) -> str:
 
 
 def _headline_rows(labels: list[str], summaries: list[dict]) -> list[tuple[str, ...]]:
+    from foomcalc.report import months_text, pct
+
     def row(name: str, get) -> tuple[str, ...]:
         return (name, *(get(s) for s in summaries))
 
@@ -140,6 +150,9 @@ def build_comparison(folders: list[Path], loaded: list | None = None
                      ) -> tuple[list[Block], dict]:
     """Blocks and the comparison.json dictionary for two or more report folders
     (`loaded`: their (result, summary) pairs, if already read)."""
+    from foomcalc import figures
+    from foomcalc.report import Block, pct
+
     loaded = loaded or [_load_report(f) for f in folders]
     results = [r for r, _ in loaded]
     summaries = [s for _, s in loaded]
@@ -244,6 +257,8 @@ def make_comparison(report_dirs: list[Path], out_dir: Path) -> str:
             problems.extend(str(exc).splitlines())
     if problems:
         raise InputError(problems)
+    from foomcalc.report import pct, render_html, render_markdown
+
     blocks, data = build_comparison(folders, loaded)
 
     def fill(folder: Path) -> None:

@@ -20,6 +20,10 @@ column names or here):
 - ``returns``: domain, estimate, lower, upper, interval, citation (r; domain
   ``ai-software`` is a direct estimate of AI-software r).
 - ``summary``: parameter (a registry name), estimate, lower, upper, interval, citation.
+- ``substitution``: study, domain, estimate, se, citation (published elasticities of
+  substitution sigma between research labour and compute, se on the same linear scale;
+  domain ``ai-research`` measures AI research itself, any other domain, e.g.
+  ``capital-labour``, is a distant one with a wider spread; docs/evidence.md).
 - ``observations``: name, likelihood_ratio (P(obs | RSI feasible) / P(obs | not)),
   optional note.
 - ``training_durations``: model, publication_date (ISO date or decimal year),
@@ -69,12 +73,13 @@ KINDS: dict[str, tuple[str, ...]] = {
     "training_durations": ("model", "publication_date", "training_hours"),
     "time_horizons": ("model", "release_date", "horizon_minutes"),
     "game_scaling": ("train_flop", "elo"),
+    "substitution": ("study", "domain", "estimate", "se", "citation"),
 }
 _NOUNS = {
     "scaling": "points", "compute_trend": "models", "growth_rates": "domains",
     "returns": "estimates", "summary": "published estimates", "observations": "observations",
     "training_durations": "training runs",
-    "time_horizons": "models", "game_scaling": "points",
+    "time_horizons": "models", "game_scaling": "points", "substitution": "estimates",
 }
 
 
@@ -234,4 +239,6 @@ def parameters_informed(evidence: list[EvidenceSet]) -> set[str]:
             out.add("horizon_doubling_months")
         elif e.kind == "game_scaling":
             out.add("elo_per_oom")
+        elif e.kind == "substitution":
+            out.add("substitution_elasticity")
     return out

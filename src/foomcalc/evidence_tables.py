@@ -16,6 +16,10 @@ from foomcalc.parameters import PARAMETERS
 
 MAX_PROBLEMS = 12
 AI_SOFTWARE = "ai-software"
+#: Domain of substitution estimates measured in AI research itself (compute vs labour).
+AI_RESEARCH = "ai-research"
+#: |sigma estimate| above this is a unit or sign mistake (published elasticities are < 10).
+MAX_ELASTICITY = 50.0
 
 
 def suggest(word: str, options: list[str]) -> str:
@@ -242,6 +246,26 @@ def _returns_table(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
                          "citation": _texts(frame, "citation", problems)})
 
 
+def _substitution_table(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
+    """substitution: study, domain, estimate (sigma; a published value <= 0 is kept and read
+    as an upper bound, likelihoods.add_substitution), se (> 0), citation."""
+    est = _numbers(frame, "estimate", problems)
+    se = _numbers(frame, "se", problems)
+    _positive(se, "se", problems)
+    for i, (v, s) in enumerate(zip(est, se, strict=True)):
+        if np.isfinite(v) and np.isfinite(s) and s > 0 and v <= 0 and v + 1.96 * s <= 0:
+            problems.at(i, "estimate", f"{v:g} with se {s:g} excludes every positive elasticity "
+                                       f"(estimate + 1.96 se <= 0); check the sign and the se.")
+        if np.isfinite(v) and abs(v) > MAX_ELASTICITY:
+            problems.at(i, "estimate", f"{v:g} is not a plausible elasticity of substitution "
+                                       f"(published values lie within +-{MAX_ELASTICITY:g}); "
+                                       f"give sigma itself, not rho = 1 - 1/sigma or a percentage.")
+    return pd.DataFrame({"study": _texts(frame, "study", problems),
+                         "domain": _texts(frame, "domain", problems),
+                         "estimate": est, "se": se,
+                         "citation": _texts(frame, "citation", problems)})
+
+
 def _observations_table(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
     names = _texts(frame, "name", problems)
     lr = _numbers(frame, "likelihood_ratio", problems)
@@ -304,6 +328,6 @@ def _gap_builders() -> dict:
 BUILDERS = {
     "scaling": _scaling_table, "compute_trend": _trend_table, "growth_rates": _growth_table,
     "returns": _returns_table, "summary": _summary_table, "observations": _observations_table,
-    "training_durations": _durations_table,
+    "training_durations": _durations_table, "substitution": _substitution_table,
 }
 BUILDERS.update(_gap_builders())

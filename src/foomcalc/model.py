@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pymc as pm
-from pymc_extras.prior import Prior
 
 from foomcalc.coordinates import DeferredPrior, supports_coordinates
 from foomcalc.evidence import EvidenceSet, parameters_informed
 from foomcalc.likelihoods import add_evidence, own_coordinates
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors import PriorSet
+from foomcalc.quantile_fit import pymc_prior
 
 
 def modelled_parameters(evidence: Sequence[EvidenceSet]) -> list[str]:
@@ -79,7 +79,8 @@ def build_model(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> pm.Model:
                 kwarg: pm.Data(f"{name}__{kwarg}", float(value))
                 for kwarg, value in spec.prior.parameters.items()
             }
-            prior = Prior(spec.prior.distribution, transform=spec.prior.transform, **data_kwargs)
+            prior = pymc_prior(spec.prior.distribution, transform=spec.prior.transform,
+                               **data_kwargs)
             if name in deferrable and supports_coordinates(prior):
                 params[name] = DeferredPrior(name, prior)
             else:

@@ -25,20 +25,13 @@ from foomcalc.gap import (
     gap_years_from_horizon,
     mixture_routes,
 )
-from foomcalc.parameters import DAYS_PER_MONTH, HORIZON_MONTHS
-from foomcalc.simulate import (
-    TakeoffPaths,
-    first_passage_months,
-    max_progress_in_window,
-    recent_rate_ooms_per_year,
-    simulate_takeoff,
-)
+from foomcalc.kernel import TakeoffOutcomes, takeoff_outcomes
+from foomcalc.parameters import DAYS_PER_MONTH, HORIZON_MONTHS, STANDARD_COMPRESSION
 from foomcalc.successors import realised_first_passage
+from foomcalc.takeoff_params import recent_rate_ooms_per_year
 
 #: Windows (days) for P(hard takeoff) besides the user's own definition.
 STANDARD_WINDOWS_DAYS = (1.0, 7.0, 30.0, 365.25)
-#: Davidson & Houlden's compression grid: (years of progress, within months).
-STANDARD_COMPRESSION = tuple((x, y) for x in (1.0, 3.0, 10.0) for y in (1.0, 4.0, 12.0))
 
 #: Prefix of the per-route takeoff times a mixture also returns, e.g.
 #: ``route_horizon__takeoff_months_feasible``.
@@ -117,32 +110,40 @@ def simulator_inputs(draws: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
             for k in SIMULATOR_PARAMETERS}
 
 
-def branch_paths(
-    inputs: Mapping[str, np.ndarray], weight_feasible: np.ndarray, horizon_months: float
-) -> dict[str, TakeoffPaths | None]:
-    """Simulated paths with and without seed-AI RSI; None for a branch of weight 0 in
-    every draw (p_rsi_feasible fixed at 0 or 1), which then never needs simulating."""
+def branch_outcomes(
+    inputs: Mapping[str, np.ndarray], weight_feasible: np.ndarray,
+    gaps: Sequence[np.ndarray], window_months: Sequence[float], horizon_months: float,
+) -> dict[str, TakeoffOutcomes | None]:
+    """The compiled kernel's outcomes with and without seed-AI RSI: the first passage of
+    each gap in `gaps` (OOMs; column g of `first_passage_months`) and the most progress
+    in each window of `window_months`, on the discovered path; None for a branch of
+    weight 0 in every draw (p_rsi_feasible fixed at 0 or 1), which is never simulated."""
     n = next(iter(inputs.values())).size
-    paths: dict[str, TakeoffPaths | None] = {}
+    gap_columns = np.stack([np.broadcast_to(np.asarray(g, dtype=float), (n,)) for g in gaps],
+                           axis=1) if len(gaps) else np.zeros((n, 0))
+    out: dict[str, TakeoffOutcomes | None] = {}
     for branch, feasible in (("feasible", True), ("infeasible", False)):
         weight = weight_feasible if feasible else 1.0 - weight_feasible
-        paths[branch] = None if not np.any(weight > 0) else simulate_takeoff(
-            rsi_feasible=np.full(n, feasible), horizon_months=horizon_months, **inputs)
-    return paths
+        out[branch] = None if not np.any(weight > 0) else takeoff_outcomes(
+            rsi_feasible=feasible, gap_ooms=gap_columns, window_months=window_months,
+            horizon_months=horizon_months, **inputs)
+    return out
 
 
 def takeoff_months(
-    paths: Mapping[str, TakeoffPaths | None], gap: np.ndarray, retrain_months: np.ndarray,
-    horizon_months: float,
+    branches: Mapping[str, TakeoffOutcomes | None], gap_column: int,
+    retrain_months: np.ndarray, horizon_months: float,
 ) -> dict[str, np.ndarray]:
-    """Takeoff time (months; inf beyond the horizon) in each branch for gaps `gap` (OOMs).
-    Without seed-AI RSI capability arrives only with trained successors (successors.py)."""
+    """Takeoff time (months; inf beyond the horizon) in each branch for the gap in column
+    `gap_column` of `branch_outcomes`. Without seed-AI RSI capability arrives only with
+    trained successors (successors.py)."""
     out = {}
-    for branch, branch_paths_ in paths.items():
-        if branch_paths_ is None:
-            out[f"takeoff_months_{branch}"] = np.full(gap.shape, np.inf)
+    for branch, result in branches.items():
+        if result is None:
+            n = np.asarray(retrain_months).size
+            out[f"takeoff_months_{branch}"] = np.full(n, np.inf)
             continue
-        discovered = first_passage_months(branch_paths_, gap)
+        discovered = result.first_passage_months[:, gap_column]
         out[f"takeoff_months_{branch}"] = discovered if branch == "feasible" else \
             realised_first_passage(discovered, retrain_months, horizon_months)
     return out
@@ -174,29 +175,26 @@ def compute_outcomes(
     )
     weight = np.broadcast_to(feasibility_weight(draws["p_rsi_feasible"], likelihood_ratio),
                              (n,)).copy()
-    paths = branch_paths(inputs, weight, horizon_months)
+    routes = list(gap_weights or {}) if gap_from == "mixture" else []
+    gaps = [gap] + [np.array(np.broadcast_to(route_gap_ooms(draws, route), (n,)), dtype=float)
+                    for route in routes]  # each route's own takeoff times, for its P(hard)
+    windows = sorted({float(months) for _, months in compression})
+    branches = branch_outcomes(inputs, weight, gaps, windows, horizon_months)
     out: dict[str, np.ndarray] = {
         "weight_feasible": weight,
         "gap_ooms": gap,
-        **takeoff_months(paths, gap, inputs["retrain_months"], horizon_months),
+        **takeoff_months(branches, 0, inputs["retrain_months"], horizon_months),
     }
-    if gap_from == "mixture":  # each route's own takeoff times, for its P(hard takeoff)
-        for route in gap_weights or {}:
-            route_gap = np.array(np.broadcast_to(route_gap_ooms(draws, route), (n,)), dtype=float)
-            for key, value in takeoff_months(paths, route_gap, inputs["retrain_months"],
-                                             horizon_months).items():
-                out[f"{ROUTE_PREFIX}{route}__{key}"] = value
-    for branch, branch_paths_ in paths.items():
-        columns = []
-        window_cache: dict[float, np.ndarray] = {}
-        for years, months in compression:
-            if branch_paths_ is None:
-                columns.append(np.zeros(n, dtype=bool))
-                continue
-            if months not in window_cache:  # discovered research progress, both branches
-                window_cache[months] = max_progress_in_window(branch_paths_, months)
-            columns.append(window_cache[months] >= years * rate)
-        out[f"compressed_{branch}"] = (np.stack(columns, axis=-1).astype(bool) if columns
+    for column, route in enumerate(routes, start=1):
+        for key, value in takeoff_months(branches, column, inputs["retrain_months"],
+                                         horizon_months).items():
+            out[f"{ROUTE_PREFIX}{route}__{key}"] = value
+    for branch, result in branches.items():
+        # discovered research progress in both branches (docs/decisions.md, issue 14)
+        columns = [np.zeros(n, dtype=bool) if result is None else
+                   result.window_gain_ooms[:, windows.index(float(months))] >= years * rate
+                   for years, months in compression]
+        out[f"compressed_{branch}"] = (np.stack(columns, axis=-1) if columns
                                        else np.zeros((n, 0), dtype=bool))
     return out
 

@@ -16,6 +16,8 @@ from typing import Literal
 DAYS_PER_MONTH = 365.25 / 12
 #: How far the simulator looks ahead; a takeoff slower than this counts as not reached.
 HORIZON_MONTHS = 240.0
+#: Davidson & Houlden's compression grid: (years of progress, within months).
+STANDARD_COMPRESSION = tuple((x, y) for x in (1.0, 3.0, 10.0) for y in (1.0, 4.0, 12.0))
 
 Support = Literal["positive", "unit_interval", "nonnegative", "above_one", "real"]
 

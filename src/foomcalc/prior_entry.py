@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pymc_extras.prior import Prior
 
 from foomcalc.parameters import PARAMETERS
 from foomcalc.quantile_fit import (
@@ -25,6 +24,7 @@ from foomcalc.quantile_fit import (
     SUGGEST,
     SUPPORT_TEXT,
     SUPPORTS,
+    PriorForm,
     exp_exact,
     family_support,
     fit_family,
@@ -36,21 +36,32 @@ from foomcalc.quantile_fit import (
     to_prior,
 )
 
+
+def to_pymc(prior):
+    """A `PriorForm` (or an already built pymc_extras `Prior`) as a `Prior`."""
+    return prior.to_pymc() if isinstance(prior, PriorForm) else prior
+
 SPEC_KEYS = ("value", "dist", "quantiles", "source", "fit_note")
 
 
 @dataclass(frozen=True)
 class PriorSpec:
-    """One parameter's prior: a `Prior` (None when fixed) or a fixed `value`, where the
-    number comes from (`source`), the requested quantiles {probability: value} when
-    entered as quantiles, and the fit note ("exact" / "approximate: max error x%")."""
+    """One parameter's prior: a `PriorForm` (the fields of a pymc_extras `Prior`; None
+    when fixed) or a fixed `value`, where the number comes from (`source`), the
+    requested quantiles {probability: value} when entered as quantiles, and the fit note
+    ("exact" / "approximate: max error x%"). `pymc_prior` is the `Prior` itself."""
 
     name: str
-    prior: Prior | None
+    prior: PriorForm | None
     value: float | None
     source: str
     quantiles: dict[float, float] | None = None
     fit_note: str | None = None
+
+    @property
+    def pymc_prior(self):
+        """The `pymc_extras.prior.Prior` (None when fixed); imports PyMC."""
+        return None if self.prior is None else to_pymc(self.prior)
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n iid prior draws with numpy/scipy (same distribution PyMC samples)."""

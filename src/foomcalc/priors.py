@@ -1,4 +1,5 @@
-"""Priors files (YAML) -> validated `PriorSet` of `pymc_extras.prior.Prior` objects.
+"""Priors files (YAML) -> validated `PriorSet` of priors (`PriorForm`: pymc_extras `Prior`s
+in waiting; validating a file imports no PyMC).
 
 A priors file names, for every parameter in `foomcalc.parameters.PARAMETERS`, either a
 fixed `value`, an explicit distribution (`dist` + PyMC kwargs) or `quantiles`

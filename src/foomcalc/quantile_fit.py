@@ -1,6 +1,12 @@
 """Distribution families for priors files, their `Prior` form, fast numpy sampling,
 and fitting a family to quantiles ("my 10/50/90% are ...").
 
+A prior is held as a `PriorForm`: the distribution name, parameters and transform of a
+`pymc_extras.prior.Prior`, without importing PyMC, so that priors files are validated,
+sampled (scipy) and reweighted without it and a bad file is reported at once (issue 13
+part 2). `PriorForm.to_pymc()` gives the `Prior` itself for the PyMC model; scipy is
+imported only when a distribution is evaluated.
+
 Families use PyMC's names and keyword arguments, plus two foomcalc forms built on a
 registered `Prior` transform (so the PyMC model samples exactly the same thing):
 
@@ -19,15 +25,13 @@ relative quantile errors). Every fit is then checked by recomputing the quantile
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from pymc_extras.prior import Prior, register_tensor_transform
-from scipy import optimize, stats
-
-register_tensor_transform("one_plus", lambda x: 1 + x)
 
 INF = math.inf
 #: Support of each parameter kind as a closed interval (fixed values may sit on it).
@@ -103,18 +107,59 @@ def family_support(family: str, kwargs: Mapping[str, float]) -> tuple[float, flo
     return lo, hi
 
 
-def to_prior(family: str, kwargs: Mapping[str, float]) -> Prior:
-    """The `pymc_extras` Prior for a family and its kwargs (plain floats)."""
+@functools.cache
+def _register_transforms() -> None:
+    from pymc_extras.prior import register_tensor_transform
+
+    register_tensor_transform("one_plus", lambda x: 1 + x)
+
+
+def pymc_prior(distribution: str, transform: str | None = None, **parameters: Any):
+    """`pymc_extras.prior.Prior(distribution, transform=..., **parameters)`, with the
+    foomcalc transforms registered (imports PyMC: only for building models)."""
+    from pymc_extras.prior import Prior
+
+    _register_transforms()
+    return Prior(distribution, transform=transform, **parameters)
+
+
+@dataclass(frozen=True)
+class PriorForm:
+    """A prior as foomcalc holds it: the `distribution`, float `parameters` and
+    `transform` of a `pymc_extras.prior.Prior` (the attributes every foomcalc function
+    reads), without PyMC. `to_pymc()` is that Prior; `create_variable` is the Prior's."""
+
+    distribution: str
+    parameters: dict[str, float]
+    transform: str | None = None
+
+    def to_pymc(self):
+        """The equivalent `pymc_extras.prior.Prior` (imports PyMC)."""
+        return pymc_prior(self.distribution, transform=self.transform, **self.parameters)
+
+    def create_variable(self, name: str, **kwargs: Any):
+        """`Prior.create_variable`: the PyMC variable in the current model."""
+        return self.to_pymc().create_variable(name, **kwargs)
+
+    def __str__(self) -> str:
+        args = [repr(self.distribution), *(f"{k}={v:g}" for k, v in self.parameters.items())]
+        if self.transform is not None:
+            args.append(f"transform={self.transform!r}")
+        return f"Prior({', '.join(args)})"
+
+
+def to_prior(family: str, kwargs: Mapping[str, float]) -> PriorForm:
+    """The prior (in `PriorForm`) for a family and its kwargs (plain floats)."""
     kw = {k: float(v) for k, v in kwargs.items()}
     if family == "LogUniform":
-        return Prior("Uniform", lower=math.log(kw["lower"]), upper=math.log(kw["upper"]),
-                     transform="exp")
+        return PriorForm("Uniform", {"lower": math.log(kw["lower"]),
+                                     "upper": math.log(kw["upper"])}, "exp")
     if family == "ShiftedLogNormal":
-        return Prior("LogNormal", transform="one_plus", **kw)
-    return Prior(family, **kw)
+        return PriorForm("LogNormal", kw, "one_plus")
+    return PriorForm(family, kw)
 
 
-def from_prior(prior: Prior) -> tuple[str, dict[str, float]]:
+def from_prior(prior) -> tuple[str, dict[str, float]]:
     """Inverse of `to_prior`: (family, kwargs) for a Prior built by this module."""
     kw = {k: float(v) for k, v in prior.parameters.items()}
     if prior.distribution == "Uniform" and prior.transform == "exp":
@@ -137,11 +182,14 @@ _TRANSFORMS: dict[str | None, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def scipy_base(prior: Prior):
-    """Frozen scipy distribution for the Prior's untransformed variable."""
-    kw = {k: float(v) for k, v in prior.parameters.items()}
-    if any(isinstance(v, Prior) for v in prior.parameters.values()):
+def scipy_base(prior):
+    """Frozen scipy distribution for the prior's untransformed variable (a `PriorForm`
+    or a `pymc_extras` Prior)."""
+    from scipy import stats
+
+    if any(hasattr(v, "distribution") for v in prior.parameters.values()):
         raise ValueError("hierarchical priors are not supported")
+    kw = {k: float(v) for k, v in prior.parameters.items()}
     d = prior.distribution
     if d == "Normal":
         return stats.norm(kw["mu"], kw["sigma"])
@@ -163,23 +211,25 @@ def scipy_base(prior: Prior):
         return stats.expon(scale=1.0 / kw["lam"])
     if d == "StudentT":
         return stats.t(kw["nu"], kw["mu"], kw["sigma"])
-    return prior.preliz  # PreliZ has rvs/ppf with the same parameterisation
+    if hasattr(prior, "preliz"):  # a pymc_extras Prior of another family
+        return prior.preliz  # PreliZ has rvs/ppf with the same parameterisation
+    raise ValueError(f"{prior}: distribution {d!r} is not supported for sampling")
 
 
-def _transform(prior: Prior) -> Callable[[np.ndarray], np.ndarray]:
+def _transform(prior) -> Callable[[np.ndarray], np.ndarray]:
     try:
         return _TRANSFORMS[prior.transform]
     except KeyError:
         raise ValueError(f"transform {prior.transform!r} is not supported for sampling") from None
 
 
-def sample_prior_numpy(prior: Prior, n: int, rng: np.random.Generator) -> np.ndarray:
+def sample_prior_numpy(prior, n: int, rng: np.random.Generator) -> np.ndarray:
     """n iid draws of the Prior (after its transform) with scipy; no PyMC involved."""
     base = scipy_base(prior)
     return _transform(prior)(np.asarray(base.rvs(size=n, random_state=rng), dtype=float))
 
 
-def prior_quantile(prior: Prior, q: float | np.ndarray) -> float | np.ndarray:
+def prior_quantile(prior, q: float | np.ndarray) -> float | np.ndarray:
     """Quantile(s) of the Prior; every supported transform is increasing."""
     out = _transform(prior)(np.asarray(scipy_base(prior).ppf(q), dtype=float))
     return float(out) if np.ndim(out) == 0 else out
@@ -188,6 +238,8 @@ def prior_quantile(prior: Prior, q: float | np.ndarray) -> float | np.ndarray:
 # ---------------------------------------------------------------- quantile fits
 
 def _standard(family: str, probs: np.ndarray, kw: Mapping[str, float]) -> np.ndarray:
+    from scipy import stats
+
     if family == "StudentT":
         return stats.t.ppf(probs, kw["nu"])
     if family in ("Uniform", "LogUniform"):
@@ -216,6 +268,8 @@ def _fit_location_scale(family, probs, values, kw):
 
 def _fit_scale_only(family, probs, values):
     if family == "HalfNormal":
+        from scipy import stats
+
         log_scale = np.mean(np.log(values) - np.log(stats.norm.ppf((1 + probs) / 2)))
         return {"sigma": float(np.exp(log_scale))}
     log_rate = np.mean(np.log(-np.log1p(-probs)) - np.log(values))
@@ -247,6 +301,8 @@ def _unpack(family, theta, kw):
 
 
 def _fit_numeric(family, probs, values, kw):
+    from scipy import optimize
+
     def residuals(theta):
         fitted = prior_quantile(to_prior(family, _unpack(family, theta, kw)), probs)
         r = (np.asarray(fitted) - values) / _denominators(values)
@@ -265,7 +321,7 @@ def _denominators(values: np.ndarray) -> np.ndarray:
     return np.where(np.abs(values) > 0, np.abs(values), spread)
 
 
-def fit_error(prior: Prior, quantiles: Mapping[float, float]) -> float:
+def fit_error(prior, quantiles: Mapping[float, float]) -> float:
     """Largest relative error |fitted - requested| / |requested| over the requested
     quantiles (relative to their spread where a requested value is 0)."""
     probs = np.array(sorted(quantiles))
@@ -275,7 +331,7 @@ def fit_error(prior: Prior, quantiles: Mapping[float, float]) -> float:
     return float(np.max(err)) if np.all(np.isfinite(err)) else INF
 
 
-def fit_note(prior: Prior, quantiles: Mapping[float, float]) -> str:
+def fit_note(prior, quantiles: Mapping[float, float]) -> str:
     """"exact" when every requested quantile is reproduced within 1% (relative),
     else "approximate: max error x%"."""
     err = fit_error(prior, quantiles)
@@ -312,8 +368,8 @@ def fit_family(family: str, quantiles: Mapping[float, float],
 
 
 def fit_quantiles(quantiles: Mapping[float, float], family: str | None,
-                  support: str) -> tuple[Prior, str]:
-    """Quantiles {probability in (0, 1): value} -> (Prior, fit note).
+                  support: str) -> tuple[PriorForm, str]:
+    """Quantiles {probability in (0, 1): value} -> (prior, fit note).
 
     `family` None picks the default for the parameter support (`DEFAULT_FAMILY`).
     Raises `foomcalc.errors.InputError` for quantiles that cannot be fitted.
@@ -352,6 +408,7 @@ __all__ = [
     "SUPPORTS",
     "SUPPORT_TEXT",
     "Family",
+    "PriorForm",
     "exp_exact",
     "fit_family",
     "fit_note",
@@ -359,6 +416,7 @@ __all__ = [
     "from_prior",
     "percent_key",
     "prior_quantile",
+    "pymc_prior",
     "sample_prior_numpy",
     "to_prior",
 ]

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import xarray as xr
 
-from foomcalc import figures
 from foomcalc.summary import RSI_BRANCH_LABEL, RSI_PARAMETER_LABEL, window_label
 
 
@@ -82,6 +81,8 @@ def build_blocks(
     summary: dict, result: xr.DataTree, extra: list[Block] | None = None
 ) -> list[Block]:
     """The report's content, top to bottom."""
+    from foomcalc import figures  # matplotlib: only where figures are drawn
+
     h = summary["hard_takeoff"]
     horizon = summary["takeoff_months"]["horizon_months"]
     rsi = summary["p_rsi_feasible"]
@@ -187,6 +188,8 @@ def anchor(text: str) -> str:
 
 def sensitivity_blocks(summary: dict) -> list[Block]:
     """Tornado of P(hard takeoff) and the power-scaling table (docs/compare-and-sensitivity.md)."""
+    from foomcalc import figures
+
     sens = summary.get("sensitivity")
     if not sens:
         return []

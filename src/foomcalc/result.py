@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-import xarray as xr
+from typing import TYPE_CHECKING
 
 from foomcalc.errors import InputError
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 RESULT_FILE = "posterior.nc"
 
@@ -25,6 +27,8 @@ def load_result(path: str | Path) -> xr.DataTree:
     if not path.is_file():
         raise InputError(f"no {RESULT_FILE} here: expected a folder written by 'foomcalc report'",
                          source=path.parent if path.name == RESULT_FILE else path)
+    import xarray as xr
+
     try:
         with xr.open_datatree(path, engine="h5netcdf") as tree:
             result = tree.load()

@@ -231,6 +231,8 @@ def psis_weights(log_ratio: np.ndarray) -> tuple[np.ndarray, float]:
 
     ArviZ's `psislw` smooths the log weights of *minus* its input (its LOO convention),
     hence the sign flip; tests/test_reweight.py checks the direction."""
+    import arviz_stats  # noqa: F401  (registers the `.azstats` accessor used below)
+
     da = xr.DataArray(-np.asarray(log_ratio, dtype=float), dims=("chain", "draw"))
     lw, khat = da.azstats.psislw(dim=["chain", "draw"])
     lw = lw.transpose("chain", "draw").values

@@ -9,24 +9,31 @@ Compilation (benchmarks/README.md): nutpie's own numba path wraps PyTensor's
 logp-and-gradient function in a C callback that numba cannot cache on disk, so
 every process spent 10-20 s compiling it. `compile_model` instead hands nutpie
 PyTensor's numba function itself, which PyTensor caches on disk
-(`pytensor.config.numba__cache`), through nutpie's Python-callback interface:
-about 1.5 s to compile in a fresh process, at ~50 us of call overhead per gradient.
+(`pytensor.config.numba__cache`), through nutpie's public Python-callback interface
+(`nutpie_model.py`): about 1.5 s to compile in a fresh process, at tens of us of call
+overhead per gradient.
+
+Everything is compiled with PyTensor's numba fast-math flags off (`numba__fastmath`,
+issue 11 item 4): the cached logp function calls its helper kernels through weak
+symbols, which resolve to the helpers' own compiled copies when they were compiled
+in this process (cold cache) and to the function's re-optimised copies when it was
+loaded from disk (warm cache). With fast-math (reassociation, contraction,
+approximate functions) the two copies round differently, by ~1 ulp, and NUTS turns
+that into other draws; without it both are exact IEEE code and agree bit for bit.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from functools import partial
-from typing import Any
 
 import arviz as az
 import numpy as np
 import nutpie
 import pymc as pm
+import pytensor
 import xarray as xr
-from nutpie.compiled_pyfunc import PyFuncModel
+
+from foomcalc.nutpie_model import CompiledModel, nutpie_model
 
 #: Thresholds (Vehtari et al. 2021, "Rank-normalization, folding, and localization").
 MAX_R_HAT = 1.01
@@ -66,109 +73,21 @@ class Diagnostics:
         return {**asdict(self), "ok": self.ok}
 
 
-@dataclass(frozen=True)
-class DataPyFuncModel(PyFuncModel):
-    """nutpie Python-callback model whose data (`pm.Data` values) are bound at compile time.
-
-    `with_data(name=value, ...)` returns a copy with new values for the model's
-    `pm.Data` variables (same ndim and dtype); nothing is recompiled.
-    """
-
-    _data: dict[str, np.ndarray] = field(default_factory=dict)
-    _bind: Callable[[dict[str, np.ndarray]], tuple[Callable, Callable]] | None = None
-
-    def with_data(self, **updates: Any) -> DataPyFuncModel:
-        data = dict(self._data)
-        for name, value in updates.items():
-            if name not in data:
-                raise ValueError(f"Unknown data variable: {name}")
-            new = np.array(value, dtype=data[name].dtype, order="C")  # keeps 0-d arrays 0-d
-            if new.ndim != data[name].ndim:
-                raise ValueError(f"data variable {name}: expected {data[name].ndim} dimensions, "
-                                 f"got {new.ndim}")
-            data[name] = new
-        make_logp, make_expand = self._bind(data)
-        return dataclasses.replace(self, _data=data, _make_logp_func=make_logp,
-                                   _make_expand_func=make_expand)
-
-
-def _bind_functions(logp_jit: Callable, logp_names: list[str], expand_jit: Callable,
-                    expand_names: list[str], names: list[str], shapes: list[tuple[int, ...]],
-                    data: dict[str, np.ndarray]) -> tuple[Callable, Callable]:
-    """nutpie's logp / expand factories with the data values bound as extra arguments."""
-    logp_args = tuple(data[n] for n in logp_names)
-    expand_args = tuple(data[n] for n in expand_names)
-
-    def make_logp() -> Callable:
-        def logp(x: np.ndarray) -> tuple[float, np.ndarray]:
-            value, grad = logp_jit(x, *logp_args)
-            return float(value), grad
-        return logp
-
-    def make_expand(seed1: int, seed2: int, chain: int) -> Callable:
-        def expand(x: np.ndarray) -> dict[str, np.ndarray]:
-            values = expand_jit(x, *expand_args)
-            return {n: np.asarray(v, dtype="float64").reshape(s)
-                    for n, v, s in zip(names, values, shapes, strict=True)}
-        return expand
-
-    return make_logp, make_expand
-
-
-def compile_model_pyfunc(model: pm.Model) -> DataPyFuncModel:
-    """Compile for nutpie through its Python-callback interface (disk-cached, ~1.5 s).
-
-    Same functions as `nutpie.compile_pymc_model` (nutpie's `_make_functions` with
-    the numba mode, support-point initial values with jitter), but the PyTensor
-    numba function is called directly from Python instead of through a C callback
-    compiled in every process.
-    """
-    from nutpie.compile_pymc import _make_functions, _prepare_dims_and_coords, _wrap_with_lock
-    from nutpie.compiled_pyfunc import _lib
-    from pymc.initial_point import make_initial_point_fn
-
-    point_fn = _wrap_with_lock(make_initial_point_fn(
-        model=model, default_strategy="support_point", jitter_rvs=set(model.free_RVs),
-        return_transformed=True))
-    n_dim, _, logp_pt, expand_pt, initial_point_fn, shape_info, reparameterized = (
-        _make_functions(model, mode="NUMBA", compute_grad=True, join_expanded=False,
-                        pymc_initial_point_fn=point_fn))
-    data = {v.name: np.array(v.get_value(), order="C")
-            for v in [*logp_pt.get_shared(), *expand_pt.get_shared()]}
-    names, _, shapes = shape_info
-    shapes = [tuple(s) for s in shapes]
-    bind = partial(_bind_functions, logp_pt.vm.jit_fn, [v.name for v in logp_pt.get_shared()],
-                   expand_pt.vm.jit_fn, [v.name for v in expand_pt.get_shared()], names, shapes)
-    make_logp, make_expand = bind(data)
-    dims, coords = _prepare_dims_and_coords(model, shape_info, reparameterized)
-    coords, dims = dict(coords), dict(dims)
-    for name, shape in zip(names, shapes, strict=True):  # name unnamed dims, as nutpie does
-        dims.setdefault(name, tuple(f"{name}_dim_{i}" for i in range(len(shape))))
-        for dim, size in zip(dims[name], shape, strict=True):
-            coords.setdefault(dim, np.arange(size))
-    dtypes = [np.dtype("float64")] * len(names)
-    return DataPyFuncModel(
-        dims=dims, _coords=coords, _dim_sizes={k: len(v) for k, v in coords.items()},
-        _make_logp_func=make_logp, _make_expand_func=make_expand,
-        _make_initial_points=initial_point_fn, _shared_data={}, _n_dim=n_dim,
-        _variables=_lib.PyVariable.new_variables(
-            names, [str(d) for d in dtypes], shapes,
-            {k: len(v) for k, v in coords.items()}, dims),
-        _raw_logp_fn=None, reparameterized_names=reparameterized, _data=data, _bind=bind)
-
-
-def compile_model(model: pm.Model, backend: str = "pyfunc") -> nutpie.sample.CompiledModel:
+def compile_model(model: pm.Model, backend: str = "pyfunc"):
     """Compile a PyMC model for nutpie (reused across refits through `with_data`).
 
-    backend "pyfunc" (default): `compile_model_pyfunc`, ~1.5 s in a fresh process;
-    "numba": `nutpie.compile_pymc_model`, a C callback, 10-20 s in every process
-    but ~5x less overhead per gradient (kept for the benchmark).
+    backend "pyfunc" (default): `nutpie_model.nutpie_model`, public APIs, disk-cached
+    (~1.5 s in a fresh process); "numba": `nutpie.compile_pymc_model`, a C callback,
+    10-20 s in every process but less overhead per gradient (kept for the benchmark).
     """
-    if backend == "pyfunc":
-        return compile_model_pyfunc(model)
-    if backend == "numba":
+    if backend not in ("pyfunc", "numba"):
+        raise ValueError(f"compile_model: unknown backend {backend!r} (pyfunc or numba)")
+    # no fast-math: the same draws whether PyTensor's compile cache is cold or warm
+    # (module docstring); it costs ~10% per gradient call, within the callback overhead
+    with pytensor.config.change_flags(numba__fastmath=False):
+        if backend == "pyfunc":
+            return nutpie_model(model)
         return nutpie.compile_pymc_model(model)
-    raise ValueError(f"compile_model: unknown backend {backend!r} (pyfunc or numba)")
 
 
 def _sampled_variables(posterior: xr.Dataset) -> list[str]:
@@ -206,19 +125,20 @@ def diagnose(trace: xr.DataTree, attempts: int = 1) -> Diagnostics:
 
 
 def sample(
-    compiled: nutpie.sample.CompiledModel,
+    compiled: CompiledModel | nutpie.sample.CompiledModel,
     seed: int,
     settings: SamplerSettings = SamplerSettings(),
     progress: bool = False,
 ) -> xr.DataTree:
     """Draw from the posterior with nutpie's NUTS (`chains` chains, fixed seed)."""
+    python_callback = isinstance(compiled, CompiledModel)
     trace = nutpie.sample(
-        compiled,
+        compiled.nutpie if python_callback else compiled,
         draws=settings.draws,
         tune=settings.tune,
         chains=settings.chains,
         # Python callbacks share the GIL: one thread is faster than two fighting over it
-        cores=1 if isinstance(compiled, PyFuncModel) else min(settings.chains, 2),
+        cores=1 if python_callback else min(settings.chains, 2),
         seed=seed,
         save_warmup=False,
         # progress: True -> nutpie's bar; a callable -> nutpie's public progress_callback
@@ -240,7 +160,7 @@ def retry_settings(settings: SamplerSettings) -> SamplerSettings:
 
 
 def sample_with_gate(
-    compiled: nutpie.sample.CompiledModel,
+    compiled: CompiledModel | nutpie.sample.CompiledModel,
     seed: int,
     settings: SamplerSettings = SamplerSettings(),
     progress: bool = False,

@@ -20,14 +20,19 @@ so the fit works for any loss units):
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pymc as pm
 
 from foomcalc.errors import InputError
 from foomcalc.evidence import EvidenceSet, load_evidence
-from foomcalc.likelihoods import add_scaling, reference_scales
+
+if TYPE_CHECKING:
+    import pymc as pm
+
+# PyMC, PyTensor and the likelihoods are imported where a model is built, so that a bad
+# file or --plot path is reported without loading them (issue 13 part 2)
 
 SUMMARY_VARS = ("scaling_E", "scaling_A", "scaling_B", "scaling_a", "scaling_b", "alpha_C")
 SHORT = {"scaling_E": "E", "scaling_A": "A", "scaling_B": "B", "scaling_a": "a",
@@ -37,6 +42,10 @@ EXPONENT_PRIOR = (float(np.log(0.35)), 0.75)
 
 def build_scaling_model(ev: EvidenceSet, robust: bool = True) -> pm.Model:
     """A small PyMC model: the priors above plus the file's scaling likelihood."""
+    import pymc as pm
+
+    from foomcalc.likelihoods import add_scaling, reference_scales
+
     t = ev.table
     n_ref, d_ref = reference_scales(t)
     loss = t["loss"].to_numpy()
@@ -67,7 +76,8 @@ def sample_model(model: pm.Model, seed: int = 0, draws: int = 1000, tune: int = 
     from foomcalc.sampling import SamplerSettings, compile_model, sample
 
     # the one compile entry point reports use too (issue 14): PyTensor's disk-cached
-    # function, so a cold and a warm cache run the same code and give the same draws
+    # function, compiled without fast-math so that a cold and a warm cache give the
+    # same draws (issue 11 item 4, sampling.py)
     return sample(compile_model(model), seed,
                   SamplerSettings(draws=draws, tune=tune, chains=chains))
 
@@ -97,6 +107,8 @@ def divergences(idata) -> int:
 def fit_scaling_evidence(ev: EvidenceSet, seed: int = 0, robust: bool = True,
                          draws: int = 1000, tune: int = 1000, chains: int = 4):
     """Fit one scaling evidence set; returns (summary dict, DataTree)."""
+    from foomcalc.likelihoods import reference_scales
+
     idata = sample_model(build_scaling_model(ev, robust=robust), seed, draws, tune, chains)
     post = posterior_summary(idata, SUMMARY_VARS)
     n_ref, d_ref = reference_scales(ev.table)

@@ -29,7 +29,7 @@ import xarray as xr
 
 from foomcalc.outcomes import (
     SIMULATOR_PARAMETERS,
-    branch_paths,
+    branch_outcomes,
     feasibility_weight,
     gap_ooms,
     simulator_inputs,
@@ -73,32 +73,38 @@ def tornado(
     draws = _flat_draws(priors, posterior, n_draws)
     inputs = simulator_inputs(draws)
     weight = feasibility_weight(draws["p_rsi_feasible"], likelihood_ratio)
-    paths = branch_paths(inputs, weight, horizon_months)
-
-    def times_for_gap(d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Takeoff times on the unpinned paths: the gap moves, the dynamics do not."""
-        return {"weight_feasible": weight, **takeoff_months(
-            paths, gap_ooms(d, priors.gap_from, priors.gap_weights), inputs["retrain_months"],
-            horizon_months)}
-
-    base = times_for_gap(draws)
-    p_base = float(hard_per_draw(base, window).mean())
     gap_only = set(GAP_PARAMETERS[priors.gap_from]) - set(SIMULATOR_PARAMETERS)
     unused = unused_gap_parameters(priors.gap_from, set(informed), priors.gap_weights)
     names = [n for n, s in priors.specs.items() if s.prior is not None and n not in unused]
+    values = {name: [float(np.quantile(posterior[name].values, q)) if name in informed
+                     else priors.specs[name].quantile(q) for q in quantiles] for name in names}
+
+    def gap_for(d: dict[str, np.ndarray]) -> np.ndarray:
+        return gap_ooms(d, priors.gap_from, priors.gap_weights)
+
+    # one simulation for the base gap and every pinned gap-only parameter: the gap
+    # moves, the dynamics do not (a column per gap)
+    gaps = [gap_for(draws)] + [gap_for({**draws, name: np.full_like(draws[name], value)})
+                               for name in names if name in gap_only for value in values[name]]
+    branches = branch_outcomes(inputs, weight, gaps, (), horizon_months)
+    gap_columns = iter(range(1, len(gaps)))
+
+    def times_for_gap(column: int) -> dict[str, np.ndarray]:
+        return {"weight_feasible": weight, **takeoff_months(
+            branches, column, inputs["retrain_months"], horizon_months)}
+
+    base = times_for_gap(0)
+    p_base = float(hard_per_draw(base, window).mean())
     rows = {"low_value": [], "high_value": [], "p_hard_low": [], "p_hard_high": []}
     for name in names:
-        spec = priors.specs[name]
-        for end, q in zip(("low", "high"), quantiles, strict=True):
-            value = (float(np.quantile(posterior[name].values, q)) if name in informed
-                     else spec.quantile(q))
+        for end, value in zip(("low", "high"), values[name], strict=True):
             pinned = {**draws, name: np.full_like(draws[name], value)}
             if name == "p_rsi_feasible":
                 out = {**base, "weight_feasible": np.broadcast_to(
                     likelihood_ratio * value / (likelihood_ratio * value + 1 - value),
                     base["weight_feasible"].shape)}
             elif name in gap_only:
-                out = times_for_gap(pinned)
+                out = times_for_gap(next(gap_columns))
             elif name in SIMULATOR_PARAMETERS or name in GAP_PARAMETERS[priors.gap_from]:
                 out = takeoff_times(pinned, priors.gap_from, likelihood_ratio, horizon_months,
                                     priors.gap_weights)

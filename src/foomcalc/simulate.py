@@ -1,4 +1,4 @@
-"""Takeoff simulator: a vectorised numpy core that knows nothing about PyMC.
+"""Takeoff simulator: vectorised numpy paths, a second oracle for the compiled kernel.
 
 Forward model of DESIGN.md section 2, after Davidson & Houlden (2025), "How quick
 and big would a software intelligence explosion be?" (Forethought). Time is in
@@ -17,121 +17,36 @@ rest of that doubling's work is done at the new speed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-LOG10_2 = float(np.log10(2.0))
-#: Software doublings simulated at most (about 301 OOMs); larger limits are cut here.
-MAX_SOFTWARE_DOUBLINGS = 1000
-# Doubling durations are clipped to 2^[-1000, 60] months: no underflow or overflow.
-_LOG2_DT_MIN, _LOG2_DT_MAX = -1000.0, 60.0
-_LOG2_WORK_MAX = 1e300
-_R_FLOOR = 1e-300
+from foomcalc.takeoff_params import (
+    LOG2_DT_MAX,
+    LOG2_DT_MIN,
+    LOG2_WORK_MAX,
+    LOG10_2,
+    MAX_SOFTWARE_DOUBLINGS,
+    R_FLOOR,
+    DrawParams,
+    broadcast_params,
+    log2_research_input,
+    recent_rate_ooms_per_year,
+)
+from foomcalc.takeoff_paths import (
+    TakeoffPaths,
+    first_passage_months,
+    max_progress_in_window,
+    path_lengths,
+)
+
+# the simulator's public names, some defined in takeoff_params / takeoff_paths
+__all__ = [
+    "LOG10_2", "MAX_SOFTWARE_DOUBLINGS", "DrawParams", "TakeoffPaths", "broadcast_params",
+    "first_passage_months", "log2_research_input", "max_progress_in_window", "path_lengths",
+    "recent_rate_ooms_per_year", "simulate_takeoff",
+]
+
 _FEASIBLE_BLOCK_CELLS = 2_000_000  # rows x doublings per block (memory)
 _FEASIBLE_BLOCK_ROWS = 2048  # rows per block of the feasible (no step loop) path
-_INTERP_BLOCK_ROWS = 256  # rows per np.interp call (bounds the row-offset rounding)
-_WINDOW_BLOCK_ROWS = 1024  # rows of similar length trimmed to a common width
-
-
-@dataclass(frozen=True)
-class TakeoffPaths:
-    """Piecewise-linear progress paths, one row per draw.
-
-    months: (n, K) breakpoint times, months since t = 0, nondecreasing; row 0 of each
-        path is (0, 0) and the instant jump is a vertical segment at t = 0; the last
-        breakpoint is at the horizon; padded with repeated last values.
-    progress_ooms: (n, K) cumulative progress at the breakpoints, OOMs of effective
-        compute, nondecreasing, linear between breakpoints.
-    """
-
-    months: np.ndarray
-    progress_ooms: np.ndarray
-    #: (n,) breakpoints per row before the padding, when known (simulate_takeoff sets it)
-    lengths: np.ndarray | None = None
-
-
-@dataclass(frozen=True)
-class DrawParams:
-    """Per-draw inputs broadcast to shape (n,), in the simulator's internal units."""
-
-    jump_ooms: np.ndarray
-    compute_ooms_per_month: np.ndarray
-    log2_speed0: np.ndarray  # log2 of research speed at t = 0, work units per month
-    penalty: np.ndarray  # p
-    r0: np.ndarray
-    limit_doublings: np.ndarray  # true limit L, sets the decay of r
-    software_doublings: np.ndarray  # min(L, MAX_SOFTWARE_DOUBLINGS), 0 if r0 <= 0
-    retrain_months: np.ndarray  # 0 where seed-AI RSI is feasible
-    compute_share: np.ndarray  # 1 - a, compute's share of research input at t = 0
-    rho: np.ndarray  # CES exponent 1 - 1 / substitution_elasticity
-
-
-def log2_research_input(compute_share, rho, log2_labour, log2_compute) -> np.ndarray:
-    """log2 of the CES research input R = (a L^rho + (1 - a) C^rho)^(1 / rho) (issue 10).
-
-    a = 1 - compute_share, rho = 1 - 1 / sigma; L = 2^log2_labour (AI labour, x2 per
-    usable software doubling) and C = 2^log2_compute (research compute), both 1 at
-    t = 0, so R = 1 there. compute_share = 0 gives R = L exactly; rho = 0 is
-    Cobb-Douglas L^a C^(1-a). Computed in log2 (no overflow); arrays broadcast.
-    """
-    share, rho = np.asarray(compute_share, dtype=float), np.asarray(rho, dtype=float)
-    lab, comp = np.asarray(log2_labour, dtype=float), np.asarray(log2_compute, dtype=float)
-    labour_w = np.log2(1.0 - share)
-    compute_w = np.log2(share, out=np.full(np.broadcast(share, lab).shape, -np.inf),
-                        where=np.broadcast_to(share > 0, np.broadcast(share, lab).shape))
-    flat = rho == 0
-    rho_safe = np.where(flat, 1.0, rho)
-    with np.errstate(under="ignore"):  # a term far below the other is harmlessly dropped
-        ces = np.logaddexp2(labour_w + rho_safe * lab, compute_w + rho_safe * comp) / rho_safe
-    cobb = (1.0 - share) * lab + share * comp
-    return np.where(share == 0, lab, np.where(flat, cobb, ces))
-
-
-def recent_rate_ooms_per_year(software_doubling_months, compute_growth_per_year) -> np.ndarray:
-    """Recent rate of AI progress, OOMs of effective compute per year (DESIGN.md 2).
-
-    log10(2) * 12 / software_doubling_months + log10(compute_growth_per_year).
-    """
-    sdm = np.asarray(software_doubling_months, dtype=float)
-    growth = np.asarray(compute_growth_per_year, dtype=float)
-    return LOG10_2 * 12.0 / sdm + np.log10(growth)
-
-
-def broadcast_params(*, rsi_feasible, retrain_months, returns_r, parallel_penalty, speedup,
-                     instant_jump_ooms, limit_ooms, software_doubling_months,
-                     compute_growth_per_year, compute_during_takeoff, compute_share=0.0,
-                     substitution_elasticity=np.inf) -> DrawParams:
-    """Broadcast the simulator inputs to (n,), check them and convert units."""
-    arrays = np.broadcast_arrays(
-        *(np.asarray(a, dtype=float) for a in (
-            rsi_feasible, retrain_months, returns_r, parallel_penalty, speedup,
-            instant_jump_ooms, limit_ooms, software_doubling_months,
-            compute_growth_per_year, compute_during_takeoff, compute_share,
-            substitution_elasticity)))
-    (feasible, retrain, r0, p, speedup_, jump, limit, sdm, growth, during, share, sigma) = (
-        np.atleast_1d(a).ravel().copy() for a in arrays)
-    checks = {
-        "speedup > 0": speedup_ > 0, "software_doubling_months > 0": sdm > 0,
-        "compute_growth_per_year >= 1": growth >= 1, "compute_during_takeoff >= 0": during >= 0,
-        "instant_jump_ooms >= 0": jump >= 0, "parallel_penalty >= 0": p >= 0,
-        "retrain_months >= 0 where rsi_feasible is False": (feasible != 0) | (retrain >= 0),
-        "0 <= compute_share < 1": (share >= 0) & (share < 1),
-        "substitution_elasticity > 0": sigma > 0,
-    }
-    for name, ok in checks.items():
-        if not np.all(ok):  # NaN fails too
-            raise ValueError(f"simulate_takeoff needs {name}")
-    limit_doublings = np.maximum(np.nan_to_num(limit, nan=0.0), 0.0) / LOG10_2
-    software = np.where(r0 > 0, np.minimum(limit_doublings, MAX_SOFTWARE_DOUBLINGS), 0.0)
-    return DrawParams(
-        jump_ooms=jump,
-        compute_ooms_per_month=during * np.log10(growth) / 12.0,
-        log2_speed0=np.log2(speedup_) - np.log2(sdm),
-        penalty=p, r0=r0, limit_doublings=limit_doublings, software_doublings=software,
-        retrain_months=np.where(feasible != 0, 0.0, retrain),
-        compute_share=share, rho=1.0 - 1.0 / sigma,
-    )
 
 
 def _log2_compute(prm: DrawParams, rows: np.ndarray, months) -> np.ndarray:
@@ -177,7 +92,7 @@ def _sequential_log2_dt(prm: DrawParams, rows: np.ndarray, dt: np.ndarray, mask:
     t = np.zeros(sub.size)
     for i in range(base.shape[1]):
         col = base[:, i] - p * log2_research_input(share, rho, float(i), log2_c_per_month * t)
-        np.clip(col, _LOG2_DT_MIN, _LOG2_DT_MAX, out=col)
+        np.clip(col, LOG2_DT_MIN, LOG2_DT_MAX, out=col)
         dt[sub, i] = col
         t = t + np.where(bad[:, i], 0.0, np.exp2(col))
         if np.all(t >= horizon):
@@ -200,12 +115,12 @@ def _simulate_feasible(prm: DrawParams, rows: np.ndarray, horizon: float):
     limit = prm.limit_doublings[rows][:, None]
     work = 1.0 - j / np.where(limit > 0, limit, 1.0)
     work *= prm.r0[rows][:, None]
-    np.maximum(work, _R_FLOOR, out=work)
+    np.maximum(work, R_FLOOR, out=work)
     np.divide(p, work, out=work)
     work[:, 0] = 0.0
     work[invalid] = 0.0
     np.cumsum(work, axis=1, out=work)
-    np.minimum(work, _LOG2_WORK_MAX, out=work)
+    np.minimum(work, LOG2_WORK_MAX, out=work)
     # log2 DT_i = log2 D_i + log2(size_i) - log2 S_0 - p log2 R_i (R_i = 2^i without CES)
     dt = np.log2(size, out=np.zeros_like(size), where=~invalid)
     dt += work
@@ -218,7 +133,7 @@ def _simulate_feasible(prm: DrawParams, rows: np.ndarray, horizon: float):
         dt -= p * j
     if np.any(grow):  # C(t) grows: doubling i's speed depends on its start time t_i
         _sequential_log2_dt(prm, rows[grow], dt, grow, invalid, j, horizon)
-    np.clip(dt, _LOG2_DT_MIN, _LOG2_DT_MAX, out=dt)
+    np.clip(dt, LOG2_DT_MIN, LOG2_DT_MAX, out=dt)
     np.exp2(dt, out=dt)
     dt[invalid] = 0.0
     end = np.cumsum(dt, axis=1)
@@ -280,8 +195,8 @@ def _simulate_latency(prm: DrawParams, rows: np.ndarray, horizon: float):
         p, cap = prm.penalty[g], prm.software_doublings[g]
         size = np.minimum(1.0, cap - i)  # the last doubling may stop at the limit
         if i > 0:
-            r_i = np.maximum(prm.r0[g] * (1.0 - i / prm.limit_doublings[g]), _R_FLOOR)
-            log2_work = np.minimum(log2_work + p / r_i, _LOG2_WORK_MAX)
+            r_i = np.maximum(prm.r0[g] * (1.0 - i / prm.limit_doublings[g]), R_FLOOR)
+            log2_work = np.minimum(log2_work + p / r_i, LOG2_WORK_MAX)
         log2_need = log2_work + np.log2(size)
         retrain = prm.retrain_months[g]
         waits = retrain > 0  # always here; kept safe for retrain_months = 0
@@ -291,8 +206,8 @@ def _simulate_latency(prm: DrawParams, rows: np.ndarray, horizon: float):
         share, rho = prm.compute_share[g], prm.rho[g]
         r_old = log2_research_input(share, rho, usable, _log2_compute(prm, g, t))
         r_new = log2_research_input(share, rho, float(i), _log2_compute(prm, g, boundary))
-        dt_old = np.exp2(np.clip(log2_need - log2_s0 - p * r_old, _LOG2_DT_MIN, _LOG2_DT_MAX))
-        dt_new = np.exp2(np.clip(log2_need - log2_s0 - p * r_new, _LOG2_DT_MIN, _LOG2_DT_MAX))
+        dt_old = np.exp2(np.clip(log2_need - log2_s0 - p * r_old, LOG2_DT_MIN, LOG2_DT_MAX))
+        dt_new = np.exp2(np.clip(log2_need - log2_s0 - p * r_new, LOG2_DT_MIN, LOG2_DT_MAX))
         gap = boundary - t
         crossed = (gap > 0) & (gap < dt_old)  # a successor arrives mid-doubling
         frac = np.where(crossed, gap / dt_old, 0.0)
@@ -372,86 +287,3 @@ def simulate_takeoff(*, rsi_feasible, retrain_months, returns_r, parallel_penalt
         ooms[rows, m.shape[1]:] = x[:, -1:]
         lengths[rows] = count
     return TakeoffPaths(months, ooms, lengths)
-
-
-def first_passage_months(paths: TakeoffPaths, gap_ooms) -> np.ndarray:
-    """First time (months) at which progress >= gap_ooms, per draw.
-
-    Exact for the piecewise-linear paths; 0 if the instant jump (or a gap <= 0)
-    already covers the gap; np.inf if the gap is not reached by the horizon.
-    """
-    t, x = paths.months, paths.progress_ooms
-    gap = np.broadcast_to(np.asarray(gap_ooms, dtype=float), (t.shape[0],))
-    j = (x < gap[:, None]).sum(axis=1)  # first index with progress >= gap
-    reached = j < t.shape[1]
-    hi = np.minimum(j, t.shape[1] - 1)
-    lo = np.maximum(hi - 1, 0)
-    rows = np.arange(t.shape[0])
-    t0, t1, x0, x1 = t[rows, lo], t[rows, hi], x[rows, lo], x[rows, hi]
-    rise = x1 - x0
-    frac = np.divide(gap - x0, rise, out=np.zeros_like(rise), where=rise > 0)
-    out = np.where(j == 0, 0.0, t0 + np.clip(frac, 0.0, 1.0) * (t1 - t0))
-    return np.where(reached, out, np.inf)
-
-
-def _interp_rows(t: np.ndarray, x: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Row-wise linear interpolation of paths (t, x) at times q (n, m).
-
-    Rows are shifted apart by a row offset so a single np.interp serves a block of
-    rows; blocks keep the offsets small (rounding ~1e-11 months). At a repeated time
-    (vertical segment) np.interp returns the last, i.e. highest, value.
-    """
-    n = t.shape[0]
-    span = max(float(np.max(t, initial=0.0)), float(np.max(q, initial=0.0))) + 1.0
-    out = np.empty(q.shape)
-    for a in range(0, n, _INTERP_BLOCK_ROWS):
-        b = min(n, a + _INTERP_BLOCK_ROWS)
-        offset = (np.arange(b - a, dtype=float) * span)[:, None]
-        out[a:b] = np.interp((q[a:b] + offset).ravel(), (t[a:b] + offset).ravel(),
-                             x[a:b].ravel()).reshape(b - a, -1)
-    return out
-
-
-def path_lengths(paths: TakeoffPaths) -> np.ndarray:
-    """Breakpoints per row before the padding (repeats of the last breakpoint), >= 1."""
-    t, x = paths.months, paths.progress_ooms
-    differs = (t != t[:, -1:]) | (x != x[:, -1:])
-    last = t.shape[1] - 1 - np.argmax(differs[:, ::-1], axis=1)  # last differing column
-    return np.where(differs.any(axis=1), last + 2, 1)
-
-
-def _max_gain_block(t: np.ndarray, x: np.ndarray, w: float) -> np.ndarray:
-    """`max_progress_in_window` for rows whose horizons (last times) all exceed w."""
-    horizon = t[:, -1:]
-    # windows starting at breakpoint k (its own value is the lowest of any vertical
-    # group's first member) and windows ending at breakpoint k (the highest: last member)
-    gain_from = np.where(t <= horizon - w, _interp_rows(t, x, np.minimum(t + w, horizon)) - x,
-                         -np.inf)
-    gain_to = np.where(t >= w, x - _interp_rows(t, x, np.maximum(t - w, 0.0)), -np.inf)
-    return np.maximum(gain_from.max(axis=1), gain_to.max(axis=1))
-
-
-def max_progress_in_window(paths: TakeoffPaths, window_months: float) -> np.ndarray:
-    """Most progress (OOMs) gained in any window [s, s + window] inside [0, horizon].
-
-    Exact for piecewise-linear paths (up to ~1e-11 months of rounding): the gain is
-    piecewise linear in s with kinks where s or s + window meets a breakpoint, so
-    the maximum is at a window that starts or ends at a breakpoint. The instant jump
-    at t = 0 counts (progress gained in zero time): the path starts at (0, 0). If the
-    window is longer than a row's horizon, returns that row's progress at the horizon.
-    Rows are processed in blocks of similar length, trimmed of their padding (a few
-    long explosive paths set the padded width, ~20x the typical row's).
-    """
-    t, x = paths.months, paths.progress_ooms
-    w = float(window_months)
-    out = x[:, -1] - x[:, 0]
-    rows = np.flatnonzero(t[:, -1] > w)
-    lengths = paths.lengths[rows] if paths.lengths is not None else (
-        path_lengths(TakeoffPaths(t[rows], x[rows])) if rows.size else rows)
-    rows = rows[np.argsort(lengths, kind="stable")]
-    lengths = np.sort(lengths)
-    for a in range(0, rows.size, _WINDOW_BLOCK_ROWS):
-        block = rows[a:a + _WINDOW_BLOCK_ROWS]
-        k = int(lengths[min(a + _WINDOW_BLOCK_ROWS, rows.size) - 1])
-        out[block] = _max_gain_block(t[block, :k], x[block, :k], w)
-    return out

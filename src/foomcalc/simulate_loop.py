@@ -1,9 +1,10 @@
 """Per-draw reference implementation of the takeoff simulator (plain Python loops).
 
-The readable version of `foomcalc.simulate`: same recursion, same outputs, one draw
-at a time. Tests use it as an oracle for the vectorised core, benchmarks as the
-naive baseline. Equations and units: docs/simulator.md; source: Davidson &
-Houlden (2025), "How quick and big would a software intelligence explosion be?".
+The readable version of the simulator: same recursion, same outputs, one draw at a
+time. Tests use it as the oracle of the compiled kernel (`kernel`) and of the
+vectorised numpy simulator (`simulate`), benchmarks as the naive baseline. Equations
+and units: docs/simulator.md; source: Davidson & Houlden (2025), "How quick and big
+would a software intelligence explosion be?".
 """
 
 from __future__ import annotations
@@ -12,20 +13,20 @@ import math
 
 import numpy as np
 
-from foomcalc.simulate import (
-    _LOG2_DT_MAX,
-    _LOG2_DT_MIN,
-    _LOG2_WORK_MAX,
-    _R_FLOOR,
+from foomcalc.takeoff_params import (
+    LOG2_DT_MAX,
+    LOG2_DT_MIN,
+    LOG2_WORK_MAX,
     LOG10_2,
-    TakeoffPaths,
+    R_FLOOR,
     broadcast_params,
 )
+from foomcalc.takeoff_paths import TakeoffPaths
 
 
 def _doubling_months(log2_work: float, log2_speed: float) -> float:
     """Months to do 2^log2_work units of research work at 2^log2_speed per month."""
-    return 2.0 ** min(max(log2_work - log2_speed, _LOG2_DT_MIN), _LOG2_DT_MAX)
+    return 2.0 ** min(max(log2_work - log2_speed, LOG2_DT_MIN), LOG2_DT_MAX)
 
 
 def research_input_log2(compute_share: float, rho: float, labour_doublings: float,
@@ -67,8 +68,8 @@ def simulate_one(*, r0: float, penalty: float, log2_speed0: float, limit_doublin
     while i < software_doublings:
         size = min(1.0, software_doublings - i)  # the last doubling may stop at the limit
         if i > 0:  # ideas get harder: r decays linearly to 0 at the limit
-            r_i = max(r0 * (1.0 - i / limit_doublings), _R_FLOOR)
-            log2_work = min(log2_work + penalty / r_i, _LOG2_WORK_MAX)
+            r_i = max(r0 * (1.0 - i / limit_doublings), R_FLOOR)
+            log2_work = min(log2_work + penalty / r_i, LOG2_WORK_MAX)
         log2_need = log2_work + math.log2(size)
         # next successor-training boundary (t itself when RSI is feasible)
         boundary = retrain_months * math.ceil(t / retrain_months) if retrain_months > 0 else t

@@ -41,7 +41,7 @@ from foomcalc.parameters import PARAMETERS
 N_PRIOR_DRAWS = 4000
 #: Respondent ids: file-name safe, they name the result files.
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_WORKER_STATE: dict = {}  # per worker process: loaded base result, evidence, compiled models
+_WORKER_STATE: dict = {}  # per worker process: (base, evidence) -> loaded state; compiled models
 
 
 @dataclass
@@ -50,6 +50,8 @@ class SurveyInput:
 
     respondents: dict[str, dict] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    #: id -> the preset a respondent's priors start from (`base:`; absent if none given)
+    bases: dict[str, str] = field(default_factory=dict)
 
 
 def respondent_seed(survey_seed: int, respondent: str) -> int:
@@ -129,22 +131,33 @@ def read_survey(path: Path) -> SurveyInput:
             survey.skipped[rid] = str(exc)
             continue
         survey.respondents[rid] = priors.to_dict()
+        if base := _base_name(item):
+            survey.bases[rid] = base
     return survey
 
 
+def _base_name(item: dict | Path) -> str | None:
+    """The `base:` preset of a respondent's priors mapping or file (None if none)."""
+    if isinstance(item, Path):
+        item = yaml.safe_load(item.read_text(encoding="utf-8"))  # validated by load_priors
+    base = item.get("base") if isinstance(item, dict) else None
+    return str(base) if base else None
+
+
 def _worker_state(base_path: str, evidence_paths: Sequence[str]) -> dict:
-    """Base result, evidence and a compiled-model cache, loaded once per worker process."""
+    """Base result and evidence, loaded once per worker process and base (a survey has one
+    base per preset), and one compiled-model cache per worker shared by all bases."""
     key = (base_path, tuple(evidence_paths))
-    if _WORKER_STATE.get("key") != key:
+    if key not in _WORKER_STATE:
         from foomcalc.analysis import CompiledCache
         from foomcalc.evidence import load_evidence
         from foomcalc.result import load_result
 
-        _WORKER_STATE.clear()
-        _WORKER_STATE.update(key=key, result=load_result(base_path),
-                             evidence=[load_evidence(p) for p in evidence_paths],
-                             cache=CompiledCache())
-    return _WORKER_STATE
+        cache = _WORKER_STATE.setdefault("compiled", CompiledCache())
+        _WORKER_STATE[key] = {"result": load_result(base_path),
+                              "evidence": [load_evidence(p) for p in evidence_paths],
+                              "cache": cache}
+    return _WORKER_STATE[key]
 
 
 def prior_hard_takeoff(priors, seed: int, n: int = N_PRIOR_DRAWS) -> tuple[float, float]:
@@ -191,12 +204,15 @@ def write_json_atomically(path: Path, data: dict) -> None:
 
 
 def run_survey(
-    survey: SurveyInput, base_path: Path, evidence_paths: Sequence[Path], out_dir: Path, *,
-    seed: int = 0, client=None, resume: bool = False,
+    survey: SurveyInput, base_path: Path | dict[str, Path], evidence_paths: Sequence[Path],
+    out_dir: Path, *, seed: int = 0, client=None, resume: bool = False,
     on_result: Callable[[dict], None] | None = None,
 ) -> dict[str, dict]:
     """Every respondent's answer, computed as Dask tasks on `client` (a LocalCluster with
-    one single-threaded worker per core when None); written to OUT/respondents/."""
+    one single-threaded worker per core when None); written to OUT/respondents/.
+
+    `base_path` is one saved base result for everyone, or one per base preset (keyed by
+    `survey.bases`; respondents reweight from the base their priors start from)."""
     from dask.distributed import Client, LocalCluster, as_completed
 
     folder = out_dir / "respondents"
@@ -214,7 +230,12 @@ def run_survey(
                                processes=True, dashboard_address=":0")
         client = Client(cluster)
     try:
-        futures = [client.submit(run_respondent, rid, survey.respondents[rid], str(base_path),
+        def base_of(rid: str) -> str:
+            if isinstance(base_path, dict):
+                return str(base_path[survey.bases.get(rid) or "default"])
+            return str(base_path)
+
+        futures = [client.submit(run_respondent, rid, survey.respondents[rid], base_of(rid),
                                  [str(p) for p in evidence_paths],
                                  respondent_seed(seed, rid), key=f"respondent-{seed}-{rid}",
                                  retries=3, pure=False) for rid in todo]
@@ -255,16 +276,24 @@ def make_survey(
                          "there, or choose another --out", out_dir)
     for rid, problem in survey.skipped.items():
         log(f"skipped {rid}: {problem}")
-    base_dir = out_dir / "base"
-    inputs = resolve_inputs(None, base, evidence, no_evidence, base_dir)
-    if not (resume and (base_dir / "posterior.nc").is_file()):
-        log(f"sampling the shared base ({base} with {len(inputs.evidence)} evidence file(s))")
-        make_report(inputs, seed=seed, draws=draws)
+    for rid in survey.respondents:  # respondents without their own `base:` use --base
+        survey.bases[rid] = survey.bases.get(rid) or base
+    base_paths: dict[str, Path] = {}
+    for preset in sorted(set(survey.bases.values())):
+        # one base result per preset: a respondent reweights from the posterior of the preset
+        # their priors start from, so most need no refit (a fixed value or a bounded support
+        # in their preset would force a refit from any other base)
+        base_dir = out_dir / "base" / preset
+        inputs = resolve_inputs(None, preset, evidence, no_evidence, base_dir)
+        if not (resume and (base_dir / "posterior.nc").is_file()):
+            log(f"sampling the shared base {preset} ({len(inputs.evidence)} evidence file(s))")
+            make_report(inputs, seed=seed, draws=draws)
+        base_paths[preset] = base_dir / "posterior.nc"
     client = Client(scheduler) if scheduler else None
     try:
         log(f"{len(survey.respondents)} respondents on "
             f"{'the scheduler at ' + scheduler if scheduler else 'a local Dask cluster'}")
-        results = run_survey(survey, base_dir / "posterior.nc",
+        results = run_survey(survey, base_paths,
                              [Path(e.path) for e in inputs.evidence], out_dir, seed=seed,
                              client=client, resume=resume,
                              on_result=lambda r: log(f"{r['respondent']}: {r['method']}"))
@@ -273,7 +302,8 @@ def make_survey(
     finally:
         if client is not None:
             client.close()
-    meta = {"input": str(input_path), "base": base, "seed": seed,
+    meta = {"input": str(input_path), "base": base, "bases": sorted(base_paths),
+            "seed": seed,
             "evidence": [{"path": e.path, "sha256": e.sha256} for e in inputs.evidence],
             "per_person": per_person}
     summary = summarize_survey(results, survey.skipped, meta)

@@ -27,8 +27,8 @@ from foomcalc.evidence import (
     load_evidence,
     parameters_informed,
 )
-from foomcalc.outcomes import STANDARD_COMPRESSION
 from foomcalc.output import check_output_folder, write_atomically, write_json
+from foomcalc.parameters import STANDARD_COMPRESSION
 from foomcalc.paths import evidence_dir
 from foomcalc.priors import PriorSet, load_preset, load_priors
 
