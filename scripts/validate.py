@@ -10,6 +10,10 @@
 Runtime about 12-15 minutes on 2 cores. Options: --sims N (default 200);
 --reuse-sbc to rebuild the document from docs/figures/sbc-ranks.json without
 resampling; --skip-real to leave out the real-data fits (for quick checks).
+--case NAME (repeatable) runs the SBC of the named case(s) only, with the seed a full
+run gives them, prints their tests and sampling diagnostics, merges their records into
+--ranks (default docs/figures/sbc-ranks.json) and redraws their rank figures; it does
+not rewrite docs/validation.md (run without --case, or with --reuse-sbc, for that).
 """
 
 from __future__ import annotations
@@ -53,11 +57,15 @@ def slug(name: str) -> str:
     return name.replace(" ", "-").replace("/", "-")
 
 
-def run_sbc(n_sims: int, seed: int, client=None) -> list[dict]:
-    """Run every case; plain-JSON records (ranks as lists). With a dask `client` the
-    refits are dask tasks (the survey's path); the ranks are the same."""
+def run_sbc(n_sims: int, seed: int, names: list[str] | None = None, client=None
+            ) -> list[dict]:
+    """Run every case (or the named ones, each with the seed a full run gives it);
+    plain-JSON records (ranks as lists). With a dask `client` the refits are dask tasks
+    (the survey's path); the ranks are the same."""
     records = []
     for i, case in enumerate(CASES.values()):
+        if names and case.name not in names:
+            continue
         print(f"SBC {case.name}: {n_sims} simulations ...", flush=True)
         res: SbcResult = run_case(case, n_sims, seed=seed + i, client=client)
         records.append({
@@ -65,9 +73,32 @@ def run_sbc(n_sims: int, seed: int, client=None) -> list[dict]:
             "ranks": {k: v.tolist() for k, v in res.ranks.items()},
             "contraction": res.contraction,
             "divergences": res.divergences.tolist(), "max_r_hat": res.max_r_hat.tolist(),
+            "min_ess_bulk": res.min_ess_bulk.tolist(),
             "seconds": res.seconds, "compile_seconds": res.compile_seconds})
         print(f"  done in {res.seconds + res.compile_seconds:.0f} s", flush=True)
     return records
+
+
+def case_summary(records: list[dict], n_params: int) -> str:
+    """Plain-text tests and sampling diagnostics of single-case records (--case)."""
+    threshold = FAMILY_ALPHA / n_params
+    lines = []
+    for r in records:
+        div = np.asarray(r["divergences"])
+        rh = np.asarray(r["max_r_hat"])
+        ess = np.asarray(r.get("min_ess_bulk", [np.nan]))
+        lines.append(f"{r['case']}: {r['n_sims']} simulations; fits with divergences "
+                     f"{int((div > 0).sum())} of {len(div)} ({int(div.sum())} transitions); "
+                     f"r_hat median {np.median(rh):.3f} max {rh.max():.3f}; min bulk ESS "
+                     f"{np.nanmin(ess):.0f} (median {np.nanmedian(ess):.0f}); sampling "
+                     f"{r['seconds']:.0f} s, compile {r['compile_seconds']:.0f} s")
+        for name, ranks in r["ranks"].items():
+            t = uniformity(np.asarray(ranks))
+            verdict = "pass" if t["p_value"] >= threshold else "FAIL"
+            lines.append(f"  {name:32s} contraction {r['contraction'].get(name, float('nan')):5.2f}"
+                         f"  chi2 {t['chi2']:5.1f} ({t['bins']})  p {t['p_value']:.3f}  "
+                         f"KS {t['ks']:.3f}  {verdict}")
+    return "\n".join(lines)
 
 
 def rank_figure(record: dict, tests: dict, path: Path) -> None:
@@ -205,11 +236,32 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--reuse-sbc", action="store_true")
     parser.add_argument("--skip-real", action="store_true")
+    parser.add_argument("--case", action="append", choices=list(CASES), metavar="NAME",
+                        help=f"run only this SBC case (repeatable): {', '.join(CASES)}")
+    parser.add_argument("--ranks", type=Path, default=RANKS_FILE,
+                        help="with --case: the records file to merge the new records into")
     parser.add_argument("--no-dask", action="store_true",
                         help="SBC refits in this process instead of a dask LocalCluster")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     start = time.time()
+    if args.case:
+        new = run_sbc(args.sims, args.seed, args.case)
+        old = json.loads(args.ranks.read_text()) if args.ranks.exists() else []
+        by_case = {r["case"]: r for r in old} | {r["case"]: r for r in new}
+        records = [by_case[c] for c in CASES if c in by_case]
+        args.ranks.parent.mkdir(parents=True, exist_ok=True)
+        args.ranks.write_text(json.dumps(records) + "\n")
+        n_params = sum(len(r["ranks"]) for r in records)
+        if args.ranks.resolve() == RANKS_FILE.resolve():
+            FIGURES.mkdir(parents=True, exist_ok=True)
+            for r in new:
+                tests = {k: uniformity(np.asarray(v)) for k, v in r["ranks"].items()}
+                rank_figure(r, tests, FIGURES / f"sbc-{slug(r['kind'])}.png")
+        print(case_summary(new, n_params))
+        print(f"merged into {args.ranks} (Bonferroni over its {n_params} parameters)")
+        return 0 if all(uniformity(np.asarray(v))["p_value"] >= FAMILY_ALPHA / n_params
+                        for r in new for v in r["ranks"].values()) else 1
     if args.reuse_sbc:
         records = json.loads(RANKS_FILE.read_text())
     else:
@@ -222,7 +274,7 @@ def main() -> int:
             with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
                               processes=True, dashboard_address=None) as cluster, \
                     Client(cluster) as client:
-                records = run_sbc(args.sims, args.seed, client)
+                records = run_sbc(args.sims, args.seed, client=client)
         FIGURES.mkdir(parents=True, exist_ok=True)
         RANKS_FILE.write_text(json.dumps(records) + "\n")
     sbc, ok = sbc_section(records)

@@ -30,6 +30,7 @@ import pymc as pm
 import xarray as xr
 from scipy import stats
 
+from foomcalc.coordinates import is_coordinate
 from foomcalc.evidence import AI_SOFTWARE, EvidenceSet
 from foomcalc.evidence_tables import AI_RESEARCH
 from foomcalc.model import build_model
@@ -217,10 +218,12 @@ CASES: dict[str, SbcCase] = {c.name: c for c in (
 
 
 def checked_parameters(model: pm.Model) -> list[str]:
-    """Registry parameters (as the user sees them) and the likelihood's own free variables."""
-    free = {rv.name for rv in model.free_RVs}
+    """Registry parameters (as the user sees them) and the likelihood's own parameters
+    (free or deterministic), not the sampler's coordinates (`coordinates.COORD_SUFFIX`:
+    their meaning may depend on the data, so their true values are not comparable)."""
+    own = {v.name for v in (*model.free_RVs, *model.deterministics)}
     names = [n for n in PARAMETERS if n in model.named_vars]
-    return names + sorted(n for n in free if n.startswith(f"{LABEL}__"))
+    return names + sorted(n for n in own if n.startswith(f"{LABEL}__") and not is_coordinate(n))
 
 
 def ranks_of(truth: np.ndarray, draws: np.ndarray) -> np.ndarray:
@@ -246,6 +249,8 @@ class SbcResult:
     max_r_hat: np.ndarray
     seconds: float
     compile_seconds: float
+    #: smallest bulk ESS over the checked variables, per fit
+    min_ess_bulk: np.ndarray = field(default_factory=lambda: np.array([]))
     #: 1 - mean posterior variance / prior variance: how much the data informed each
     #: parameter (a fit that ignored the data would be calibrated too, with 0 here).
     contraction: dict[str, float] = field(default_factory=dict)
@@ -260,7 +265,7 @@ _WORKER_COMPILED: dict = {}
 
 
 def _fit_one(case_name: str, priors: PriorSet, data: dict, fit_seed: int,
-             settings: SamplerSettings) -> tuple[xr.Dataset, int, float]:
+             settings: SamplerSettings) -> tuple[xr.Dataset, int, float, float]:
     """One SBC refit as a dask task: the case's model is compiled once per worker process
     (module-level cache keyed by case and priors), then `with_data` swaps the data."""
     key = (case_name, repr(priors.to_dict()))
@@ -269,7 +274,7 @@ def _fit_one(case_name: str, priors: PriorSet, data: dict, fit_seed: int,
         _WORKER_COMPILED[key] = compile_model(model)
     trace = sample(_WORKER_COMPILED[key].with_data(**data), seed=fit_seed, settings=settings)
     diag = diagnose(trace)
-    return trace["posterior"].to_dataset(), diag.divergences, diag.max_r_hat
+    return trace["posterior"].to_dataset(), diag.divergences, diag.max_r_hat, diag.min_ess_bulk
 
 
 def run_case(case: SbcCase, n_sims: int, seed: int = 0, priors: PriorSet | None = None,
@@ -291,26 +296,27 @@ def run_case(case: SbcCase, n_sims: int, seed: int = 0, priors: PriorSet | None 
     names = checked_parameters(model)
     ranks: dict[str, list[np.ndarray]] = {n: [] for n in names}
     post_var: dict[str, list[np.ndarray]] = {n: [] for n in names}
-    divergences, r_hats = [], []
+    divergences, r_hats, ess = [], [], []
     if client is not None:
         futures = [client.submit(_fit_one, case.name, priors, data, seed * 100_003 + i,
                                  settings, retries=3, pure=False)
                    for i, data in enumerate(datasets)]
     for i, data in enumerate(datasets):
         if client is not None:
-            posterior, n_div, max_r_hat = futures[i].result()
+            posterior, n_div, max_r_hat, min_ess = futures[i].result()
         else:
             trace = sample(compiled.with_data(**data), seed=seed * 100_003 + i,
                            settings=settings)
             posterior = trace["posterior"].to_dataset()
             diag = diagnose(trace)
-            n_div, max_r_hat = diag.divergences, diag.max_r_hat
+            n_div, max_r_hat, min_ess = diag.divergences, diag.max_r_hat, diag.min_ess_bulk
         for name in names:
             truth = np.asarray(prior[name].values[i])
             ranks[name].append(ranks_of(truth, thin(posterior[name].values)))
             post_var[name].append(posterior[name].values.reshape(-1, *truth.shape).var(axis=0))
         divergences.append(n_div)
         r_hats.append(max_r_hat)
+        ess.append(min_ess)
     prior_var = pm.sample_prior_predictive(draws=4000, model=model, var_names=names,
                                            random_seed=seed + 1)["prior"].to_dataset().var(
                                                dim=("chain", "draw"))
@@ -323,7 +329,8 @@ def run_case(case: SbcCase, n_sims: int, seed: int = 0, priors: PriorSet | None 
             flat[label] = values if values.ndim == 1 else values[:, j]
             contraction[label] = float(shrink if values.ndim == 1 else shrink[j])
     result = SbcResult(case.name, n_sims, flat, np.array(divergences), np.array(r_hats),
-                       time.time() - start - compile_seconds, compile_seconds, contraction)
+                       time.time() - start - compile_seconds, compile_seconds, np.array(ess),
+                       contraction)
     result.tests = {n: uniformity(r) for n, r in flat.items()}
     return result
 

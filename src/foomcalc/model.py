@@ -18,8 +18,9 @@ from collections.abc import Sequence
 
 import pymc as pm
 
+from foomcalc.coordinates import DeferredPrior, supports_coordinates
 from foomcalc.evidence import EvidenceSet, parameters_informed
-from foomcalc.likelihoods import add_evidence
+from foomcalc.likelihoods import add_evidence, own_coordinates
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors import PriorSet
 from foomcalc.quantile_fit import pymc_prior
@@ -59,7 +60,14 @@ def structure_key(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> tuple:
 
 
 def build_model(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> pm.Model:
-    """A PyMC model: the informed parameters plus one likelihood term per evidence file."""
+    """A PyMC model: the informed parameters plus one likelihood term per evidence file.
+
+    A parameter whose likelihood term sets its own sampler coordinates
+    (`likelihoods.own_coordinates`, issue 13) is handed to the terms as a
+    `coordinates.DeferredPrior` when its prior allows it; the term creates it, with the
+    same name and prior. Everything else is created here, in registry order.
+    """
+    deferrable = {name for ev in evidence for name in own_coordinates(ev)}
     with pm.Model() as model:
         params = {}
         for name in modelled_parameters(evidence):
@@ -73,6 +81,9 @@ def build_model(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> pm.Model:
             }
             prior = pymc_prior(spec.prior.distribution, transform=spec.prior.transform,
                                **data_kwargs)
-            params[name] = prior.create_variable(name)
+            if name in deferrable and supports_coordinates(prior):
+                params[name] = DeferredPrior(name, prior)
+            else:
+                params[name] = prior.create_variable(name)
         add_evidence(list(evidence), params)
     return model
