@@ -178,6 +178,20 @@ def _run_steps(steps, raw: dict) -> None:
         print(f"[bench] {name} done in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
 
 
+def _finish(raw: dict, make_rows, path: Path, start: float, quick: bool) -> None:
+    """Close the run: the table from the raw timings, written to `path` and printed."""
+    raw["environment_end"] = cases.environment()
+    raw["total_s"] = time.perf_counter() - start
+    rows = make_rows(raw)
+    path.write_text(json.dumps({"table": rows, "raw": raw, "quick": quick,
+                                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+                               indent=2) + "\n")
+    print(format_table(rows))
+    print(f"\nload average (1/5/15 min) at start {raw['environment_start']['loadavg_1_5_15']}, "
+          f"end {raw['environment_end']['loadavg_1_5_15']}; total {raw['total_s']:.0f} s; "
+          f"wrote {path}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke run)")
@@ -214,16 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     raw: dict = {"environment_start": cases.environment()}
     if args.only == "simulator":
         _run_steps(simulator_steps, raw)
-        raw["environment_end"] = cases.environment()
-        raw["total_s"] = time.perf_counter() - start
-        rows = simulator_rows(raw)
-        SIM_RESULTS.write_text(json.dumps({"table": rows, "raw": raw, "quick": args.quick,
-                                           "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
-                                          indent=2) + "\n")
-        print(format_table(rows))
-        print(f"\nload average (1/5/15 min) at start {raw['environment_start']['loadavg_1_5_15']}, "
-              f"end {raw['environment_end']['loadavg_1_5_15']}; total {raw['total_s']:.0f} s; "
-              f"wrote {SIM_RESULTS}")
+        _finish(raw, simulator_rows, SIM_RESULTS, start, args.quick)
         return 0
     steps = [
         *simulator_steps,
@@ -239,16 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         ("survey", lambda: survey_benchmark(20 if args.quick else 200)),
     ]
     _run_steps(steps, raw)
-    raw["environment_end"] = cases.environment()
-    raw["total_s"] = time.perf_counter() - start
-    rows = build_rows(raw)
-    RESULTS.write_text(json.dumps({"table": rows, "raw": raw, "quick": args.quick,
-                                   "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
-                                  indent=2) + "\n")
-    print(format_table(rows))
-    print(f"\nload average (1/5/15 min) at start {raw['environment_start']['loadavg_1_5_15']}, "
-          f"end {raw['environment_end']['loadavg_1_5_15']}; total {raw['total_s']:.0f} s; "
-          f"wrote {RESULTS}")
+    _finish(raw, build_rows, RESULTS, start, args.quick)
     return 0
 
 
