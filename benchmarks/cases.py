@@ -88,13 +88,13 @@ OLD_CODE_COMMIT = "8b6eb2d"
 
 
 def old_code_report(repeats: int) -> dict:
-    """Cold `foomcalc report --preset default` of the old code (OLD_CODE_COMMIT's src/,
-    exported with `git archive`, run on the same venv) against the current code, new
+    """Cold `foomcalc report --preset default` of the old code (OLD_CODE_COMMIT's src/ and
+    data/, exported with `git archive`, run on the same venv) against the current code, new
     process each, alternating, after one untimed warm-up of each."""
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", OLD_CODE_COMMIT, "src"],
-                                 capture_output=True, check=True).stdout
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", OLD_CODE_COMMIT, "src",
+                                  "data"], capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
         old_env = dict(os.environ, PYTHONPATH=str(base / "src"))
         args = ["report", "--preset", "default", "--seed", "0", "--force", "--out"]
