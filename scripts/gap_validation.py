@@ -21,7 +21,7 @@ import pandas as pd
 import pymc as pm
 
 from foomcalc.evidence import load_evidence
-from foomcalc.likelihoods import add_game_scaling, add_time_horizons, horizon_frontier
+from foomcalc.likelihoods_crux import add_game_scaling, add_time_horizons, horizon_frontier
 from foomcalc.scaling import posterior_summary, sample_model
 
 SOURCES = Path(__file__).resolve().parents[1].parent / "shared" / "sources"

@@ -173,7 +173,7 @@ def substitution_csv(path: Path, sigma: float, tau: float, k: int, seed: int,
                      far: int = 0) -> Path:
     """k AI-research specifications around sigma (log spread tau, se 15% of each true value)
     and `far` capital-labour rows with the extra between-domain spread of the likelihood."""
-    from foomcalc.likelihoods import SUBSTITUTION_DOMAIN_TAU
+    from foomcalc.likelihoods_crux import SUBSTITUTION_DOMAIN_TAU
 
     rng = np.random.default_rng(seed)
     rows = []

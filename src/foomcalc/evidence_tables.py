@@ -248,7 +248,7 @@ def _returns_table(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
 
 def _substitution_table(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
     """substitution: study, domain, estimate (sigma; a published value <= 0 is kept and read
-    as an upper bound, likelihoods.add_substitution), se (> 0), citation."""
+    as an upper bound, likelihoods_crux.add_substitution), se (> 0), citation."""
     est = _numbers(frame, "estimate", problems)
     se = _numbers(frame, "se", problems)
     _positive(se, "se", problems)
