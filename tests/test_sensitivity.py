@@ -93,3 +93,16 @@ def test_analysis_does_not_import_its_readers():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_undefined_power_scaling_of_a_constant_answer_is_reported_not_nan():
+    """deep-learning-sceptic's per-draw P(hard takeoff) is 0 in every draw, so its
+    power-scaling distance is undefined: the row carries None (JSON null, "n/a" in the
+    report) and the sentence skips it, instead of NaN breaking summary.json."""
+    from foomcalc.report import number
+    from foomcalc.sensitivity import hangs_on
+
+    rows = [{"variable": "hard_takeoff", "prior": None, "likelihood": None,
+             "diagnosis": "not defined (constant draws)"}]
+    assert "power-scaling" not in hangs_on(None, rows, True)
+    assert number(None) == "n/a"

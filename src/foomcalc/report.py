@@ -220,8 +220,8 @@ def sensitivity_blocks(summary: dict) -> list[Block]:
             "sensitive). hard_takeoff is the per-draw P(hard takeoff).")))
         blocks.append(Block("table", "Prior and likelihood sensitivity",
                             headers=("variable", "prior", "likelihood", "diagnosis"),
-                            rows=tuple((r["variable"], f"{r['prior']:.3f}",
-                                        f"{r['likelihood']:.3f}",
+                            rows=tuple((r["variable"], number(r["prior"]),
+                                        number(r["likelihood"]),
                                         "ok" if r["diagnosis"] == "\u2713" else r["diagnosis"])
                                        for r in ps["rows"])))
     return blocks

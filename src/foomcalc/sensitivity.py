@@ -22,6 +22,7 @@ Reports and summary.json read only these saved groups.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -188,8 +189,13 @@ def power_scaling(result: xr.DataTree) -> list[dict] | None:
     logging.getLogger("arviz_stats").setLevel(logging.ERROR)
     table = psense_summary(tree, var_names=[*names, "hard_takeoff"],
                            threshold=PSENSE_THRESHOLD, round_to=4)
-    return [{"variable": str(idx), "prior": float(row["prior"]),
-             "likelihood": float(row["likelihood"]), "diagnosis": str(row["diagnosis"])}
+    def finite(x) -> float | None:  # constant draws (e.g. P(hard) = 0 in every draw): none
+        return float(x) if math.isfinite(float(x)) else None
+
+    return [{"variable": str(idx), "prior": finite(row["prior"]),
+             "likelihood": finite(row["likelihood"]),
+             "diagnosis": str(row["diagnosis"]) if math.isfinite(float(row["prior"]))
+             else "not defined (constant draws)"}
             for idx, row in table.iterrows()]
 
 
@@ -232,7 +238,7 @@ def hangs_on(tornado_summary: dict | None, psense_rows: list[dict] | None,
         hard = next((r for r in psense_rows if r["variable"] == "hard_takeoff"), None)
         flagged = [r["variable"] for r in psense_rows
                    if r["variable"] != "hard_takeoff" and r["diagnosis"] != "✓"]
-        if hard is not None:
+        if hard is not None and hard["prior"] is not None and hard["likelihood"] is not None:
             side = "the prior" if hard["prior"] > hard["likelihood"] else "the evidence"
             parts.append(f"Among evidence-informed parameters, the answer responds more to "
                          f"{side} (power-scaling sensitivity: prior {hard['prior']:.3f}, "
