@@ -4,8 +4,8 @@ evidence, one process, warm PyTensor cache.
 - `kernel`: PyTensor's compiled logp-and-gradient function called in a tight Python
   loop with positional data (the floor for any Python-callback route: numba dispatch of
   ~40 array arguments + the work);
-- `callback`: the same through a bound callback (`CompiledModel.logp_and_grad`, as the
-  one nutpie calls: data bound positionally, float conversion);
+- `callback`: the same through `CompiledModel.logp_and_grad` (the wrapper nutpie calls,
+  float conversion, plus rebuilding the data tuple per call: an upper bound of it);
 - `nutpie pyfunc`: wall time of `nutpie.sample` on the Python-callback model divided by
   the gradients it evaluated (sum of leapfrog steps, warm-up included);
 - `nutpie numba`: the same with `nutpie.compile_pymc_model` (C callback, no Python).
