@@ -75,7 +75,8 @@ def test_gate_retries_once_with_more_care_and_reports(monkeypatch):
         return fake_trace(chain_offset=3.0, divergent=2, seed=seed)
 
     monkeypatch.setattr(sampling, "sample", bad_sample)
-    _, diag = sample_with_gate(None, seed=5, settings=SamplerSettings(draws=300, tune=400))
+    _, diag = sample_with_gate(None, seed=5, settings=SamplerSettings(draws=300, tune=400,
+                                                                   target_accept=0.95))
     assert len(calls) == 2
     # the retry must really take smaller steps (it once used max(0.95, 0.95))
     assert calls[1].target_accept > calls[0].target_accept

@@ -32,6 +32,8 @@ from pymc.initial_point import make_initial_point_fn
 from pymc.pytensorf import compile as compile_pymc
 from pytensor.graph import clone_replace, rewrite_graph
 
+from foomcalc.graph_cache import compile_cached, graph_key
+
 #: nutpie's coordinate of the flat unconstrained parameter vector.
 UNCONSTRAINED = "unconstrained_parameter"
 
@@ -84,19 +86,24 @@ def _dims_and_coords(model: pm.Model, names: list[str], shapes: list[tuple[int, 
     return dims, coords
 
 
-def nutpie_model(model: pm.Model) -> CompiledModel:
-    """Compile `model` for nutpie: logp and gradient on the flat unconstrained vector
-    (PyTensor numba mode, disk-cached), trace expansion, jittered support-point initial
-    values; `pm.Data` values are bound to the callbacks (swap them with `.with_data`)."""
+def _key_extras(model: pm.Model, rewrites: list[str]) -> tuple:
+    """What the compiled functions depend on beyond the graphs' content: the rewrites,
+    the fast-math flag, the data variables in order with their shapes (trace shapes
+    follow them), and the integer values of shared inputs such as dimension lengths."""
+    data = [(v.name, np.shape(v.get_value(borrow=True))) for v in model.data_vars]
+    lengths = sorted((name, np.asarray(v.get_value() if hasattr(v, "get_value") else v.data)
+                      .tolist()) for name, v in model.dim_lengths.items())
+    return ("nutpie_model", tuple(rewrites), bool(pytensor.config.numba__fastmath),
+            bool(model.check_bounds), tuple(data), tuple(lengths))
+
+
+def _compile_functions(model: pm.Model, logp, rewrites: list[str]) -> dict:
+    """The logp-and-gradient and trace-expansion functions (PyTensor NUMBA mode) of the
+    flat unconstrained vector and the data values, and the trace shapes."""
     shapes = trace_shapes(model)
-    logp = model.logp()
-    rewrites = ["canonicalize", "stabilize"]
-    if not model.check_bounds:
-        rewrites.append("local_remove_check_parameter")
     logp = rewrite_graph(logp, include=rewrites)
     values = [model.rvs_to_values[rv] for rv in model.free_RVs]
     grad = pt.concatenate([pt.as_tensor(g).ravel() for g in pt.grad(logp, values)])
-
     names = [v.name for v in values]
     free_shapes = [shapes[n] for n in names]
     n_free = sum(prod(s) for s in free_shapes)
@@ -117,10 +124,30 @@ def nutpie_model(model: pm.Model) -> CompiledModel:
                                on_unused_input="ignore")
         expand_fn = compile_pymc([joined, *data_inputs], expanded, mode="NUMBA",
                                  on_unused_input="ignore")
+    return {"logp": logp_fn, "expand": expand_fn, "shapes": shapes,
+            "remaining": [v.name for v in remaining]}
+
+
+def nutpie_model(model: pm.Model) -> CompiledModel:
+    """Compile `model` for nutpie: logp and gradient on the flat unconstrained vector
+    (PyTensor numba mode; the rewritten graphs and the machine code cached on disk,
+    `graph_cache`), trace expansion, jittered support-point initial values; `pm.Data`
+    values are bound to the callbacks (swap them with `.with_data`)."""
+    logp = model.logp()
+    rewrites = ["canonicalize", "stabilize"]
+    if not model.check_bounds:
+        rewrites.append("local_remove_check_parameter")
+    key = graph_key([logp, *model.unobserved_value_vars], _key_extras(model, rewrites))
+    compiled = compile_cached(key, lambda: _compile_functions(model, logp, rewrites))
+    shapes = compiled["shapes"]
+    names = [model.rvs_to_values[rv].name for rv in model.free_RVs]
+    free_shapes = [shapes[n] for n in names]
+    n_free = sum(prod(s) for s in free_shapes)
+    data_vars = list(model.data_vars)
     data_names = [v.name for v in data_vars]
-    logp_jit, expand_jit = logp_fn.vm.jit_fn, expand_fn.vm.jit_fn
-    out_names = names + [v.name for v in remaining]
-    out_shapes = free_shapes + [shapes[v.name] for v in remaining]
+    logp_jit, expand_jit = compiled["logp"].vm.jit_fn, compiled["expand"].vm.jit_fn
+    out_names = names + compiled["remaining"]
+    out_shapes = free_shapes + [shapes[n] for n in compiled["remaining"]]
 
     def bind(data: dict[str, np.ndarray]) -> PyFuncModel:
         """nutpie's model with the data values bound as positional arguments (nutpie's
