@@ -153,18 +153,49 @@ def log_prior_group(priors: PriorSet, posterior: xr.Dataset, names: Sequence[str
 
 def log_likelihood_group(priors: PriorSet, evidence: Sequence, posterior: xr.Dataset
                          ) -> xr.Dataset:
-    """Pointwise log-likelihood of each evidence term at the posterior draws (PyMC)."""
-    import pymc as pm
+    """Pointwise log-likelihood of each evidence term (observed variable) at the posterior
+    draws: PyMC's elementwise logp of the observed variables, as
+    `pm.compute_log_likelihood` computes it (value transforms removed, so the draws enter
+    on the parameter scale), compiled through `graph_cache` (no graph rewriting in a new
+    process) with the data values as inputs."""
+    import pytensor
+    from pymc.model.transform.conditioning import remove_value_transforms
+    from pytensor.graph import clone_replace
 
+    from foomcalc.graph_cache import compile_cached, graph_key
     from foomcalc.model import build_model
 
-    model = build_model(priors, list(evidence))
-    names = [v for v in posterior.data_vars if v in model.named_vars]
-    tree = xr.DataTree.from_dict({"posterior": posterior[names]})
-    ll = pm.compute_log_likelihood(tree, model=model, extend_inferencedata=False,
-                                   progressbar=False)
-    ds = ll.to_dataset() if isinstance(ll, xr.DataTree) else ll
-    return ds.assign_coords(chain=posterior["chain"], draw=posterior["draw"])
+    with pytensor.config.change_flags(traceback__limit=0):  # as sampling.compile_model
+        model = remove_value_transforms(build_model(priors, list(evidence)))
+        observed = list(model.observed_RVs)
+        outs = model.logp(vars=observed, sum=False)
+    values = [model.rvs_to_values[rv] for rv in model.free_RVs]
+    data_vars = list(model.data_vars)
+    data = [np.array(v.get_value(), order="C") for v in data_vars]
+    key = graph_key(outs, ("log_likelihood", tuple(v.name for v in values),
+                           tuple((v.name, d.shape) for v, d in zip(data_vars, data, strict=True)),
+                           bool(pytensor.config.numba__fastmath)))
+
+    def build() -> dict:
+        inputs = [v.type(name=v.name) for v in data_vars]
+        graph = clone_replace(outs, dict(zip(data_vars, inputs, strict=True)))
+        return {"fn": pytensor.function([*values, *inputs], graph, mode="NUMBA",
+                                        on_unused_input="ignore")}
+
+    loglik = compile_cached(key, build)["fn"].vm.jit_fn
+    shape = (posterior.sizes["chain"], posterior.sizes["draw"])
+    n = shape[0] * shape[1]
+    draws = [np.array(posterior[rv.name].values, dtype=v.type.dtype, order="C")
+             .reshape(n, *posterior[rv.name].shape[2:]) for rv, v in zip(model.free_RVs, values,
+                                                                        strict=True)]
+    # d[i:i + 1][0] keeps a scalar draw a 0-d array (the compiled type), not a float
+    rows = [loglik(*(d[i:i + 1][0] if d.ndim > 1 else d[i:i + 1].reshape(()) for d in draws),
+                   *data) for i in range(n)]
+    return xr.Dataset({
+        rv.name: (("chain", "draw", f"{rv.name}_dim_0"),
+                  np.stack([np.asarray(row[k]) for row in rows]).reshape(*shape, -1))
+        for k, rv in enumerate(observed)},
+        coords={"chain": posterior["chain"], "draw": posterior["draw"]})
 
 
 def power_scaling(result: xr.DataTree) -> list[dict] | None:
