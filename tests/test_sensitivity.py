@@ -129,7 +129,7 @@ def test_log_likelihood_group_equals_pymc(tmp_path, monkeypatch):
                                          model=model, extend_inferencedata=False,
                                          progressbar=False)
     expected = expected.to_dataset() if isinstance(expected, xr.DataTree) else expected
-    for attempt in range(2):  # a cache miss, then a hit
+    for _attempt in range(2):  # a cache miss, then a hit
         got = log_likelihood_group(priors, evidence, posterior)
         assert set(got.data_vars) == set(expected.data_vars)
         for name in expected.data_vars:

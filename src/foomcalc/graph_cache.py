@@ -21,6 +21,7 @@ traces are left out, so the same model built in another process has the same key
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -129,10 +130,8 @@ def compile_cached(key: str, build: Callable[[], dict]) -> dict:
         entry = {name: ("graph", _rewritten(value))
                  if isinstance(value, pytensor.compile.Function) else ("value", value)
                  for name, value in built.items()}
-        try:
+        with contextlib.suppress(OSError):  # a read-only cache still compiles
             _write_atomically(path, pickle.dumps(entry, protocol=5))
-        except OSError:  # a read-only cache still compiles
-            pass
         entry = pickle.loads(pickle.dumps(entry, protocol=5))  # as a later hit sees it
     return {name: _link(value) if kind == "graph" else value
             for name, (kind, value) in entry.items()}
