@@ -194,3 +194,78 @@ def test_killed_worker_is_survived_and_resume_skips_done(tmp_path, base):
     for rid in survey.respondents:
         assert again[rid]["posterior_hard_takeoff"] == results[rid]["posterior_hard_takeoff"]
         assert json.loads((out / "respondents" / f"{rid}.json").read_text())["respondent"] == rid
+
+
+def forethought_people(n: int, seed: int = 0) -> list:
+    """Respondents starting from forethought-2025 with log-normal returns_r (outside the
+    preset's LogUniform(0.4, 3.6) support)."""
+    from foomcalc.priors import priors_from_dict
+
+    rng = np.random.default_rng(seed)
+    people = []
+    for i in range(n):
+        mid = float(np.exp(rng.normal(0.1, 0.3)))
+        people.append(priors_from_dict({
+            "name": f"f{i}", "description": "x", "base": "forethought-2025",
+            "parameters": {"returns_r": {"quantiles": {10: mid / 2.2, 50: mid, 90: mid * 2.2},
+                                         "source": "test"}}}))
+    return people
+
+
+def test_proposal_base_covers_respondents_beyond_the_preset():
+    from foomcalc.priors import load_preset
+    from foomcalc.reweight import prior_support, support_within
+    from foomcalc.survey_base import proposal_priors
+
+    preset = load_preset("forethought-2025")
+    people = forethought_people(8)
+    assert not support_within(people[0].specs["returns_r"], preset.specs["returns_r"])
+    proposal, widened = proposal_priors(preset, people, ["returns_r", "retrain_months"])
+    assert widened == ["returns_r"]  # retrain_months: everyone keeps the preset's
+    spec = proposal.specs["returns_r"]
+    assert prior_support(spec) == (0.0, np.inf)
+    assert proposal.specs["retrain_months"] == preset.specs["retrain_months"]
+    for person in (*people, preset):  # every prior's 1-99% range well inside the proposal
+        own = person.specs["returns_r"]
+        assert support_within(own, spec)
+        assert spec.quantile(0.001) < own.quantile(0.01) < own.quantile(0.99) \
+            < spec.quantile(0.999)
+    unchanged, none = proposal_priors(preset, [preset], ["returns_r"])
+    assert unchanged is preset and none == []
+
+
+@pytest.mark.slow
+def test_respondent_beyond_the_preset_reweights_from_the_proposal_base(tmp_path):
+    """A forethought-2025 respondent with a log-normal returns_r (outside the preset's
+    support, so the preset's own base would need a refit) reweights (PSIS) from the
+    survey's proposal base, and the answer agrees with a full analysis of their priors
+    within Monte Carlo error."""
+    import dataclasses
+
+    from foomcalc.analysis import run_analysis
+    from foomcalc.result import load_result
+    from foomcalc.reweight import hard_per_draw, reweight
+    from foomcalc.sampling import SamplerSettings
+    from foomcalc.survey_base import proposal_priors
+    from foomcalc.workflow import make_report, resolve_inputs
+
+    people = forethought_people(6, seed=2)
+    inputs = resolve_inputs(None, "forethought-2025", [], False, tmp_path / "base")
+    proposal, widened = proposal_priors(inputs.priors, people, ["returns_r"])
+    assert widened == ["returns_r"]
+    make_report(dataclasses.replace(inputs, priors=proposal), seed=1, draws=1000)
+    base = load_result(tmp_path / "base")
+    person = people[3]
+    post = reweight(base, person, seed=5, evidence=inputs.evidence)
+    assert post.method == "psis" and post.pareto_k <= 0.7
+    full = run_analysis(person, inputs.evidence, seed=21, settings=SamplerSettings(draws=500),
+                        n_prior_draws=500)
+    per = hard_per_draw(full["posterior_outcomes"].to_dataset(), person.hard_takeoff_days)
+    r_full = float(full["posterior"]["returns_r"].median())
+    r_weighted = float(np.interp(0.5, np.cumsum(post.weights.ravel()[np.argsort(
+        base["posterior"]["returns_r"].values.ravel())]), np.sort(
+        base["posterior"]["returns_r"].values.ravel())))
+    assert abs(r_full - r_weighted) < 0.05 * r_full  # the evidence-informed parameter
+    numbers = post.numbers()["hard_takeoff"]
+    se = np.hypot(2 * per.std() / np.sqrt(per.size), numbers["mcse"])
+    assert abs(per.mean() - numbers["posterior"]) < 4 * se + 0.005

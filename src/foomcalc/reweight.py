@@ -19,6 +19,7 @@ Probabilities are fractions; times are months.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
@@ -115,7 +116,14 @@ def coupled_draws(old: PriorSpec, new: PriorSpec, x: np.ndarray,
 
 def result_priors(result: xr.DataTree) -> PriorSet:
     """The PriorSet a saved result was computed with (from its `priors_json`)."""
-    return priors_from_dict(json.loads(result.attrs["priors_json"]), source="posterior.nc")
+    return _priors_from_json(result.attrs["priors_json"])
+
+
+@functools.lru_cache(maxsize=64)
+def _priors_from_json(text: str) -> PriorSet:
+    """Parsed once per text: a survey worker reweights hundreds of people from one base
+    (PriorSet is treated as immutable everywhere)."""
+    return priors_from_dict(json.loads(text), source="posterior.nc")
 
 
 def result_modelled(result: xr.DataTree, report_dir: Path | None = None) -> list[str]:

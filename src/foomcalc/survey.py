@@ -22,12 +22,14 @@ those. Only then is the survey report written (survey_report.py).
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import dataclasses
 import json
 import os
 import re
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -252,6 +254,65 @@ def run_survey(
     return {rid: done[rid] for rid in survey.respondents}
 
 
+@contextlib.contextmanager
+def survey_client(scheduler: str | None = None) -> Iterator:
+    """A Dask client: on the scheduler at `scheduler`, or on a LocalCluster with one
+    single-threaded worker process per core (closed afterwards)."""
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
+        yield client
+
+
+def plan_bases(
+    survey: SurveyInput, out_dir: Path, evidence: Sequence[Path], no_evidence: bool,
+    seed: int = 0,
+) -> tuple[dict, dict[str, list[str]]]:
+    """The inputs of one shared base result per preset that respondents start from
+    (`survey.bases`), to go in OUT/base/<preset>/. Where respondents' priors leave the
+    preset's support for an evidence-informed parameter, the base uses a proposal prior
+    covering them (`survey_base.proposal_priors`). Validates the evidence (InputError).
+    Returns (preset -> ReportInputs, preset -> widened parameters)."""
+    from foomcalc.model import modelled_parameters
+    from foomcalc.priors import priors_from_dict
+    from foomcalc.survey_base import proposal_priors
+    from foomcalc.workflow import resolve_inputs
+
+    plans, widened = {}, {}
+    for preset in sorted(set(survey.bases.values())):
+        inputs = resolve_inputs(None, preset, evidence, no_evidence, out_dir / "base" / preset)
+        people = [priors_from_dict(survey.respondents[rid], source=f"respondent {rid}")
+                  for rid in survey.respondents if survey.bases.get(rid) == preset]
+        proposal, widened[preset] = proposal_priors(
+            inputs.priors, people, modelled_parameters(inputs.evidence), seed)
+        plans[preset] = dataclasses.replace(inputs, priors=proposal)
+    return plans, widened
+
+
+def sample_bases(plans: dict, client, *, seed: int = 0, draws: int = 1000,
+                 resume: bool = False, log: Callable[[str], None] = lambda _message: None
+                 ) -> dict[str, Path]:
+    """Sample the planned bases as Dask tasks on `client` (in parallel; with `resume`, a
+    base already written is kept). Returns preset -> its posterior.nc."""
+    from foomcalc.workflow import make_report
+
+    futures = []
+    for preset, inputs in plans.items():
+        if resume and (inputs.out_dir / "posterior.nc").is_file():
+            continue
+        log(f"sampling the shared base {inputs.priors.name} "
+            f"({len(inputs.evidence)} evidence file(s))")
+        futures.append(client.submit(make_report, inputs, seed=seed, draws=draws,
+                                     key=f"base-{seed}-{preset}", retries=3, pure=False))
+    client.gather(futures)
+    return {preset: inputs.out_dir / "posterior.nc" for preset, inputs in plans.items()}
+
+
 def make_survey(
     input_path: Path, out_dir: Path, *, base: str = "default", evidence: Sequence[Path] = (),
     no_evidence: bool = False, seed: int = 0, draws: int = 1000, scheduler: str | None = None,
@@ -260,10 +321,7 @@ def make_survey(
 ) -> dict:
     """The `survey` command: validate, sample the shared base once, run every respondent
     on Dask, then write the survey report. Returns the survey summary."""
-    from dask.distributed import Client
-
     from foomcalc.survey_report import summarize_survey, write_survey_report
-    from foomcalc.workflow import make_report, resolve_inputs
 
     survey = read_survey(input_path)
     if not survey.respondents:
@@ -278,33 +336,26 @@ def make_survey(
         log(f"skipped {rid}: {problem}")
     for rid in survey.respondents:  # respondents without their own `base:` use --base
         survey.bases[rid] = survey.bases.get(rid) or base
-    base_paths: dict[str, Path] = {}
-    for preset in sorted(set(survey.bases.values())):
-        # one base result per preset: a respondent reweights from the posterior of the preset
-        # their priors start from, so most need no refit (a fixed value or a bounded support
-        # in their preset would force a refit from any other base)
-        base_dir = out_dir / "base" / preset
-        inputs = resolve_inputs(None, preset, evidence, no_evidence, base_dir)
-        if not (resume and (base_dir / "posterior.nc").is_file()):
-            log(f"sampling the shared base {preset} ({len(inputs.evidence)} evidence file(s))")
-            make_report(inputs, seed=seed, draws=draws)
-        base_paths[preset] = base_dir / "posterior.nc"
-    client = Client(scheduler) if scheduler else None
-    try:
+    plans, widened = plan_bases(survey, out_dir, evidence, no_evidence, seed)
+    evidence_sets = next(iter(plans.values())).evidence
+    for preset, names in widened.items():
+        if names:
+            log(f"base {preset}: proposal priors for {', '.join(names)} (respondents go "
+                "beyond the preset's support)")
+    with survey_client(scheduler) as client:
         log(f"{len(survey.respondents)} respondents on "
             f"{'the scheduler at ' + scheduler if scheduler else 'a local Dask cluster'}")
-        results = run_survey(survey, base_paths,
-                             [Path(e.path) for e in inputs.evidence], out_dir, seed=seed,
-                             client=client, resume=resume,
+        base_paths = sample_bases(plans, client, seed=seed, draws=draws, resume=resume,
+                                  log=log)
+        results = run_survey(survey, base_paths, [Path(e.path) for e in evidence_sets],
+                             out_dir, seed=seed, client=client, resume=resume,
                              on_result=lambda r: log(f"{r['respondent']}: {r['method']}"))
-        if per_person:
-            _per_person_reports(survey, out_dir, evidence, no_evidence, seed, draws, log)
-    finally:
-        if client is not None:
-            client.close()
+    if per_person:
+        _per_person_reports(survey, out_dir, evidence, no_evidence, seed, draws, log)
     meta = {"input": str(input_path), "base": base, "bases": sorted(base_paths),
+            "proposal_parameters": {k: v for k, v in widened.items() if v},
             "seed": seed,
-            "evidence": [{"path": e.path, "sha256": e.sha256} for e in inputs.evidence],
+            "evidence": [{"path": e.path, "sha256": e.sha256} for e in evidence_sets],
             "per_person": per_person}
     summary = summarize_survey(results, survey.skipped, meta)
     write_survey_report(out_dir, summary, per_person)
