@@ -14,6 +14,7 @@ from scipy import stats
 
 from foomcalc.errors import InputError
 from foomcalc.parameters import PARAMETERS
+from foomcalc.prior_numpy import prior_quantile
 from foomcalc.priors import (
     PriorSpec,
     fit_quantiles,
@@ -22,7 +23,7 @@ from foomcalc.priors import (
     load_priors,
     priors_from_dict,
 )
-from foomcalc.quantile_fit import fit_family, fit_note, prior_quantile, to_prior
+from foomcalc.quantile_fit import fit_family, fit_note, to_prior
 
 PRESETS = ["compute-bottleneck", "default", "deep-learning-sceptic", "forethought-2025",
            "seed-ai-foom"]

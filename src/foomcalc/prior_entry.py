@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from foomcalc.parameters import PARAMETERS
+from foomcalc.prior_numpy import prior_quantile, sample_prior_numpy
 from foomcalc.quantile_fit import (
     DEFAULT_FAMILY,
     FAMILIES,
@@ -31,8 +32,6 @@ from foomcalc.quantile_fit import (
     fit_note,
     from_prior,
     percent_key,
-    prior_quantile,
-    sample_prior_numpy,
     to_prior,
 )
 

@@ -39,8 +39,8 @@ from foomcalc.outcomes import (
     mixture_probability,
 )
 from foomcalc.parameters import PARAMETERS
+from foomcalc.prior_numpy import prior_quantile, scipy_base
 from foomcalc.priors import PriorSet, PriorSpec, priors_from_dict
-from foomcalc.quantile_fit import prior_quantile, scipy_base
 
 #: Pareto k-hat above which importance weights are not trusted (Vehtari et al. 2024).
 K_HAT_MAX = 0.7
