@@ -93,3 +93,13 @@ def test_model_from_cache_gives_the_logp_of_a_fresh_compile(tmp_path, monkeypatc
         v2, g2 = warm.logp_and_grad(x)
         assert v1 == v2
         np.testing.assert_array_equal(g1, g2)
+
+
+def test_key_follows_pytensor_settings_that_steer_rewrites():
+    logp = small_model().logp()
+    base = graph_key([logp])
+    with pytensor.config.change_flags(floatX="float32"):
+        assert graph_key([logp]) != base
+    with pytensor.config.change_flags(numba__fastmath=not pytensor.config.numba__fastmath):
+        assert graph_key([logp]) != base
+    assert graph_key([logp]) == base

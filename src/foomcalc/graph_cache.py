@@ -14,9 +14,10 @@ are written atomically; an unreadable entry is rebuilt.
 
 The key covers everything the rewritten graph depends on: every node's op (pickled, so
 its parameters count), the wiring, each constant's dtype, shape and bytes, each input's
-name and type, plus the versions of PyTensor, PyMC and numba and the caller's extras
-(rewrite list, flags). Variable names given by PyTensor's counters and debugging
-traces are left out, so the same model built in another process has the same key.
+name and type, plus the versions of PyTensor, PyMC and numba, the PyTensor settings
+that steer the rewrites, and the caller's extras (rewrite list, data shapes). Variable
+names given by PyTensor's counters and debugging traces are left out, so the same model
+built in another process has the same key.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ from pytensor.graph.traversal import toposort
 CACHE_FORMAT = 1
 
 Graph = tuple[list[Variable], list[Variable]]  # (inputs, outputs)
+#: PyTensor settings that change what the rewrites produce (or the numba code of it).
+_REWRITE_FLAGS = ("floatX", "optimizer", "optimizer_excluding", "optimizer_including",
+                  "optimizer_requiring", "cast_policy", "numba__fastmath")
 
 
 def cache_dir() -> Path:
@@ -59,7 +63,8 @@ def _root_key(var: Variable) -> bytes:
 def graph_key(outputs: Sequence[Variable], extras: Sequence[object] = ()) -> str:
     """Content hash (hex) of the graphs computing `outputs` (see the module docstring)."""
     digest = hashlib.sha256()
-    for part in (CACHE_FORMAT, version("pytensor"), version("pymc"), version("numba"),
+    flags = tuple(str(getattr(pytensor.config, name)) for name in _REWRITE_FLAGS)
+    for part in (CACHE_FORMAT, version("pytensor"), version("pymc"), version("numba"), flags,
                  *extras):
         digest.update(repr(part).encode() + b"\0")
     index: dict[Variable, int] = {}
