@@ -2,7 +2,7 @@
 
 Each figure is a median over repeats, with the naive way measured in the same run and
 the ratio reported; targets are the issue's (2-core machine). What each figure means:
-benchmarks/README.md. Takes about 25 minutes (the 200-person survey and the old code's
+benchmarks/README.md. Takes about 15 minutes (the 200-person survey and the old code's
 reports are most of it). `--quick` runs fewer repeats and a 20-person survey.
 """
 
