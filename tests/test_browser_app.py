@@ -37,6 +37,22 @@ def wait_for(driver, css: str, predicate=lambda el: el.text.strip() != "", timeo
     return WebDriverWait(driver, timeout, poll_frequency=0.2).until(found)
 
 
+def wait_text(driver, css: str, timeout=60) -> str:
+    """The text of the first element matching `css` once it is non-empty, read inside the
+    wait: a live element (a progress line) may be replaced between finding and reading,
+    which is retried rather than failed."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def found(d):
+        els = d.find_elements(By.CSS_SELECTOR, css)
+        return els[0].text if els and els[0].text.strip() else False
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.2,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(found)
+
+
 def wait_until(get, timeout: float = 30):
     """Poll `get()` until it returns something truthy."""
     import time
@@ -155,7 +171,7 @@ def test_app_update_with_evidence_and_compare(server, driver):
     driver.get(server.url)
     prior = wait_for(driver, "#prior_hard").text
     driver.find_element(By.ID, "update").click()
-    progress = wait_for(driver, "#run_status .fc-running", timeout=20).text
+    progress = wait_text(driver, "#run_status .fc-running", timeout=20)
     assert progress.endswith(" s") and " ... " in progress  # "<stage> ... <seconds> s"
     posterior = wait_for(driver, "#posterior_hard", timeout=600).text
     assert posterior.endswith("%") and prior.endswith("%")
