@@ -34,7 +34,10 @@ def wait_for(driver, css: str, predicate=lambda el: el.text.strip() != "", timeo
         els = d.find_elements(By.CSS_SELECTOR, css)
         return els[0] if els and predicate(els[0]) else False
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(found)
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.2,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(found)
 
 
 def wait_text(driver, css: str, timeout=60) -> str:
