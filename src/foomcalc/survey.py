@@ -54,6 +54,8 @@ class SurveyInput:
     skipped: dict[str, str] = field(default_factory=dict)
     #: id -> the preset a respondent's priors start from (`base:`; absent if none given)
     bases: dict[str, str] = field(default_factory=dict)
+    #: id -> the validated PriorSet (kept from validation; workers get `respondents`)
+    parsed: dict = field(default_factory=dict)
 
 
 def respondent_seed(survey_seed: int, respondent: str) -> int:
@@ -133,6 +135,7 @@ def read_survey(path: Path) -> SurveyInput:
             survey.skipped[rid] = str(exc)
             continue
         survey.respondents[rid] = priors.to_dict()
+        survey.parsed[rid] = priors
         if base := _base_name(item):
             survey.bases[rid] = base
     return survey
@@ -286,7 +289,8 @@ def plan_bases(
     plans, widened = {}, {}
     for preset in sorted(set(survey.bases.values())):
         inputs = resolve_inputs(None, preset, evidence, no_evidence, out_dir / "base" / preset)
-        people = [priors_from_dict(survey.respondents[rid], source=f"respondent {rid}")
+        people = [survey.parsed.get(rid)
+                  or priors_from_dict(survey.respondents[rid], source=f"respondent {rid}")
                   for rid in survey.respondents if survey.bases.get(rid) == preset]
         proposal, widened[preset] = proposal_priors(
             inputs.priors, people, modelled_parameters(inputs.evidence), seed)
