@@ -18,7 +18,9 @@ def months_text(months: float | None) -> str:
         return "> 20 years"
     if months == 0:
         return "immediate (overhang)"
-    return f"{months:.0f} months" if months < 24 else f"{months / 12:.1f} years"
+    if months >= 24:
+        return f"{months / 12:.1f} years"
+    return "1 month" if round(months) == 1 else f"{months:.0f} months"
 
 
 def main() -> None:

@@ -52,16 +52,6 @@ def trace_shapes(model: pm.Model) -> dict[str, tuple[int, ...]]:
     return {n: tuple(int(d) for d in s) for n, s in zip(trace_vars, shape_fn(), strict=True)}
 
 
-def _locked(fn: Callable) -> Callable:
-    """`fn` behind a lock (nutpie asks for initial points from several threads)."""
-    lock = threading.Lock()
-
-    def locked(*args, **kwargs):
-        with lock:
-            return fn(*args, **kwargs)
-    return locked
-
-
 def _dims_and_coords(model: pm.Model, names: list[str], shapes: list[tuple[int, ...]],
                      n_vars: int, reparameterized: list[str]) -> tuple[dict, dict]:
     """Coordinates and dims for the trace (as nutpie builds them, unnamed dims named)."""
@@ -169,15 +159,24 @@ def nutpie_model(model: pm.Model) -> CompiledModel:
 
         return from_pyfunc(n_free, make_logp, make_expand,
                            [np.dtype("float64")] * len(out_names), out_shapes, out_names,
-                           coords=coords, dims=dims, make_initial_point_fn=initial_point,
+                           coords=coords, dims=dims,
+                           make_initial_point_fn=lambda seed: initial_point(data, seed),
                            reparameterized_names=reparameterized)
 
-    point_fn = _locked(make_initial_point_fn(
+    point_fn = make_initial_point_fn(
         model=model, default_strategy="support_point", jitter_rvs=set(model.free_RVs),
-        return_transformed=True))
+        return_transformed=True)
+    lock = threading.Lock()  # nutpie asks for initial points from several threads
 
-    def initial_point(seed) -> np.ndarray:
-        point = point_fn(seed)
+    def initial_point(data: dict[str, np.ndarray], seed) -> np.ndarray:
+        """Jittered support point for these data values: the model's `pm.Data` are set
+        first, so the start depends on the bound hyperparameters alone, not on which
+        priors the model was compiled with (a reused compiled model gives the draws a
+        fresh one gives)."""
+        with lock:
+            for v in data_vars:
+                v.set_value(data[v.name])
+            point = point_fn(seed)
         return np.concatenate([np.asarray(point[n], dtype="float64").ravel() for n in names])
 
     reparameterized = [model.rvs_to_values[rv].name for rv in model.free_RVs
@@ -192,15 +191,19 @@ class CompiledModel:
     """A compiled nutpie model and the `pm.Data` values it holds (`nutpie.sample(.nutpie)`).
 
     `bind(data)` makes the nutpie model for other data values (public `from_pyfunc`);
-    `initial_point(seed)` is the callback nutpie calls for starting points (flat
+    `initial_point_at(data, seed)` is what nutpie calls for starting points (flat
     unconstrained vector); `kernel(x, *data values in data order)` is the PyTensor numba
     logp-and-gradient function (tests and benchmarks/gradient_cost.py)."""
 
     nutpie: PyFuncModel
     data: dict[str, np.ndarray]
     bind: Callable[[dict[str, np.ndarray]], PyFuncModel]
-    initial_point: Callable
+    initial_point_at: Callable[[dict[str, np.ndarray], int], np.ndarray]
     kernel: Callable
+
+    def initial_point(self, seed: int) -> np.ndarray:
+        """The jittered support point nutpie starts a chain from, for this data."""
+        return self.initial_point_at(self.data, seed)
 
     def logp_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """logp and its gradient at the flat unconstrained point `x` with this data."""
