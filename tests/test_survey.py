@@ -269,3 +269,14 @@ def test_respondent_beyond_the_preset_reweights_from_the_proposal_base(tmp_path)
     numbers = post.numbers()["hard_takeoff"]
     se = np.hypot(2 * per.std() / np.sqrt(per.size), numbers["mcse"])
     assert abs(per.mean() - numbers["posterior"]) < 4 * se + 0.005
+
+
+def test_report_says_how_answers_were_computed():
+    from foomcalc.survey_report import method_sentence
+
+    rows = {r["respondent"]: r for r in synthetic_rows(5)}
+    summary = summarize_survey(rows, {}, {"proposal_parameters": {"forethought-2025":
+                                                                  ["returns_r"]}})
+    text = method_sentence(summary)
+    assert "5 exact" in text and "forethought-2025: returns_r" in text
+    assert "Proposal" not in method_sentence(summarize_survey(rows, {}, {}))

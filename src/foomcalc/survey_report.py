@@ -136,6 +136,18 @@ def summarize_survey(results: dict[str, dict], skipped: dict[str, str], meta: di
     }
 
 
+def method_sentence(summary: dict) -> str:
+    """How the answers were computed: the methods used and any proposal bases."""
+    methods = ", ".join(f"{n} {m}" for m, n in summary.get("methods", {}).items())
+    text = (f"Methods ({methods}): psis and exact reweight a shared base posterior per "
+            "preset; refit is a full NUTS run (docs/survey.md).")
+    widened = summary.get("proposal_parameters") or {}
+    if widened:
+        text += " Proposal priors in the bases, where respondents go beyond the preset: " + \
+            "; ".join(f"{preset}: {', '.join(names)}" for preset, names in widened.items()) + "."
+    return text
+
+
 def write_survey_report(out_dir: Path, summary: dict, per_person: bool = False) -> None:
     """survey.json, survey.md and survey.html (figure embedded), each written atomically."""
     from foomcalc.figures import survey_figure
@@ -168,6 +180,7 @@ def write_survey_report(out_dir: Path, summary: dict, per_person: bool = False) 
         f"{cl['k']} clusters of people (mean silhouette {cl['silhouette']:.2f}): " + "; ".join(
             f"{g['size']} people, median P(hard) {pct(g['posterior_hard_takeoff_median'])}"
             for g in cl["groups"]))))
+    blocks.append(Block("p", method_sentence(summary)))
     link = (lambda rid: f"[{rid}](people/{rid}/report.html)") if per_person else (lambda r: r)
     blocks.append(Block("table", "People", headers=(
         "respondent", "prior P(hard)", "posterior P(hard)", "MCSE", "method"), rows=tuple(
