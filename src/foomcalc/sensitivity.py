@@ -165,24 +165,25 @@ def log_likelihood_group(priors: PriorSet, evidence: Sequence, posterior: xr.Dat
     from foomcalc.graph_cache import compile_cached, graph_key
     from foomcalc.model import build_model
 
-    with pytensor.config.change_flags(traceback__limit=0):  # as sampling.compile_model
+    # as sampling.compile_model: no creation traces; no fast-math (cold = warm cache)
+    with pytensor.config.change_flags(traceback__limit=0, numba__fastmath=False):
         model = remove_value_transforms(build_model(priors, list(evidence)))
         observed = list(model.observed_RVs)
         outs = model.logp(vars=observed, sum=False)
-    values = [model.rvs_to_values[rv] for rv in model.free_RVs]
-    data_vars = list(model.data_vars)
-    data = [np.array(v.get_value(), order="C") for v in data_vars]
-    key = graph_key(outs, ("log_likelihood", tuple(v.name for v in values),
-                           tuple((v.name, d.shape) for v, d in zip(data_vars, data, strict=True)),
-                           bool(pytensor.config.numba__fastmath)))
+        values = [model.rvs_to_values[rv] for rv in model.free_RVs]
+        data_vars = list(model.data_vars)
+        data = [np.array(v.get_value(), order="C") for v in data_vars]
 
-    def build() -> dict:
-        inputs = [v.type(name=v.name) for v in data_vars]
-        graph = clone_replace(outs, dict(zip(data_vars, inputs, strict=True)))
-        return {"fn": pytensor.function([*values, *inputs], graph, mode="NUMBA",
-                                        on_unused_input="ignore")}
+        def build() -> dict:
+            inputs = [v.type(name=v.name) for v in data_vars]
+            graph = clone_replace(outs, dict(zip(data_vars, inputs, strict=True)))
+            return {"fn": pytensor.function([*values, *inputs], graph, mode="NUMBA",
+                                            on_unused_input="ignore")}
 
-    loglik = compile_cached(key, build)["fn"].vm.jit_fn
+        key = graph_key(outs, ("log_likelihood", tuple(v.name for v in values),
+                               tuple((v.name, d.shape) for v, d in
+                                     zip(data_vars, data, strict=True))))
+        loglik = compile_cached(key, build)["fn"].vm.jit_fn
     shape = (posterior.sizes["chain"], posterior.sizes["draw"])
     n = shape[0] * shape[1]
     draws = [np.array(posterior[rv.name].values, dtype=v.type.dtype, order="C")
