@@ -162,11 +162,12 @@ def test_app_command_refuses_a_busy_port_and_a_file_as_work_dir(tmp_path):
 
 
 def test_weighted_cdf_equals_the_table_it_replaces():
-    from foomcalc.app_state import MONTHS_GRID, _weighted_cdf
+    from foomcalc.app_state import MONTHS_GRID
+    from foomcalc.outcomes import weighted_cdf
 
     rng = np.random.default_rng(0)
     times = np.concatenate([rng.exponential(30, 500), np.full(50, np.inf), [0.0, 12.0, 12.0]])
     weights = rng.uniform(size=times.size)
     grid = np.concatenate([MONTHS_GRID, [12.0]])
     table = (weights[:, None] * (times[:, None] <= grid[None, :])).sum(axis=0)
-    np.testing.assert_allclose(_weighted_cdf(times, weights, grid), table, rtol=1e-12)
+    np.testing.assert_allclose(weighted_cdf(times, weights, grid), table, rtol=1e-12)

@@ -20,7 +20,12 @@ import numpy as np
 import yaml
 
 from foomcalc.errors import InputError
-from foomcalc.outcomes import DAYS_PER_MONTH, STANDARD_COMPRESSION, compute_outcomes
+from foomcalc.outcomes import (
+    DAYS_PER_MONTH,
+    STANDARD_COMPRESSION,
+    compute_outcomes,
+    weighted_cdf,
+)
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors import GAP_MODES, PriorSet, list_presets, load_preset, priors_from_dict
 from foomcalc.quantile_fit import FAMILIES, from_prior
@@ -197,13 +202,6 @@ def priors_yaml(state: AppState) -> str:
     return header + yaml.safe_dump(priors_document(state), sort_keys=False, allow_unicode=True)
 
 
-def _weighted_cdf(times: np.ndarray, weights: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """sum(weights * (times <= g)) for each g in grid, by sorting (not an n x grid table)."""
-    order = np.argsort(times, kind="stable")
-    cumulative = np.concatenate([[0.0], np.cumsum(weights[order])])
-    return cumulative[np.searchsorted(times[order], grid, side="right")]
-
-
 def prior_numbers(priors: PriorSet, n_draws: int = N_LIVE_DRAWS, seed: int = 0) -> dict:
     """Prior-only answer: P(hard takeoff), P(RSI feasible), the takeoff-time CDF on
     `MONTHS_GRID`, its median (months; None beyond the horizon) and the compression
@@ -218,7 +216,7 @@ def prior_numbers(priors: PriorSet, n_draws: int = N_LIVE_DRAWS, seed: int = 0) 
     t1, t0 = out["takeoff_months_feasible"], out["takeoff_months_infeasible"]
     window = priors.hard_takeoff_days / DAYS_PER_MONTH
     hard = float(np.mean(w * (t1 <= window) + (1 - w) * (t0 <= window)))
-    cdf = (_weighted_cdf(t1, w, MONTHS_GRID) + _weighted_cdf(t0, 1 - w, MONTHS_GRID)) / w.size
+    cdf = (weighted_cdf(t1, w, MONTHS_GRID) + weighted_cdf(t0, 1 - w, MONTHS_GRID)) / w.size
     above = np.flatnonzero(cdf >= 0.5)
     per = w[:, None] * out["compressed_feasible"] + (1 - w[:, None]) * out["compressed_infeasible"]
     return {

@@ -229,13 +229,21 @@ def route_hard_takeoff_probability(outcomes: xr.Dataset, route: str,
             + (1 - w) * (outcomes[f"{key}_infeasible"] <= window_months))
 
 
+def weighted_cdf(times: np.ndarray, weights: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """sum(weights * (times <= g)) for each g in `grid`, by sorting (not an n x grid table)."""
+    times, weights = np.ravel(times), np.ravel(weights)
+    order = np.argsort(times, kind="stable")
+    cumulative = np.concatenate([[0.0], np.cumsum(weights[order])])
+    return cumulative[np.searchsorted(times[order], np.asarray(grid, dtype=float),
+                                      side="right")]
+
+
 def takeoff_cdf(outcomes: xr.Dataset, months_grid: np.ndarray) -> np.ndarray:
     """P(takeoff time <= t) for each t in `months_grid`, averaged over all draws."""
-    w = outcomes["weight_feasible"].values.reshape(-1, 1)
-    t1 = outcomes["takeoff_months_feasible"].values.reshape(-1, 1)
-    t0 = outcomes["takeoff_months_infeasible"].values.reshape(-1, 1)
-    grid = np.asarray(months_grid, dtype=float).reshape(1, -1)
-    return (w * (t1 <= grid) + (1 - w) * (t0 <= grid)).mean(axis=0)
+    w = outcomes["weight_feasible"].values
+    return (weighted_cdf(outcomes["takeoff_months_feasible"].values, w, months_grid)
+            + weighted_cdf(outcomes["takeoff_months_infeasible"].values, 1 - w, months_grid)
+            ) / w.size
 
 
 def takeoff_quantiles(outcomes: xr.Dataset, qs: Sequence[float]) -> list[float]:
