@@ -268,12 +268,10 @@ def main() -> int:
         if args.no_dask:
             records = run_sbc(args.sims, args.seed)
         else:
-            from distributed import Client, LocalCluster
+            from foomcalc.survey import survey_client
 
             # the survey's engine: one worker process per core, refits as tasks
-            with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
-                              processes=True, dashboard_address=None) as cluster, \
-                    Client(cluster) as client:
+            with survey_client() as client:
                 records = run_sbc(args.sims, args.seed, client=client)
         FIGURES.mkdir(parents=True, exist_ok=True)
         RANKS_FILE.write_text(json.dumps(records) + "\n")

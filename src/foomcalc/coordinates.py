@@ -75,9 +75,11 @@ def inverse_softplus(r: pt.TensorVariable) -> pt.TensorVariable:
     return r + pt.log(-pt.expm1(-r))
 
 
-def _family_logp(deferred: DeferredPrior, params, value):
-    dist = deferred.family().dist(**dict(zip(deferred.kwargs(), params, strict=True)))
-    return pm.logp(dist, value)
+def _prior_dist(deferred: DeferredPrior, prior_params, size=None):
+    """The deferred prior's distribution with these parameter values (prior's order)."""
+    kwargs = dict(zip(deferred.kwargs(), prior_params, strict=True))
+    return deferred.family().dist(**kwargs) if size is None else \
+        deferred.family().dist(**kwargs, size=size)
 
 
 def softplus_coordinate(params: dict, name: str, log_scale) -> pt.TensorVariable:
@@ -88,20 +90,18 @@ def softplus_coordinate(params: dict, name: str, log_scale) -> pt.TensorVariable
     """
     deferred: DeferredPrior = params[name]
     log_scale = pt.as_tensor_variable(log_scale)
-    keys = list(deferred.kwargs())
 
     def dist(log_scale, *rest):  # rest: the prior's parameters, then size
-        value = deferred.family().dist(**dict(zip(keys, rest[:-1], strict=True)), size=rest[-1])
+        value = _prior_dist(deferred, rest[:-1], size=rest[-1])
         return inverse_softplus(pt.exp(pt.log(value) - log_scale))
 
     def logp(u, log_scale, *prior_params):
         log_value = log_scale + log_softplus(u)
-        return (_family_logp(deferred, prior_params, pt.exp(log_value)) + log_value
+        return (pm.logp(_prior_dist(deferred, prior_params), pt.exp(log_value)) + log_value
                 - pt.softplus(-u) - log_softplus(u))
 
     def start(rv, size, log_scale, *prior_params):
-        value = support_point(deferred.family().dist(**dict(zip(keys, prior_params,
-                                                                    strict=True))))
+        value = support_point(_prior_dist(deferred, prior_params))
         return pt.full_like(rv, inverse_softplus(pt.exp(pt.log(value) - log_scale)))
 
     u = pm.CustomDist(f"{name}{COORD_SUFFIX}", log_scale, *deferred.kwargs().values(),
@@ -116,19 +116,16 @@ def log_coordinate(params: dict, name: str, shift, coord_name: str) -> pt.Tensor
     moved by `shift`). Density of c: prior(value) * value. Returns c."""
     deferred: DeferredPrior = params[name]
     shift = pt.as_tensor_variable(shift)
-    keys = list(deferred.kwargs())
 
     def dist(shift, *rest):  # rest: the prior's parameters, then size
-        value = deferred.family().dist(**dict(zip(keys, rest[:-1], strict=True)), size=rest[-1])
-        return pt.log(value) + shift
+        return pt.log(_prior_dist(deferred, rest[:-1], size=rest[-1])) + shift
 
     def logp(c, shift, *prior_params):
-        return _family_logp(deferred, prior_params, pt.exp(c - shift)) + c - shift
+        return pm.logp(_prior_dist(deferred, prior_params), pt.exp(c - shift)) + c - shift
 
     def start(rv, size, shift, *prior_params):
-        value = support_point(deferred.family().dist(**dict(zip(keys, prior_params,
-                                                                    strict=True))))
-        return pt.full_like(rv, pt.log(value) + shift)
+        return pt.full_like(rv, pt.log(support_point(_prior_dist(deferred, prior_params)))
+                            + shift)
 
     c = pm.CustomDist(coord_name, shift, *deferred.kwargs().values(), dist=dist, logp=logp,
                       support_point=start)

@@ -77,14 +77,14 @@ def _dims_and_coords(model: pm.Model, names: list[str], shapes: list[tuple[int, 
 
 
 def _key_extras(model: pm.Model, rewrites: list[str]) -> tuple:
-    """What the compiled functions depend on beyond the graphs' content: the rewrites,
-    the fast-math flag, the data variables in order with their shapes (trace shapes
-    follow them), and the integer values of shared inputs such as dimension lengths."""
+    """What the compiled functions depend on beyond the graphs' content (and the PyTensor
+    settings `graph_key` adds): the rewrites, the data variables in order with their
+    shapes (trace shapes follow them), and the values of the dimension lengths."""
     data = [(v.name, np.shape(v.get_value(borrow=True))) for v in model.data_vars]
     lengths = sorted((name, np.asarray(v.get_value() if hasattr(v, "get_value") else v.data)
                       .tolist()) for name, v in model.dim_lengths.items())
-    return ("nutpie_model", tuple(rewrites), bool(pytensor.config.numba__fastmath),
-            bool(model.check_bounds), tuple(data), tuple(lengths))
+    return ("nutpie_model", tuple(rewrites), bool(model.check_bounds), tuple(data),
+            tuple(lengths))
 
 
 def _compile_functions(model: pm.Model, logp, rewrites: list[str]) -> dict:

@@ -189,9 +189,9 @@ def log_likelihood_group(priors: PriorSet, evidence: Sequence, posterior: xr.Dat
     draws = [np.array(posterior[rv.name].values, dtype=v.type.dtype, order="C")
              .reshape(n, *posterior[rv.name].shape[2:]) for rv, v in zip(model.free_RVs, values,
                                                                         strict=True)]
-    # d[i:i + 1][0] keeps a scalar draw a 0-d array (the compiled type), not a float
-    rows = [loglik(*(d[i:i + 1][0] if d.ndim > 1 else d[i:i + 1].reshape(()) for d in draws),
-                   *data) for i in range(n)]
+    # a slice keeps a scalar draw a 0-d array (the compiled type), not a numpy float
+    rows = [loglik(*(d[i:i + 1].reshape(d.shape[1:]) for d in draws), *data)
+            for i in range(n)]
     return xr.Dataset({
         rv.name: (("chain", "draw", f"{rv.name}_dim_0"),
                   np.stack([np.asarray(row[k]) for row in rows]).reshape(*shape, -1))

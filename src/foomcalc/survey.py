@@ -208,6 +208,21 @@ def write_json_atomically(path: Path, data: dict) -> None:
     tmp.replace(path)
 
 
+@contextlib.contextmanager
+def survey_client(scheduler: str | None = None) -> Iterator:
+    """A Dask client: on the scheduler at `scheduler`, or on a LocalCluster with one
+    single-threaded worker process per core (closed afterwards)."""
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
+        yield client
+
+
 def run_survey(
     survey: SurveyInput, base_path: Path | dict[str, Path], evidence_paths: Sequence[Path],
     out_dir: Path, *, seed: int = 0, client=None, resume: bool = False,
@@ -218,7 +233,7 @@ def run_survey(
 
     `base_path` is one saved base result for everyone, or one per base preset (keyed by
     `survey.bases`; respondents reweight from the base their priors start from)."""
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import as_completed
 
     folder = out_dir / "respondents"
     folder.mkdir(parents=True, exist_ok=True)
@@ -229,12 +244,8 @@ def run_survey(
             if path.is_file():
                 done[rid] = json.loads(path.read_text())
     todo = [rid for rid in survey.respondents if rid not in done]
-    own = client is None and todo
-    if own:
-        cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, dashboard_address=":0")
-        client = Client(cluster)
-    try:
+    own = survey_client() if client is None and todo else contextlib.nullcontext(client)
+    with own as client:
         def base_of(rid: str) -> str:
             if isinstance(base_path, dict):
                 return str(base_path[survey.bases.get(rid) or "default"])
@@ -250,26 +261,7 @@ def run_survey(
             done[row["respondent"]] = row
             if on_result:
                 on_result(row)
-    finally:
-        if own:
-            client.close()
-            cluster.close()
     return {rid: done[rid] for rid in survey.respondents}
-
-
-@contextlib.contextmanager
-def survey_client(scheduler: str | None = None) -> Iterator:
-    """A Dask client: on the scheduler at `scheduler`, or on a LocalCluster with one
-    single-threaded worker process per core (closed afterwards)."""
-    from dask.distributed import Client, LocalCluster
-
-    if scheduler:
-        with Client(scheduler) as client:
-            yield client
-        return
-    with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                      dashboard_address=":0") as cluster, Client(cluster) as client:
-        yield client
 
 
 def plan_bases(
