@@ -35,20 +35,24 @@ HOSTILE_NOTE = "</td><script>alert('note')</script>"
 
 
 def fake_trace(chain_offset: float = 0.0, divergent: int = 0, energy_sd: float = 1.0,
-               draws: int = 500, seed: int = 0) -> xr.DataTree:
-    """Two chains of iid normal draws; `chain_offset` shifts chain 1 (bad r_hat)."""
+               draws: int = 500, seed: int = 0, at_depth_limit: int = 0) -> xr.DataTree:
+    """Two chains of iid normal draws; `chain_offset` shifts chain 1 (bad r_hat);
+    `at_depth_limit` draws stopped at the tree-depth limit."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(2, draws))
     x[1] += chain_offset
     diverging = np.zeros((2, draws), dtype=bool)
     diverging.flat[:divergent] = True
+    at_limit = np.zeros((2, draws), dtype=bool)
+    at_limit.flat[-at_depth_limit or at_limit.size:] = True
     # E-BFMI = mean(diff(E)^2) / var(E): a slowly varying random walk gives a small value
     energy = np.cumsum(rng.normal(size=(2, draws)), axis=1) if energy_sd < 1 else rng.normal(
         size=(2, draws))
     dims = ("chain", "draw")
     return xr.DataTree.from_dict({
         "posterior": xr.Dataset({"theta": (dims, x)}),
-        "sample_stats": xr.Dataset({"diverging": (dims, diverging), "energy": (dims, energy)}),
+        "sample_stats": xr.Dataset({"diverging": (dims, diverging), "energy": (dims, energy),
+                                    "maxdepth_reached": (dims, at_limit)}),
     })
 
 
@@ -59,12 +63,21 @@ def test_diagnose_passes_a_good_trace():
 
 
 def test_diagnose_names_every_problem():
-    d = diagnose(fake_trace(chain_offset=3.0, divergent=7, energy_sd=0.1, draws=150))
+    d = diagnose(fake_trace(chain_offset=3.0, divergent=7, energy_sd=0.1, draws=150,
+                            at_depth_limit=4))
     text = " | ".join(d.problems)
     assert not d.ok
-    for fragment in ("r_hat", "bulk ESS", "tail ESS", "7 divergent", "E-BFMI"):
+    for fragment in ("r_hat", "bulk ESS", "tail ESS", "7 divergent", "E-BFMI",
+                     "4 draws stopped at the tree-depth limit"):
         assert fragment in text, (fragment, text)
-    assert d.to_dict()["ok"] is False
+    assert d.to_dict()["ok"] is False and d.max_depth_draws == 4
+
+
+def test_a_few_draws_at_the_depth_limit_pass_many_fail():
+    """At most 1% of the draws may stop at the tree-depth limit (sampling.MAX_DEPTH_SHARE)."""
+    assert diagnose(fake_trace(draws=1000, at_depth_limit=20)).ok  # 1% of 2,000
+    d = diagnose(fake_trace(draws=1000, at_depth_limit=21))
+    assert not d.ok and d.max_depth_draws == 21
 
 
 def test_gate_retries_once_with_more_care_and_reports(monkeypatch):
@@ -81,6 +94,7 @@ def test_gate_retries_once_with_more_care_and_reports(monkeypatch):
     # the retry must really take smaller steps (it once used max(0.95, 0.95))
     assert calls[1].target_accept > calls[0].target_accept
     assert calls[1].target_accept == pytest.approx(0.975) and calls[1].tune == 800
+    assert calls[0].maxdepth == 6 and calls[1].maxdepth == 10  # nutpie's own limit
     assert diag.attempts == 2 and not diag.ok and any("r_hat" in p for p in diag.problems)
 
 
