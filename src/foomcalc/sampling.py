@@ -24,6 +24,7 @@ that into other draws; without it both are exact IEEE code and agree bit for bit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 import arviz as az
@@ -33,6 +34,7 @@ import pymc as pm
 import pytensor
 import xarray as xr
 
+from foomcalc.forked import ForkedCall, can_fork
 from foomcalc.nutpie_model import CompiledModel, nutpie_model
 
 #: Thresholds (Vehtari et al. 2021, "Rank-normalization, folding, and localization").
@@ -143,21 +145,14 @@ def diagnose(trace: xr.DataTree, attempts: int = 1) -> Diagnostics:
                        at_limit)
 
 
-def sample(
-    compiled: CompiledModel | nutpie.sample.CompiledModel,
-    seed: int,
-    settings: SamplerSettings = SamplerSettings(),
-    progress: bool = False,
-) -> xr.DataTree:
-    """Draw from the posterior with nutpie's NUTS (`chains` chains, fixed seed)."""
-    python_callback = isinstance(compiled, CompiledModel)
-    trace = nutpie.sample(
-        compiled.nutpie if python_callback else compiled,
+def _nutpie_sample(model, seed: int, chains: int, settings: SamplerSettings, cores: int,
+                   progress) -> xr.DataTree:
+    return nutpie.sample(
+        model,
         draws=settings.draws,
         tune=settings.tune,
-        chains=settings.chains,
-        # Python callbacks share the GIL: one thread is faster than two fighting over it
-        cores=1 if python_callback else min(settings.chains, 2),
+        chains=chains,
+        cores=cores,
         seed=seed,
         save_warmup=False,
         # progress: True -> nutpie's bar; a callable -> nutpie's public progress_callback
@@ -168,7 +163,94 @@ def sample(
         adaptation=settings.adaptation,
         maxdepth=settings.maxdepth,
     )
-    return trace
+
+
+def second_half_seed(seed: int) -> int:
+    """nutpie's seed for the second half of the chains: derived from `seed`, so it
+    collides with no other report's first half (a 64-bit SeedSequence state)."""
+    return int(np.random.SeedSequence([seed, 1]).generate_state(1, np.uint64)[0])
+
+
+@dataclass(frozen=True)
+class _Chains:
+    """Progress of chains nutpie does not report here (the other half): what
+    `ProgressLines` reads of a nutpie ChainProgress."""
+
+    finished_draws: int
+    total_draws: int
+    divergences: int
+
+
+def _join_chains(first: xr.DataTree, second: xr.DataTree) -> xr.DataTree:
+    """The two halves' traces as one, chains numbered 0..n-1 (first half first)."""
+    groups = {}
+    for name, node in first.children.items():
+        both = xr.concat([node.to_dataset(), second[name].to_dataset()], dim="chain",
+                         coords="minimal", compat="override", join="override")
+        groups[name] = both.assign_coords(chain=np.arange(both.sizes["chain"]))
+    return xr.DataTree.from_dict(groups)
+
+
+def sample(
+    compiled: CompiledModel | nutpie.sample.CompiledModel,
+    seed: int,
+    settings: SamplerSettings = SamplerSettings(),
+    progress: bool = False,
+) -> xr.DataTree:
+    """Draw from the posterior with nutpie's NUTS (`chains` chains, fixed seed).
+
+    On the Python-callback model the chains are drawn as two halves (seeds `seed` and
+    `second_half_seed(seed)`): at once in a forked child and here when that is safe
+    (`forked.py`: twice as fast on two cores), else one after the other; the draws are
+    the same either way.
+    """
+    if not isinstance(compiled, CompiledModel):  # nutpie's C callback: its own threads
+        return _nutpie_sample(compiled, seed, settings.chains, settings,
+                              min(settings.chains, 2), progress)
+    # Python callbacks share the GIL: one thread per process is faster than two
+    second = settings.chains // 2
+    first = settings.chains - second
+    if not second:
+        return _nutpie_sample(compiled.nutpie, seed, first, settings, 1, progress)
+    per_chain = settings.tune + settings.draws
+
+    def with_other(other: Callable[[], _Chains]):
+        """The progress callback with the other half's chains added."""
+        if not callable(progress):
+            return progress
+        return lambda chains: progress([*chains, other()])
+
+    def second_half(counts) -> xr.DataTree:  # in the forked child
+        def shared(chains) -> None:  # its progress, for the parent to show
+            counts[0] = sum(int(c.finished_draws) for c in chains)
+            counts[1] = sum(int(c.divergences) for c in chains)
+
+        return _nutpie_sample(compiled.nutpie, second_half_seed(seed), second, settings, 1,
+                              shared if callable(progress) else False)
+
+    child = ForkedCall(second_half) if can_fork() else None
+
+    def child_chains() -> _Chains:
+        done = (int(child.counts[0]), int(child.counts[1])) if child else (0, 0)
+        return _Chains(done[0], second * per_chain, done[1])
+
+    try:
+        trace = _nutpie_sample(compiled.nutpie, seed, first, settings, 1,
+                               with_other(child_chains))
+        stats = trace["sample_stats"]
+        first_done = _Chains(first * per_chain, first * per_chain,
+                             int(stats["diverging"].sum()) if "diverging" in stats else 0)
+        other = None
+        if child is not None:
+            report = with_other(child_chains)
+            other = child.result(lambda: callable(report) and report([first_done]))
+    finally:
+        if child is not None:
+            child.cancel()
+    if other is None:  # no child, or it failed: this half here (the same draws)
+        other = _nutpie_sample(compiled.nutpie, second_half_seed(seed), second, settings, 1,
+                               with_other(lambda: first_done))
+    return _join_chains(trace, other)
 
 
 def retry_settings(settings: SamplerSettings) -> SamplerSettings:

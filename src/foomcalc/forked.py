@@ -1,0 +1,77 @@
+"""A call in a forked child process, for the second half of the NUTS chains (issue 13).
+
+nutpie calls foomcalc's logp through Python (`nutpie_model`), so its chains share one
+GIL and run on one core. `sampling.sample` therefore always draws the chains as two
+halves with fixed seeds: in a forked child and the parent at once when forking is safe,
+one after the other otherwise; the draws are the same either way (a test compares them).
+
+Forking is safe only in a process with no other Python thread (a CLI run): a thread
+may hold a lock at the fork and the child would wait on it forever. The web app, Dask
+workers and pytest workers have threads, so they run the halves in turn. The child
+inherits the compiled model (no compile, no imports), reports progress through shared
+memory, sends its result back pickled and exits. If it fails or dies, `result` returns
+None and the caller draws that half itself: a failure costs time, never the draws.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import pickle
+import threading
+from collections.abc import Callable
+from typing import Any
+
+#: Seconds between progress polls while waiting for the child.
+POLL_SECONDS = 0.25
+
+
+def can_fork() -> bool:
+    """Whether a child can be forked safely here: a POSIX fork, no other Python thread,
+    not a daemonic multiprocessing child (which may not have children)."""
+    return (hasattr(os, "fork") and "fork" in mp.get_all_start_methods()
+            and threading.active_count() == 1 and not mp.current_process().daemon)
+
+
+class ForkedCall:
+    """`fn(counts)` running in a forked child; `counts` is a shared array of 4 int64s
+    the child may write progress into (read by the parent as `counts`)."""
+
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        ctx = mp.get_context("fork")
+        self.counts = ctx.Array("q", 4, lock=False)
+        self._recv, send = ctx.Pipe(duplex=False)
+
+        def target() -> None:
+            self._recv.close()
+            try:
+                value = fn(self.counts)
+                send.send_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            except BaseException:  # the parent draws this half itself
+                pass
+            finally:
+                send.close()
+
+        self._process = ctx.Process(target=target, daemon=True, name="foomcalc-chains")
+        self._process.start()
+        send.close()  # the child's end: EOF here once the child has gone
+
+    def result(self, waiting: Callable[[], None] = lambda: None) -> Any | None:
+        """The child's return value, or None if it failed or died; calls `waiting()`
+        every POLL_SECONDS until then."""
+        try:
+            while not self._recv.poll(POLL_SECONDS):
+                waiting()
+            data = self._recv.recv_bytes()
+        except (EOFError, OSError):
+            data = None
+        finally:
+            self.cancel()
+        return None if data is None else pickle.loads(data)
+
+    def cancel(self) -> None:
+        """Stop the child (if still running) and reap it."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._recv.close()
