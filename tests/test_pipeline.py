@@ -11,6 +11,7 @@ import pytest
 from foomcalc.analysis import run_analysis
 from foomcalc.evidence import load_evidence
 from foomcalc.priors import load_preset, load_priors, priors_from_dict
+from foomcalc.report import build_blocks, render_markdown
 from foomcalc.result import load_result
 from foomcalc.sampling import SamplerSettings
 from foomcalc.summary import summarize
@@ -104,7 +105,11 @@ def test_report_folder_complete_and_reproducible(tmp_path):
     assert load_priors(out / "priors.yaml").specs == load_preset("default").specs
     on_disk = json.loads((out / "summary.json").read_text())
     assert on_disk == json.loads(json.dumps(summary))
-    assert summarize(load_result(out)) == summary  # the saved result alone gives the summary
+    # the report is built from the tree as saved: reading posterior.nc back gives the same
+    # summary and the same report
+    saved = load_result(out)
+    assert summarize(saved) == summary
+    assert render_markdown(build_blocks(summary, saved)) == (out / "report.md").read_text()
     html = (out / "report.html").read_text()
     assert "data:image/png;base64," in html and "<script" not in html
     assert 0.0 <= summary["hard_takeoff"]["posterior"] <= 1.0
