@@ -103,3 +103,47 @@ def test_key_follows_pytensor_settings_that_steer_rewrites():
     with pytensor.config.change_flags(numba__fastmath=not pytensor.config.numba__fastmath):
         assert graph_key([logp]) != base
     assert graph_key([logp]) == base
+
+
+def test_remembered_key_skips_building_the_graph_only_for_the_same_inputs(tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.setattr(graph_cache, "cache_dir", lambda: tmp_path)
+    calls = []
+
+    def compute(key="a" * 64):
+        calls.append(key)
+        return key
+
+    assert graph_cache.remembered_key(("model", 1), compute) == "a" * 64
+    assert graph_cache.remembered_key(("model", 1), lambda: 1 / 0) == "a" * 64  # remembered
+    assert graph_cache.remembered_key(("model", 2), lambda: compute("b" * 64)) == "b" * 64
+    # other foomcalc code, other settings or a broken memo: computed again
+    with pytensor.config.change_flags(floatX="float32"):
+        assert graph_cache.remembered_key(("model", 1), lambda: compute("c" * 64)) == "c" * 64
+    monkeypatch.setattr(graph_cache, "source_digest", lambda: "edited")
+    assert graph_cache.remembered_key(("model", 1), lambda: compute("d" * 64)) == "d" * 64
+    for memo in tmp_path.glob("inputs-*.key"):
+        memo.write_text("not a key")
+    assert graph_cache.remembered_key(("model", 1), lambda: compute("e" * 64)) == "e" * 64
+    assert calls == ["a" * 64, "b" * 64, "c" * 64, "d" * 64, "e" * 64]
+
+
+def test_remembered_model_compiles_without_building_logp(tmp_path, monkeypatch):
+    """The default model compiled twice with its identity: the second compile builds no
+    logp graph and computes what the first did; other priors get their own memo."""
+    from foomcalc.evidence import bundled_evidence
+    from foomcalc.model import build_model, model_identity
+    from foomcalc.priors import load_preset
+
+    monkeypatch.setattr(graph_cache, "cache_dir", lambda: tmp_path)
+    priors, evidence = load_preset("default"), bundled_evidence()
+    with pytensor.config.change_flags(numba__fastmath=False):
+        first = nutpie_model(build_model(priors, evidence), model_identity(priors, evidence))
+        again = build_model(priors, evidence)
+        monkeypatch.setattr(again, "logp", lambda *a, **k: pytest.fail("logp was built"))
+        second = nutpie_model(again, model_identity(priors, evidence))
+    x = first.initial_point(4)
+    assert first.logp_and_grad(x)[0] == second.logp_and_grad(x)[0]
+    other = load_preset("seed-ai-foom")
+    assert model_identity(other, evidence) != model_identity(priors, evidence)
+    assert model_identity(priors, evidence[:-1]) != model_identity(priors, evidence)

@@ -20,7 +20,13 @@ import xarray as xr
 
 from foomcalc import __version__
 from foomcalc.evidence import EvidenceSet, total_likelihood_ratio
-from foomcalc.model import build_model, hyperparameter_values, modelled_parameters, structure_key
+from foomcalc.model import (
+    build_model,
+    hyperparameter_values,
+    model_identity,
+    modelled_parameters,
+    structure_key,
+)
 from foomcalc.outcomes import HORIZON_MONTHS, STANDARD_COMPRESSION, compute_outcomes
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors import PriorSet
@@ -41,7 +47,8 @@ class CompiledCache:
         key = structure_key(priors, evidence)
         if key not in self.models:
             model = build_model(priors, evidence)
-            self.models[key] = compile_model(model) if model.free_RVs else None
+            self.models[key] = (compile_model(model, inputs=model_identity(priors, evidence))
+                                if model.free_RVs else None)
         compiled = self.models[key]
         if compiled is None:
             return None

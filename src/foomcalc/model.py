@@ -14,8 +14,11 @@ evidence) is unchanged.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 
+import pandas as pd
 import pymc as pm
 
 from foomcalc.coordinates import DeferredPrior, supports_coordinates
@@ -57,6 +60,20 @@ def structure_key(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> tuple:
         for name in modelled_parameters(evidence)
     )
     return families, tuple(sorted(e.sha256 for e in evidence))
+
+
+def model_identity(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> tuple:
+    """Everything `build_model`'s graphs depend on besides foomcalc's code and the library
+    versions: the priors in full and every evidence table's content (hashed; evidence
+    built in memory, e.g. SBC's, has no file hash). The disk cache remembers the graphs'
+    key under it (`graph_cache.remembered_key`)."""
+    tables = []
+    for e in evidence:
+        digest = hashlib.sha256(repr((e.kind, list(e.table.columns), e.table.shape)).encode())
+        digest.update(pd.util.hash_pandas_object(e.table, index=True).values.tobytes())
+        tables.append(digest.hexdigest())
+    return (json.dumps(priors.to_dict(), sort_keys=True, default=str),
+            structure_key(priors, evidence), tuple(tables))
 
 
 def build_model(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> pm.Model:

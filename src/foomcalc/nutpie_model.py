@@ -16,6 +16,7 @@ PyTensor public functions (`pymc.pytensorf.compile`, `clone_replace`, `rewrite_g
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from pymc.initial_point import make_initial_point_fn
 from pymc.pytensorf import compile as compile_pymc
 from pytensor.graph import clone_replace, rewrite_graph
 
-from foomcalc.graph_cache import compile_cached, graph_key
+from foomcalc.graph_cache import compile_cached, graph_key, remembered_key
 
 #: nutpie's coordinate of the flat unconstrained parameter vector.
 UNCONSTRAINED = "unconstrained_parameter"
@@ -118,17 +119,24 @@ def _compile_functions(model: pm.Model, logp, rewrites: list[str]) -> dict:
             "remaining": [v.name for v in remaining]}
 
 
-def nutpie_model(model: pm.Model) -> CompiledModel:
+def nutpie_model(model: pm.Model, inputs: tuple | None = None) -> CompiledModel:
     """Compile `model` for nutpie: logp and gradient on the flat unconstrained vector
     (PyTensor numba mode; the rewritten graphs and the machine code cached on disk,
     `graph_cache`), trace expansion, jittered support-point initial values; `pm.Data`
-    values are bound to the callbacks (swap them with `.with_data`)."""
-    logp = model.logp()
+    values are bound to the callbacks (swap them with `.with_data`). `inputs`: what
+    determines the model's graphs (`model.model_identity`), if known: then the graphs'
+    key is remembered and a later compile of the same inputs skips building logp."""
     rewrites = ["canonicalize", "stabilize"]
     if not model.check_bounds:
         rewrites.append("local_remove_check_parameter")
-    key = graph_key([logp, *model.unobserved_value_vars], _key_extras(model, rewrites))
-    compiled = compile_cached(key, lambda: _compile_functions(model, logp, rewrites))
+    logp = functools.cache(model.logp)  # built only when needed
+
+    def key_of_graphs() -> str:
+        return graph_key([logp(), *model.unobserved_value_vars], _key_extras(model, rewrites))
+
+    key = (key_of_graphs() if inputs is None
+           else remembered_key(("nutpie_model", tuple(rewrites), *inputs), key_of_graphs))
+    compiled = compile_cached(key, lambda: _compile_functions(model, logp(), rewrites))
     shapes = compiled["shapes"]
     names = [model.rvs_to_values[rv].name for rv in model.free_RVs]
     free_shapes = [shapes[n] for n in names]

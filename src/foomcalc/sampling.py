@@ -88,12 +88,13 @@ class Diagnostics:
         return {**asdict(self), "ok": self.ok}
 
 
-def compile_model(model: pm.Model, backend: str = "pyfunc"):
+def compile_model(model: pm.Model, backend: str = "pyfunc", inputs: tuple | None = None):
     """Compile a PyMC model for nutpie (reused across refits through `with_data`).
 
     backend "pyfunc" (default): `nutpie_model.nutpie_model`, public APIs, disk-cached
     (~1.5 s in a fresh process); "numba": `nutpie.compile_pymc_model`, a C callback,
     10-20 s in every process but less overhead per gradient (kept for the benchmark).
+    `inputs`: what determines the model (`model.model_identity`), if known (pyfunc only).
     """
     if backend not in ("pyfunc", "numba"):
         raise ValueError(f"compile_model: unknown backend {backend!r} (pyfunc or numba)")
@@ -102,7 +103,7 @@ def compile_model(model: pm.Model, backend: str = "pyfunc"):
     # no creation traces on graph nodes (PyTensor's debugging aid): ~40% of building logp
     with pytensor.config.change_flags(numba__fastmath=False, traceback__limit=0):
         if backend == "pyfunc":
-            return nutpie_model(model)
+            return nutpie_model(model, inputs)
         return nutpie.compile_pymc_model(model)
 
 
