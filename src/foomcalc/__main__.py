@@ -1,5 +1,5 @@
 """`python -m foomcalc` runs the command line."""
 
-from foomcalc.cli import app
+from foomcalc.cli import main
 
-app(prog_name="foomcalc")
+main()
