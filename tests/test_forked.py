@@ -122,3 +122,15 @@ def test_no_fork_while_another_thread_runs():
     finally:
         stop.set()
         thread.join()
+
+
+def test_a_stalled_child_is_killed_and_reported_as_failed():
+    """A child whose progress counter stops (e.g. stuck on a lock held at the fork) is
+    given up on after the stall time: its work is then redone by the caller."""
+    def stuck(counts):
+        counts[0] = 1
+        time.sleep(60)
+
+    start = time.monotonic()
+    assert ForkedCall(stuck).result(stall_seconds=1.0) is None
+    assert time.monotonic() - start < 10

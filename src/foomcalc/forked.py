@@ -16,26 +16,32 @@ None and the caller draws that half itself: a failure costs time, never the draw
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import pickle
+import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 #: Seconds between progress polls while waiting for the child.
 POLL_SECONDS = 0.25
+#: A child whose progress counter (counts[0]) has not moved for this long is taken for
+#: stuck (e.g. on a lock a native thread held at the fork): killed, its work redone.
+STALL_SECONDS = 120.0
 
 
 def can_fork() -> bool:
-    """Whether a child can be forked safely here: a POSIX fork, no other Python thread,
-    not a daemonic multiprocessing child (which may not have children)."""
-    return (hasattr(os, "fork") and "fork" in mp.get_all_start_methods()
+    """Whether a child can be forked safely here: Linux (macOS system libraries are not
+    fork-safe), no other Python thread, not a daemonic multiprocessing child (which may
+    not have children)."""
+    return (sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
             and threading.active_count() == 1 and not mp.current_process().daemon)
 
 
 class ForkedCall:
     """`fn(counts)` running in a forked child; `counts` is a shared array of 4 int64s
-    the child may write progress into (read by the parent as `counts`)."""
+    the child writes progress into (read by the parent as `counts`; counts[0] must
+    advance at least every STALL_SECONDS)."""
 
     def __init__(self, fn: Callable[[Any], Any]) -> None:
         ctx = mp.get_context("fork")
@@ -56,12 +62,18 @@ class ForkedCall:
         self._process.start()
         send.close()  # the child's end: EOF here once the child has gone
 
-    def result(self, waiting: Callable[[], None] = lambda: None) -> Any | None:
-        """The child's return value, or None if it failed or died; calls `waiting()`
-        every POLL_SECONDS until then."""
+    def result(self, waiting: Callable[[], None] = lambda: None,
+               stall_seconds: float = STALL_SECONDS) -> Any | None:
+        """The child's return value, or None if it failed, died or stalled (counts[0]
+        unchanged for `stall_seconds`); calls `waiting()` every POLL_SECONDS until then."""
+        last, since = self.counts[0], time.monotonic()
         try:
             while not self._recv.poll(POLL_SECONDS):
                 waiting()
+                if self.counts[0] != last:
+                    last, since = self.counts[0], time.monotonic()
+                elif time.monotonic() - since > stall_seconds:
+                    return None
             data = self._recv.recv_bytes()
         except (EOFError, OSError):
             data = None

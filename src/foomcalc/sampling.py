@@ -182,6 +182,11 @@ class _Chains:
     divergences: int
 
 
+def _divergences(trace: xr.DataTree) -> int:
+    stats = trace["sample_stats"]
+    return int(stats["diverging"].sum()) if "diverging" in stats else 0
+
+
 def _join_chains(first: xr.DataTree, second: xr.DataTree) -> xr.DataTree:
     """The two halves' traces as one, chains numbered 0..n-1 (first half first)."""
     groups = {}
@@ -222,12 +227,12 @@ def sample(
         return lambda chains: progress([*chains, other()])
 
     def second_half(counts) -> xr.DataTree:  # in the forked child
-        def shared(chains) -> None:  # its progress, for the parent to show
+        def shared(chains) -> None:  # its progress: shown by the parent, and a stall guard
             counts[0] = sum(int(c.finished_draws) for c in chains)
             counts[1] = sum(int(c.divergences) for c in chains)
 
         return _nutpie_sample(compiled.nutpie, second_half_seed(seed), second, settings, 1,
-                              shared if callable(progress) else False)
+                              shared)
 
     child = ForkedCall(second_half) if can_fork() else None
 
@@ -238,13 +243,14 @@ def sample(
     try:
         trace = _nutpie_sample(compiled.nutpie, seed, first, settings, 1,
                                with_other(child_chains))
-        stats = trace["sample_stats"]
-        first_done = _Chains(first * per_chain, first * per_chain,
-                             int(stats["diverging"].sum()) if "diverging" in stats else 0)
+        first_done = _Chains(first * per_chain, first * per_chain, _divergences(trace))
         other = None
         if child is not None:
             report = with_other(child_chains)
             other = child.result(lambda: callable(report) and report([first_done]))
+            if other is not None and callable(progress):  # the end, however fast it came
+                progress([first_done, _Chains(second * per_chain, second * per_chain,
+                                              _divergences(other))])
     finally:
         if child is not None:
             child.cancel()
