@@ -134,3 +134,28 @@ def test_a_stalled_child_is_killed_and_reported_as_failed():
     start = time.monotonic()
     assert ForkedCall(stuck).result(stall_seconds=1.0) is None
     assert time.monotonic() - start < 10
+
+
+def test_cli_report_from_forked_halves_and_writer_reads_back(tmp_path):
+    """`foomcalc report` (one thread: the chains' second half and posterior.nc come from
+    forked children) writes a posterior.nc that gives its summary.json and report.md back,
+    and the same seed gives the same summary.json."""
+    from foomcalc.report import build_blocks, render_markdown
+    from foomcalc.result import load_result
+    from foomcalc.summary import summarize
+
+    summaries = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        run = subprocess.run([sys.executable, "-m", "foomcalc", "report", "--preset",
+                              "default", "--draws", "200", "--seed", "5", "--out", str(out)],
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr[-3000:]
+        summary = json.loads((out / "summary.json").read_text())
+        saved = load_result(out)
+        assert saved["posterior"].sizes["chain"] == 4
+        assert json.loads(json.dumps(summarize(saved))) == summary
+        assert render_markdown(build_blocks(summary, saved)) == (out / "report.md").read_text()
+        summary.pop("command")
+        summaries.append(summary)
+    assert summaries[0] == summaries[1]

@@ -22,9 +22,7 @@ C-contiguous float64 arrays (one specialisation) and the machine code is cached 
 
 from __future__ import annotations
 
-import functools
 import math
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -295,15 +293,6 @@ def _threads() -> int:
     return max(1, int(numba.config.NUMBA_NUM_THREADS))
 
 
-@functools.cache
-def _pool() -> ThreadPoolExecutor:
-    """The worker threads, started on first use and kept for the process."""
-    return ThreadPoolExecutor(_threads(), thread_name_prefix="foomcalc-kernel")
-
-
-os.register_at_fork(after_in_child=_pool.cache_clear)  # a forked child has no workers
-
-
 def _as_f8(a) -> np.ndarray:
     """A writable, C-contiguous float64 array (numba compiles one specialisation per
     layout and per read-only flag; these are the only ones the kernel ever sees)."""
@@ -343,13 +332,16 @@ def kernel_outcomes(prm: DrawParams, gap_ooms, window_months: Sequence[float],
         _kernel(*(c[a:b] for c in columns), horizon, gaps[a:b], windows, passage[a:b],
                 gain[a:b])
 
-    # the kernel releases the GIL: slices of the draws run on worker threads
+    # the kernel releases the GIL: slices of the draws run on worker threads, started
+    # for this call (~0.1 ms) and ended with it, so that no thread outlives the call
+    # (forked.can_fork: a process with no other thread may fork)
     parts = min(_threads() * _PARTS_PER_THREAD, n // _MIN_PART_DRAWS)
     if parts <= 1:
         run(0, n)
     else:
         bounds = np.linspace(0, n, parts + 1).astype(int)
-        list(_pool().map(run, bounds[:-1], bounds[1:]))
+        with ThreadPoolExecutor(_threads(), thread_name_prefix="foomcalc-kernel") as pool:
+            list(pool.map(run, bounds[:-1], bounds[1:]))
     return TakeoffOutcomes(passage, gain, tuple(float(w) for w in windows))
 
 

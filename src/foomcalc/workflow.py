@@ -263,6 +263,7 @@ def make_report(
     lines, for output piped to a file); True means "bar". Progress goes to stderr.
     """
     from foomcalc.analysis import run_analysis
+    from foomcalc.forked import ForkedCall, can_fork
     from foomcalc.report import build_blocks, render_html, render_markdown
     from foomcalc.result import RESULT_FILE, save_result
     from foomcalc.sampling import SamplerSettings
@@ -297,10 +298,22 @@ def make_report(
     summary: dict = {}
 
     def fill(folder: Path) -> None:
-        save_result(result, folder / RESULT_FILE)
-        # the report reads only the result tree, the one just saved: what reading
-        # posterior.nc back gives (the same summary and report, tests/test_pipeline.py),
-        # without the 0.7 s of reading it
+        # posterior.nc (~1 s through h5netcdf) is written by a forked child while this
+        # process writes the rest, where forking is safe (forked.py); else, or if the
+        # child fails, here. The report reads only the result tree, the one saved: what
+        # reading posterior.nc back gives (the same summary and report,
+        # tests/test_pipeline.py)
+        writer = ForkedCall(lambda counts: save_result(result, folder / RESULT_FILE) or True
+                            ) if can_fork() else None
+        try:
+            write_report_files(folder)
+            if writer is None or writer.result() is None:
+                save_result(result, folder / RESULT_FILE)
+        finally:
+            if writer is not None:
+                writer.cancel()
+
+    def write_report_files(folder: Path) -> None:
         summary.update(summarize(result))
         write_json(folder / "summary.json", summary)
         blocks = build_blocks(summary, result)
