@@ -94,7 +94,7 @@ def test_gate_retries_once_with_more_care_and_reports(monkeypatch):
     # the retry must really take smaller steps (it once used max(0.95, 0.95))
     assert calls[1].target_accept > calls[0].target_accept
     assert calls[1].target_accept == pytest.approx(0.975) and calls[1].tune == 800
-    assert calls[0].maxdepth == 6 and calls[1].maxdepth == 10  # nutpie's own limit
+    assert calls[0].maxdepth == 8 and calls[1].maxdepth == 10  # nutpie's own limit
     assert diag.attempts == 2 and not diag.ok and any("r_hat" in p for p in diag.problems)
 
 

@@ -40,8 +40,9 @@ def can_fork() -> bool:
 
 class ForkedCall:
     """`fn(counts)` running in a forked child; `counts` is a shared array of 4 int64s
-    the child writes progress into (read by the parent as `counts`; counts[0] must
-    advance at least every STALL_SECONDS)."""
+    the child writes progress into (read by the parent as `counts`). A child whose
+    counts[0] stays put for `stall_seconds` is given up on (`result` returns None), so
+    a call without progress must finish within that time or be redone by the caller."""
 
     def __init__(self, fn: Callable[[Any], Any]) -> None:
         ctx = mp.get_context("fork")

@@ -17,7 +17,9 @@ its parameters count), the wiring, each constant's dtype, shape and bytes, each 
 name and type, plus the versions of PyTensor, PyMC and numba, the PyTensor settings
 that steer the rewrites, and the caller's extras (rewrite list, data shapes). Variable
 names given by PyTensor's counters and debugging traces are left out, so the same model
-built in another process has the same key.
+built in another process has the same key. Building a graph only to hash it still costs
+time, so `remembered_key` stores the key under what determined the graph (the model's
+inputs, foomcalc's source, versions, settings) and a repeated compile skips the build.
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ def remembered_key(inputs: Sequence[object], compute: Callable[[], str]) -> str:
     """The graph key of the graphs that `inputs` determine, remembered on disk.
 
     Building a model's logp graph only to hash it costs ~0.4-0.7 s; when the same inputs
-    (e.g. `model.model_identity`: prior families, evidence content) were compiled before
+    (e.g. `model.model_identity`: the priors, the evidence content) were compiled before
     with the same foomcalc source, library versions and PyTensor settings, the key stored
     then is returned and `compute()` (which builds and hashes the graphs) is not called.
     """

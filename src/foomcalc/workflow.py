@@ -300,9 +300,9 @@ def make_report(
     def fill(folder: Path) -> None:
         # posterior.nc (~1 s through h5netcdf) is written by a forked child while this
         # process writes the rest, where forking is safe (forked.py); else, or if the
-        # child fails, here. The report reads only the result tree, the one saved: what
-        # reading posterior.nc back gives (the same summary and report,
-        # tests/test_pipeline.py)
+        # child fails or takes over 120 s (forked.STALL_SECONDS), here. The report reads
+        # only the result tree, the one saved: what reading posterior.nc back gives (the
+        # same summary and report, tests/test_pipeline.py)
         writer = ForkedCall(lambda counts: save_result(result, folder / RESULT_FILE) or True
                             ) if can_fork() else None
         try:
