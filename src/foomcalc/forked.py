@@ -1,4 +1,5 @@
-"""A call in a forked child process, for the second half of the NUTS chains (issue 13).
+"""A call in a forked child process (issue 13): the second half of the NUTS chains, and
+writing posterior.nc while the report's other files are written.
 
 nutpie calls foomcalc's logp through Python (`nutpie_model`), so its chains share one
 GIL and run on one core. `sampling.sample` therefore always draws the chains as two
@@ -10,7 +11,8 @@ may hold a lock at the fork and the child would wait on it forever. The web app,
 workers and pytest workers have threads, so they run the halves in turn. The child
 inherits the compiled model (no compile, no imports), reports progress through shared
 memory, sends its result back pickled and exits. If it fails or dies, `result` returns
-None and the caller draws that half itself: a failure costs time, never the draws.
+None and the caller does the work itself (draws that half, writes the file): a failure
+costs time, never the result.
 """
 
 from __future__ import annotations
@@ -54,12 +56,12 @@ class ForkedCall:
             try:
                 value = fn(self.counts)
                 send.send_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-            except BaseException:  # the parent draws this half itself
+            except BaseException:  # the caller redoes the work
                 pass
             finally:
                 send.close()
 
-        self._process = ctx.Process(target=target, daemon=True, name="foomcalc-chains")
+        self._process = ctx.Process(target=target, daemon=True, name="foomcalc-forked")
         self._process.start()
         send.close()  # the child's end: EOF here once the child has gone
 
