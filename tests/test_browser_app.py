@@ -26,34 +26,30 @@ def driver(tmp_path):
     d.quit()
 
 
-def wait_for(driver, css: str, predicate=lambda el: el.text.strip() != "", timeout=60):
+def _first(driver, css: str, read, timeout):
+    """`read(element)` of the first element matching `css` once it is truthy, read inside
+    the wait: a live element (a progress line) may be replaced between finding and
+    reading, which is retried rather than failed."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     def found(d):
         els = d.find_elements(By.CSS_SELECTOR, css)
-        return els[0] if els and predicate(els[0]) else False
-
-    from selenium.common.exceptions import StaleElementReferenceException
+        return read(els[0]) if els else False
 
     return WebDriverWait(driver, timeout, poll_frequency=0.2,
                          ignored_exceptions=(StaleElementReferenceException,)).until(found)
+
+
+def wait_for(driver, css: str, predicate=lambda el: el.text.strip() != "", timeout=60):
+    """The first element matching `css` once `predicate` holds for it."""
+    return _first(driver, css, lambda el: el if predicate(el) else False, timeout)
 
 
 def wait_text(driver, css: str, timeout=60) -> str:
-    """The text of the first element matching `css` once it is non-empty, read inside the
-    wait: a live element (a progress line) may be replaced between finding and reading,
-    which is retried rather than failed."""
-    from selenium.common.exceptions import StaleElementReferenceException
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    def found(d):
-        els = d.find_elements(By.CSS_SELECTOR, css)
-        return els[0].text if els and els[0].text.strip() else False
-
-    return WebDriverWait(driver, timeout, poll_frequency=0.2,
-                         ignored_exceptions=(StaleElementReferenceException,)).until(found)
+    """The text of the first element matching `css` once it is non-empty."""
+    return _first(driver, css, lambda el: el.text if el.text.strip() else False, timeout)
 
 
 def wait_until(get, timeout: float = 30):

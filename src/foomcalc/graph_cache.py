@@ -63,12 +63,17 @@ def _root_key(var: Variable) -> bytes:
     return f"input {var.name} {var.type}".encode()
 
 
+def _environment() -> tuple:
+    """What every key depends on besides the graph: the cache format, the versions of
+    PyTensor, PyMC and numba, and the PyTensor settings that steer the rewrites."""
+    flags = tuple(str(getattr(pytensor.config, name)) for name in _REWRITE_FLAGS)
+    return CACHE_FORMAT, version("pytensor"), version("pymc"), version("numba"), flags
+
+
 def graph_key(outputs: Sequence[Variable], extras: Sequence[object] = ()) -> str:
     """Content hash (hex) of the graphs computing `outputs` (see the module docstring)."""
     digest = hashlib.sha256()
-    flags = tuple(str(getattr(pytensor.config, name)) for name in _REWRITE_FLAGS)
-    for part in (CACHE_FORMAT, version("pytensor"), version("pymc"), version("numba"), flags,
-                 *extras):
+    for part in (*_environment(), *extras):
         digest.update(repr(part).encode() + b"\0")
     index: dict[Variable, int] = {}
     op_keys: dict[int, bytes] = {}
@@ -110,9 +115,7 @@ def remembered_key(inputs: Sequence[object], compute: Callable[[], str]) -> str:
     with the same foomcalc source, library versions and PyTensor settings, the key stored
     then is returned and `compute()` (which builds and hashes the graphs) is not called.
     """
-    flags = tuple(str(getattr(pytensor.config, name)) for name in _REWRITE_FLAGS)
-    digest = hashlib.sha256(repr((CACHE_FORMAT, version("pytensor"), version("pymc"),
-                                  version("numba"), flags, source_digest(), *inputs)).encode())
+    digest = hashlib.sha256(repr((*_environment(), source_digest(), *inputs)).encode())
     path = cache_dir() / f"inputs-{digest.hexdigest()}.key"
     with contextlib.suppress(OSError, UnicodeDecodeError):
         key = path.read_text().strip()

@@ -228,15 +228,18 @@ def sample(
             return progress
         return lambda chains: progress([*chains, other()])
 
-    def second_half(counts) -> xr.DataTree:  # in the forked child
+    def second_half(report) -> xr.DataTree:
+        return _nutpie_sample(compiled.nutpie, second_half_seed(seed), second, settings, 1,
+                              report)
+
+    def in_child(counts) -> xr.DataTree:  # the second half in the forked child
         def shared(chains) -> None:  # its progress: shown by the parent, and a stall guard
             counts[0] = sum(int(c.finished_draws) for c in chains)
             counts[1] = sum(int(c.divergences) for c in chains)
 
-        return _nutpie_sample(compiled.nutpie, second_half_seed(seed), second, settings, 1,
-                              shared)
+        return second_half(shared)
 
-    child = ForkedCall(second_half) if can_fork() else None
+    child = ForkedCall(in_child) if can_fork() else None
 
     def child_chains() -> _Chains:
         done = (int(child.counts[0]), int(child.counts[1])) if child else (0, 0)
@@ -257,8 +260,7 @@ def sample(
         if child is not None:
             child.cancel()
     if other is None:  # no child, or it failed: this half here (the same draws)
-        other = _nutpie_sample(compiled.nutpie, second_half_seed(seed), second, settings, 1,
-                               with_other(lambda: first_done))
+        other = second_half(with_other(lambda: first_done))
     return _join_chains(trace, other)
 
 
