@@ -116,3 +116,26 @@ def test_reused_compiled_model_starts_where_a_fresh_one_does():
         assert abs(moved.initial_point(seed).mean() - 9.0) < 1.01  # jitter is U(-1, 1)
     np.testing.assert_array_equal(compiled.initial_point(1),
                                   compile_model(normal_model()).initial_point(1))
+
+
+def test_structure_key_follows_evidence_file_names_and_order(tmp_path):
+    """A file's label (its stem) names its likelihood's variables, so the same content
+    under another name, or files in another order, is another graph: neither may share
+    a compiled model or a remembered graph key (model.model_identity)."""
+    import shutil
+
+    from foomcalc.evidence import bundled_evidence, load_evidence
+    from foomcalc.model import build_model, model_identity, structure_key
+    from foomcalc.priors import load_preset
+
+    priors = load_preset("default")
+    source = next(e for e in bundled_evidence() if e.kind == "returns")
+    copy = load_evidence(shutil.copyfile(source.path, tmp_path / "my_returns.csv"))
+    assert copy.sha256 == source.sha256
+    other = next(e for e in bundled_evidence() if e.kind == "substitution")
+    names = [set(build_model(priors, [e]).named_vars) for e in (source, copy)]
+    assert names[0] != names[1]
+    for key in (structure_key, model_identity):
+        assert key(priors, [source]) != key(priors, [copy])
+        assert key(priors, [source, other]) != key(priors, [other, source])
+        assert key(priors, [source]) == key(priors, [source])

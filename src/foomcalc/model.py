@@ -59,7 +59,9 @@ def structure_key(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> tuple:
               tuple(sorted(priors.specs[name].prior.parameters)))
         for name in modelled_parameters(evidence)
     )
-    return families, tuple(sorted(e.sha256 for e in evidence))
+    # file labels in order: they name the terms' variables (`likelihoods.unique_prefixes`),
+    # so the same content under another file name is another graph
+    return families, tuple((e.label, e.sha256) for e in evidence)
 
 
 def model_identity(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> tuple:
