@@ -27,7 +27,7 @@ VENV_BIN = ROOT / ".venv" / "bin"
 NAIVE_REPORT = (
     "import sys, functools, foomcalc.sampling as s, foomcalc.analysis as a; "
     "a.compile_model = functools.partial(s.compile_model, backend='numba'); "
-    "from foomcalc.cli import app; sys.argv[0] = 'foomcalc'; app()"
+    "from foomcalc.cli.commands import app; sys.argv[0] = 'foomcalc'; app()"
 )
 
 
@@ -120,9 +120,9 @@ def prior_update(repeats: int, n_draws: int = 20_000) -> dict:
     """What a slider does (app_state.prior_numbers): new priors, no evidence change ->
     P(hard takeoff), takeoff-time curve and compression table from `n_draws` prior draws.
     Naive: the same through the vectorised numpy simulator on paths."""
-    from foomcalc.app_state import prior_numbers
-    from foomcalc.simulate import max_progress_in_window, simulate_takeoff
-    from foomcalc.takeoff_paths import first_passage_months
+    from foomcalc.app.state import prior_numbers
+    from tests.oracles.simulate import max_progress_in_window, simulate_takeoff
+    from tests.oracles.takeoff_paths import first_passage_months
 
     priors = _default_inputs()[0]
     prior_numbers(priors, n_draws=1000)  # kernel compiled / loaded from its disk cache
@@ -135,15 +135,15 @@ def prior_update(repeats: int, n_draws: int = 20_000) -> dict:
 
 
 def _default_inputs():
-    from foomcalc.evidence import bundled_evidence
-    from foomcalc.priors import load_preset
+    from foomcalc.evidence.files import bundled_evidence
+    from foomcalc.priors.files import load_preset
 
     return load_preset("default"), bundled_evidence()
 
 
 def _changed_priors(priors, i: int):
     """The default priors with returns_r's LogNormal median moved (a new value each call)."""
-    from foomcalc.quantile_fit import to_prior
+    from foomcalc.priors.families import to_prior
 
     spec = priors.specs["returns_r"]
     new = dataclasses.replace(spec, prior=to_prior("LogNormal", {"mu": 0.05 * (i + 1),
@@ -158,9 +158,9 @@ def refit(repeats: int, naive_repeats: int) -> dict:
     swapped in as data (`with_data`), then NUTS with the diagnostics gate;
     naive: build the PyMC model and compile it again (nutpie's numba path), then NUTS.
     """
-    from foomcalc.analysis import CompiledCache
-    from foomcalc.model import build_model
-    from foomcalc.sampling import compile_model, sample_with_gate
+    from foomcalc.analysis.run import CompiledCache
+    from foomcalc.inference.model import build_model
+    from foomcalc.inference.sampling import compile_model, sample_with_gate
 
     priors, evidence = _default_inputs()
     cache = CompiledCache()
@@ -185,8 +185,8 @@ def refit(repeats: int, naive_repeats: int) -> dict:
 def reweighting(repeats: int, naive_repeats: int) -> dict:
     """Prior-only change answered from a saved result: PSIS reweighting (reweight.py)
     against a full refit (`run_analysis` with a warm compiled-model cache)."""
-    from foomcalc.analysis import CompiledCache, run_analysis
-    from foomcalc.reweight import reweight
+    from foomcalc.analysis.reweight import reweight
+    from foomcalc.analysis.run import CompiledCache, run_analysis
 
     priors, evidence = _default_inputs()
     cache = CompiledCache()
@@ -204,8 +204,8 @@ def reweighting(repeats: int, naive_repeats: int) -> dict:
 
 def _simulator_draws(n: int, seed: int) -> dict[str, np.ndarray]:
     """n default-preset prior draws of the simulator inputs, half with seed-AI RSI."""
-    from foomcalc.analysis import draw_prior, parameter_draws
-    from foomcalc.outcomes import SIMULATOR_PARAMETERS
+    from foomcalc.analysis.run import draw_prior, parameter_draws
+    from foomcalc.takeoff.outcomes import SIMULATOR_PARAMETERS
 
     priors, _ = _default_inputs()
     draws = parameter_draws(priors, draw_prior(priors, (1, n), seed), (1, n))
@@ -218,8 +218,12 @@ def simulator(n_fast: int, n_loop: int, repeats: int) -> dict:
     """Trajectories per second: `simulate_takeoff` (vectorised numpy) on n_fast draws
     against `simulate_takeoff_loop` (per-draw Python, same recursion) on n_loop draws;
     also with first passage and the 12-month window maximum."""
-    from foomcalc.simulate import first_passage_months, max_progress_in_window, simulate_takeoff
-    from foomcalc.simulate_loop import (
+    from tests.oracles.simulate import (
+        first_passage_months,
+        max_progress_in_window,
+        simulate_takeoff,
+    )
+    from tests.oracles.simulate_loop import (
         first_passage_months_loop,
         max_progress_in_window_loop,
         simulate_takeoff_loop,
@@ -251,9 +255,9 @@ COMPRESSION_WINDOWS = (1.0, 4.0, 12.0)
 def _outcome_draws(n: int, seed: int):
     """n default-preset prior draws: the simulator inputs, the preset's gap (OOMs; a
     mixture of routes) and the recent rate (OOMs per year) for the compression thresholds."""
-    from foomcalc.analysis import draw_prior, parameter_draws
-    from foomcalc.outcomes import gap_ooms, simulator_inputs
-    from foomcalc.takeoff_params import recent_rate_ooms_per_year
+    from foomcalc.analysis.run import draw_prior, parameter_draws
+    from foomcalc.takeoff.outcomes import gap_ooms, simulator_inputs
+    from foomcalc.takeoff.params import recent_rate_ooms_per_year
 
     priors, _ = _default_inputs()
     draws = {k: v.ravel() for k, v in
@@ -267,15 +271,15 @@ def _outcome_draws(n: int, seed: int):
 
 def _flags(gain_by_window: dict, rate: np.ndarray) -> np.ndarray:
     """The nine compression outcomes (n, 9) from the window maxima."""
-    from foomcalc.outcomes import STANDARD_COMPRESSION
+    from foomcalc.takeoff.outcomes import STANDARD_COMPRESSION
 
     return np.stack([gain_by_window[y] >= x * rate for x, y in STANDARD_COMPRESSION], axis=1)
 
 
 def outcomes_kernel(inputs, gap, rate, horizon: float = 240.0) -> list[np.ndarray]:
     """Both RSI branches by the compiled kernel: takeoff times + nine compression flags."""
-    from foomcalc.kernel import takeoff_outcomes
-    from foomcalc.successors import realised_first_passage
+    from foomcalc.takeoff.kernel import takeoff_outcomes
+    from foomcalc.takeoff.successors import realised_first_passage
 
     out = []
     for feasible in (True, False):
@@ -293,7 +297,7 @@ def outcomes_kernel(inputs, gap, rate, horizon: float = 240.0) -> list[np.ndarra
 def outcomes_from_paths(simulate, passage, window, inputs, gap, rate,
                         horizon: float = 240.0) -> list[np.ndarray]:
     """The same outcomes the path way: simulate both branches' paths, then measure them."""
-    from foomcalc.successors import realised_first_passage
+    from foomcalc.takeoff.successors import realised_first_passage
 
     out = []
     for feasible in (True, False):
@@ -323,8 +327,12 @@ def simulator_outcomes(n_kernel: int, n_numpy: int, n_loop: int, repeats: int) -
     (paths, then `first_passage_months` / `max_progress_in_window`) and the per-draw loop
     (`simulate_loop`), timed in the same run. Each way's outcomes on its first draws are
     compared with the kernel's (they must agree)."""
-    from foomcalc.simulate import first_passage_months, max_progress_in_window, simulate_takeoff
-    from foomcalc.simulate_loop import (
+    from tests.oracles.simulate import (
+        first_passage_months,
+        max_progress_in_window,
+        simulate_takeoff,
+    )
+    from tests.oracles.simulate_loop import (
         first_passage_months_loop,
         max_progress_in_window_loop,
         simulate_takeoff_loop,
@@ -354,7 +362,7 @@ def simulator_outcomes(n_kernel: int, n_numpy: int, n_loop: int, repeats: int) -
 
 
 def _kernel_threads() -> int:
-    from foomcalc import kernel
+    from foomcalc.takeoff import kernel
 
     return kernel._threads()
 
@@ -378,7 +386,7 @@ def ces_overhead(n: int, repeats: int) -> dict:
 _FIRST_CALL = """
 import time
 t0 = time.perf_counter()
-from foomcalc.kernel import takeoff_outcomes
+from foomcalc.takeoff.kernel import takeoff_outcomes
 t1 = time.perf_counter()
 takeoff_outcomes(rsi_feasible=True, retrain_months=0.0, returns_r=1.0, parallel_penalty=0.3,
                  speedup=8.0, instant_jump_ooms=0.0, limit_ooms=10.0,
@@ -423,8 +431,8 @@ def ess_per_second(repeats: int, naive_repeats: int) -> dict:
     diagonal adaptation, 2 cores), on the same model. Both with and without compile time."""
     import pymc as pm
 
-    from foomcalc.model import build_model, hyperparameter_values
-    from foomcalc.sampling import compile_model, sample
+    from foomcalc.inference.model import build_model, hyperparameter_values
+    from foomcalc.inference.sampling import compile_model, sample
 
     priors, evidence = _default_inputs()
     fast, naive = [], []

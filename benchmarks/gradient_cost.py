@@ -43,10 +43,10 @@ def _per_gradient(compiled, seed: int = 1) -> tuple[float, int]:
 def gradient_cost() -> dict:
     import nutpie
 
-    from foomcalc.evidence import bundled_evidence
-    from foomcalc.model import build_model
-    from foomcalc.priors import load_preset
-    from foomcalc.sampling import compile_model
+    from foomcalc.evidence.files import bundled_evidence
+    from foomcalc.inference.model import build_model
+    from foomcalc.inference.sampling import compile_model
+    from foomcalc.priors.files import load_preset
 
     warnings.filterwarnings("ignore")
     model = build_model(load_preset("default"), bundled_evidence())

@@ -15,7 +15,10 @@ import time
 import warnings
 from pathlib import Path
 
+# this folder's modules, and the repository root: the simulator oracles (the naive
+# baselines) live in tests/oracles, not in the package
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
 import cases
 from cases import median

@@ -26,8 +26,9 @@ EXAMPLE = ROOT / "data" / "examples" / "survey" / "respondents.csv"
 def survey_benchmark(n: int = 200, n_loop: int = 3, draws: int = 1000) -> dict:
     from dask.distributed import Client, LocalCluster
 
-    from foomcalc.priors import priors_from_dict
-    from foomcalc.survey import (
+    from foomcalc.priors.files import priors_from_dict
+    from foomcalc.reporting.workflow import ReportInputs, make_report, resolve_inputs
+    from foomcalc.survey.run import (
         SurveyInput,
         plan_bases,
         read_survey,
@@ -36,7 +37,6 @@ def survey_benchmark(n: int = 200, n_loop: int = 3, draws: int = 1000) -> dict:
         run_survey,
         sample_bases,
     )
-    from foomcalc.workflow import ReportInputs, make_report, resolve_inputs
 
     full = read_survey(EXAMPLE)
     ids = sorted(full.respondents)[:n]

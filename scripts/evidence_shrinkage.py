@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from foomcalc.analysis import run_analysis
-from foomcalc.evidence import bundled_evidence, parameters_informed
+from foomcalc.analysis.run import run_analysis
+from foomcalc.evidence.files import bundled_evidence, parameters_informed
+from foomcalc.inference.sampling import SamplerSettings
 from foomcalc.parameters import PARAMETERS
-from foomcalc.priors import load_preset
-from foomcalc.sampling import SamplerSettings
-from foomcalc.summary import summarize
+from foomcalc.priors.files import load_preset
+from foomcalc.reporting.summary import summarize
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "evidence.md"
 START, END = "<!-- shrinkage:start -->", "<!-- shrinkage:end -->"

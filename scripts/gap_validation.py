@@ -20,9 +20,13 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 
-from foomcalc.evidence import load_evidence
-from foomcalc.likelihoods_crux import add_game_scaling, add_time_horizons, horizon_frontier
-from foomcalc.scaling import posterior_summary, sample_model
+from foomcalc.evidence.files import load_evidence
+from foomcalc.inference.likelihoods_crux import (
+    add_game_scaling,
+    add_time_horizons,
+    horizon_frontier,
+)
+from foomcalc.inference.scaling_fit import posterior_summary, sample_model
 
 SOURCES = Path(__file__).resolve().parents[1].parent / "shared" / "sources"
 METR = SOURCES / "metr-time-horizons" / "all_data.csv"

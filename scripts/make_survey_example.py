@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from foomcalc.priors import load_preset
+from foomcalc.priors.files import load_preset
 
 PRESETS = {"default": 0.40, "deep-learning-sceptic": 0.25, "seed-ai-foom": 0.20,
            "forethought-2025": 0.15}

@@ -9,8 +9,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from foomcalc.priors import list_presets
-from foomcalc.workflow import make_report, resolve_inputs
+from foomcalc.priors.files import list_presets
+from foomcalc.reporting.workflow import make_report, resolve_inputs
 
 
 def months_text(months: float | None) -> str:

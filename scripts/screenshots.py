@@ -14,9 +14,9 @@ from pathlib import Path
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from browser import AppServer, make_driver  # noqa: E402
+from tests.browser import AppServer, make_driver  # noqa: E402
 
 
 def save(driver, path: Path) -> None:
@@ -29,7 +29,7 @@ def main() -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from foomcalc.workflow import make_report, resolve_inputs
+    from foomcalc.reporting.workflow import make_report, resolve_inputs
 
     tmp = Path(tempfile.mkdtemp(prefix="foomcalc-shots-"))
     server = AppServer(tmp / "work", draws=300)

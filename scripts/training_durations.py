@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 
-from foomcalc.evidence import load_evidence
-from foomcalc.likelihoods import add_training_durations
+from foomcalc.evidence.files import load_evidence
+from foomcalc.inference.likelihoods import add_training_durations
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT.parent / "shared" / "sources" / "epoch-ai-models" / "all_ml_systems_full_view.csv"
@@ -100,8 +100,8 @@ def fit_growth(path: Path, automation_year: float = 2027.0, seed: int = 0) -> di
 
     Priors as in a report: retrain_months ~ default preset (LogNormal, 5%-95% 1-12 months).
     """
-    from foomcalc.priors import load_preset
-    from foomcalc.sampling import compile_model, sample
+    from foomcalc.inference.sampling import compile_model, sample
+    from foomcalc.priors.files import load_preset
 
     ev = load_evidence(path)
     spec = load_preset("default").specs["retrain_months"]

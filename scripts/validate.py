@@ -43,7 +43,7 @@ RANKS_FILE = FIGURES / "sbc-ranks.json"
 #: Family-wise error rate of the SBC uniformity tests (Bonferroni over all parameters).
 FAMILY_ALPHA = 0.05
 
-from foomcalc.calibration import (  # noqa: E402
+from foomcalc.inference.calibration import (  # noqa: E402
     CASES,
     FIT_SETTINGS,
     N_RANK_DRAWS,
@@ -268,7 +268,7 @@ def main() -> int:
         if args.no_dask:
             records = run_sbc(args.sims, args.seed)
         else:
-            from foomcalc.survey import survey_client
+            from foomcalc.survey.run import survey_client
 
             # the survey's engine: one worker process per core, refits as tasks
             with survey_client() as client:

@@ -24,9 +24,9 @@ import pymc as pm
 from gap_validation import section as gap_section
 from training_durations import section as training_durations_section
 
-from foomcalc.evidence import load_evidence
-from foomcalc.likelihoods import add_compute_trend, trend_rows
-from foomcalc.scaling import fit_scaling_evidence, posterior_summary, sample_model
+from foomcalc.evidence.files import load_evidence
+from foomcalc.inference.likelihoods import add_compute_trend, trend_rows
+from foomcalc.inference.scaling_fit import fit_scaling_evidence, posterior_summary, sample_model
 
 SOURCES = Path(__file__).resolve().parents[1].parent / "shared" / "sources"
 CHINCHILLA = SOURCES / "chinchilla-epoch-replication" / "svg_extracted_data.csv"

@@ -1,5 +1,5 @@
 """`python -m foomcalc` runs the command line."""
 
-from foomcalc.cli import main
+from foomcalc.cli.commands import main
 
 main()

@@ -1,0 +1,189 @@
+"""The web app's page (Shiny for Python UI), built per request from the URL's state.
+
+Every parameter gets its unit and meaning from `foomcalc.parameters` and a control:
+a range slider for its 10-90% interval plus a field for the median, three number
+fields where a linear slider cannot resolve the range, or one field when fixed. All
+assets are Shiny's own (bundled in the wheel): the page loads with no network.
+"""
+
+from __future__ import annotations
+
+import html
+
+from shiny import ui
+
+from foomcalc.app.state import AppState, Control, controls
+from foomcalc.priors.files import GAP_MODES, PriorSet, list_presets
+
+_JS = """
+(function () {
+  function setLink(query) {
+    history.replaceState(null, '', '?' + query);
+    var box = document.getElementById('share_link');
+    if (box) { box.value = window.location.href; }
+  }
+  Shiny.addCustomMessageHandler('foomcalc-url', function (msg) { setLink(msg.query); });
+  document.addEventListener('click', function (ev) {
+    if (ev.target && ev.target.id === 'copy_link') {
+      var box = document.getElementById('share_link');
+      var done = function () { ev.target.textContent = 'Copied'; };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(box.value).then(done, function () {
+          box.select(); document.execCommand('copy'); done();
+        });
+      } else { box.select(); document.execCommand('copy'); done(); }
+    }
+  });
+  document.addEventListener('change', function (ev) {
+    if (ev.target && ev.target.id === 'preset_pick') {
+      window.location.search = '?preset=' + encodeURIComponent(ev.target.value);
+    }
+  });
+})();
+"""
+
+_CSS = """
+.fc-param { border-bottom: 1px solid #e5e5e5; padding: 0.3rem 0 0.4rem; }
+.fc-param .fc-name { font-weight: 600; font-family: monospace; }
+.fc-param .fc-unit { color: #555; font-size: 0.85em; }
+.fc-param .fc-meaning { color: #666; font-size: 0.8em; line-height: 1.2; margin-bottom: 0.2rem; }
+.fc-param .form-group, .fc-param .shiny-input-container { margin-bottom: 0.1rem; width: 100%; }
+.fc-row { display: flex; gap: 0.4rem; align-items: center; }
+.fc-row .shiny-input-container { flex: 1; }
+#cdf img { max-width: 100%; height: auto; }
+.fc-headline { font-size: 2.2rem; font-weight: 700; }
+.fc-error { color: #a40000; white-space: pre-wrap; font-family: monospace; font-size: 0.85em; }
+.fc-table { border-collapse: collapse; width: 100%; }
+.fc-table td, .fc-table th { border: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: right; }
+.fc-table th:first-child, .fc-table td:first-child { text-align: left; }
+"""
+
+
+def input_ids(c: Control) -> tuple[str, ...]:
+    """The Shiny input ids behind one parameter's control."""
+    if c.fixed:
+        return (f"v_{c.name}",)
+    if c.slider:
+        return (f"r_{c.name}", f"m_{c.name}")
+    return (f"lo_{c.name}", f"m_{c.name}", f"hi_{c.name}")
+
+
+def _param_row(c: Control, values: tuple[float, ...]) -> ui.Tag:
+    head = ui.div(ui.span(c.name, class_="fc-name"), " ", ui.span(f"({c.unit})",
+                                                                     class_="fc-unit"))
+    meaning = ui.div(c.meaning, class_="fc-meaning")
+    ids = input_ids(c)
+    if c.fixed or len(values) == 1:
+        body = ui.input_numeric(ids[0], "fixed value", values[0], step=c.step)
+    elif c.slider:
+        lo, hi = min(c.lo, values[0]), max(c.hi, values[2])
+        body = ui.TagList(
+            ui.input_slider(ids[0], "10% - 90% interval", lo, hi, (values[0], values[2]),
+                            step=c.step, sep=""),
+            ui.input_numeric(ids[1], "median (50%)", values[1], step=c.step))
+    else:
+        body = ui.div(*(ui.input_numeric(i, f"{q}%", v)
+                        for i, q, v in zip(ids, (10, 50, 90), values, strict=True)),
+                      class_="fc-row")
+    return ui.div(head, meaning, body, class_="fc-param", id=f"param-{c.name}")
+
+
+def sidebar(state: AppState, base: PriorSet) -> ui.Tag:
+    edits = dict(state.edits)
+    presets = [name for name, _ in list_presets()]
+    pick = ui.tags.select(*(ui.tags.option(n, value=n, selected=(n == state.preset) or None)
+                            for n in presets), id="preset_pick", class_="form-select")
+    rows = [_param_row(c, edits.get(name, c.values)) for name, c in controls(base).items()]
+    return ui.sidebar(
+        ui.tags.label("Preset (loads its priors)", **{"for": "preset_pick"}), pick,
+        ui.input_select("gap_from", "Capability gap from", list(GAP_MODES),
+                        selected=state.gap_from or base.gap_from),
+        ui.input_numeric("days", "Hard takeoff = takeoff within (days)",
+                         state.hard_takeoff_days or base.hard_takeoff_days, min=0.01),
+        ui.h6("Your priors: 10% / 50% / 90% quantiles", class_="mt-2"),
+        *rows, width=430, open="always")
+
+
+def main_panel() -> ui.TagList:
+    return ui.TagList(
+        ui.layout_columns(
+            ui.card(ui.card_header("Prior answer (no evidence), redrawn as you move"),
+                    ui.output_ui("headline"), ui.output_ui("prior_problems")),
+            ui.card(ui.card_header("Share and save"),
+                    ui.tags.label("Link to this state", **{"for": "share_link"}),
+                    ui.div(ui.tags.input(id="share_link", type="text", readonly=True,
+                                         class_="form-control"),
+                           ui.tags.button("Copy link", id="copy_link", type="button",
+                                          class_="btn btn-outline-secondary"),
+                           class_="fc-row"),
+                    ui.download_button("download_priors", "Download priors YAML",
+                                       class_="mt-2"),
+                    ui.p("foomcalc report --priors FILE runs it unchanged.",
+                         class_="small text-muted")),
+            col_widths={"sm": (12, 12), "xl": (7, 5)}),
+        ui.layout_columns(
+            ui.card(ui.card_header("Takeoff time, prior: P(takeoff within t)"),
+                    ui.output_plot("cdf", height="300px")),
+            ui.card(ui.card_header("Compression, prior: P(X years of progress within Y months)"),
+                    ui.output_ui("compression")),
+            col_widths={"sm": (12, 12), "xl": (7, 5)}),
+        ui.card(ui.card_header("Update with evidence (full posterior, as foomcalc report)"),
+                ui.input_checkbox("bundled", "use the bundled published evidence", True),
+                ui.input_file("upload", "Add an evidence CSV", accept=[".csv"], multiple=True),
+                ui.output_ui("upload_status"),
+                ui.input_action_button("update", "Update with evidence", class_="btn-primary",
+                                       width="16rem"),
+                ui.output_ui("run_status")),
+        ui.card(ui.card_header("Compare (crux table, as foomcalc compare)"),
+                ui.layout_columns(
+                    ui.input_select("compare_with", "Compare the posterior above with",
+                                    {"preset": "a preset", "folder": "a saved report folder"}),
+                    ui.input_select("compare_preset", "preset",
+                                    [n for n, _ in list_presets()]),
+                    ui.input_text("compare_folder", "report folder", placeholder="reports/default"),
+                    col_widths={"sm": (12, 12, 12), "xl": (4, 3, 5)}),
+                ui.input_action_button("compare", "Compare", class_="btn-secondary", width="16rem"),
+                ui.output_ui("compare_status")),
+    )
+
+
+def page(state: AppState, base: PriorSet, link_error: str | None) -> ui.Tag:
+    notice = ui.div(f"The link could not be read; showing the preset instead.\n{link_error}",
+                    class_="fc-error", id="link_error") if link_error else None
+    return ui.page_sidebar(
+        sidebar(state, base),
+        notice, main_panel(),
+        ui.tags.style(_CSS), ui.tags.script(_JS),
+        title="foomcalc: P(hard takeoff) from your priors", fillable=False)
+
+
+def compression_table(rows: list[tuple[float, float, float]]) -> ui.HTML:
+    """A years x months grid of probabilities (percent)."""
+    years = sorted({x for x, _, _ in rows})
+    months = sorted({y for _, y, _ in rows})
+    p = {(x, y): v for x, y, v in rows}
+    head = "".join(f"<th>within {m:g} mo</th>" for m in months)
+    body = "".join(
+        f"<tr><td>{x:g} year{'s' if x != 1 else ''}</td>" + "".join(
+            f"<td>{100 * p[(x, m)]:.1f}%</td>" for m in months) + "</tr>" for x in years)
+    return ui.HTML(f'<table class="fc-table" id="compression_table"><tr><th>progress</th>{head}'
+                   f"</tr>{body}</table>")
+
+
+def crux_table(data: dict) -> ui.HTML:
+    """The crux rows of comparison.json as an HTML table."""
+    parts = []
+    for c in data["cruxes"]:
+        a, b = html.escape(c["a"]), html.escape(c["b"])
+        rows = "".join(
+            f"<tr><td>{html.escape(r['parameter'])}</td><td>{html.escape(r['prior_a'])}</td>"
+            f"<td>{html.escape(r['prior_b'])}</td>"
+            f"<td>{100 * (r['shift_a'] or 0):+.1f} pp</td>"
+            f"<td>{100 * (r['shift_b'] or 0):+.1f} pp</td></tr>" for r in c["rows"])
+        parts.append(
+            f"<h6>Cruxes: {a} vs {b}</h6><table class='fc-table' id='crux_table'><tr>"
+            f"<th>parameter</th><th>{a} prior</th><th>{b} prior</th>"
+            f"<th>{a} adopting {b}'s</th><th>{b} adopting {a}'s</th></tr>"
+            + (rows or "<tr><td colspan=5>identical priors</td></tr>") + "</table>")
+    return ui.HTML("".join(parts))
+

@@ -1,0 +1,232 @@
+"""The web app's state, without the web: controls, priors from slider values, the
+shareable link, the priors YAML and the prior-only numbers (issue 11).
+
+State = a preset + per-parameter 10/50/90% quantiles the user moved (or a fixed value)
++ the gap mode + the hard-takeoff window (days). It is carried in the URL query
+(`?preset=default&returns_r=0.5,1.2,3&days=30`) and in a priors YAML that
+`foomcalc report --priors` reads unchanged (`base:` the preset, edited parameters as
+`quantiles:` fitted to the preset's family). The live numbers are prior-only: fresh
+prior draws through `outcomes.compute_outcomes`, no sampling (~0.5 s for 5,000 draws).
+Probabilities are fractions; times are months.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode
+
+import numpy as np
+import yaml
+
+from foomcalc.errors import InputError
+from foomcalc.parameters import PARAMETERS
+from foomcalc.priors.families import FAMILIES, from_prior
+from foomcalc.priors.files import GAP_MODES, PriorSet, list_presets, load_preset, priors_from_dict
+from foomcalc.takeoff.outcomes import (
+    DAYS_PER_MONTH,
+    STANDARD_COMPRESSION,
+    compute_outcomes,
+    weighted_cdf,
+)
+
+#: Quantile levels the app edits (probabilities).
+QUANTILES = (0.1, 0.5, 0.9)
+#: Prior draws behind the live numbers (Monte Carlo SE of a 10% probability: 0.4 pp).
+N_LIVE_DRAWS = 5000
+#: Takeoff-time grid (months) of the live curve: 1 day to the 20-year horizon.
+MONTHS_GRID = np.geomspace(1.0 / DAYS_PER_MONTH, 240.0, 160)
+_SUPPORT_RANGE = {"unit_interval": (0.0, 1.0), "above_one": (1.0, math.inf),
+                  "positive": (0.0, math.inf), "nonnegative": (0.0, math.inf),
+                  "real": (-math.inf, math.inf)}
+
+
+def sig(x: float, digits: int = 3) -> float:
+    """x rounded to `digits` significant figures (0 stays 0)."""
+    if x == 0 or not math.isfinite(x):
+        return float(x)
+    return float(f"{x:.{digits}g}")
+
+
+@dataclass(frozen=True)
+class Control:
+    """One parameter's control: the preset's values and the slider's range and step.
+
+    `values` are the (q10, q50, q90) of an uncertain prior or (value,) when fixed."""
+
+    name: str
+    unit: str
+    meaning: str
+    fixed: bool
+    values: tuple[float, ...]
+    lo: float
+    hi: float
+    step: float
+    slider: bool = True  # False: a range too wide for a linear slider; number fields
+
+    def edited(self, values: tuple[float, ...]) -> bool:
+        """Whether `values` differ from the preset's by more than slider rounding."""
+        return len(values) != len(self.values) or any(
+            abs(a - b) > max(self.step / 2, 1e-9 * abs(b)) for a, b in
+            zip(values, self.values, strict=True))
+
+
+def controls(base: PriorSet) -> dict[str, Control]:
+    """A control per registry parameter, ranges from the preset's 1% and 99% quantiles."""
+    out = {}
+    for name, p in PARAMETERS.items():
+        spec = base.specs[name]
+        lo_s, hi_s = _SUPPORT_RANGE[p.support]
+        if spec.prior is None:
+            v = float(spec.value)
+            lo, hi = (0.0, 1.0) if p.support == "unit_interval" else (
+                max(lo_s, min(0.0, v)), max(1.0, abs(v) * 3))
+            values = (v,)
+        else:
+            values = tuple(sig(spec.quantile(q)) for q in QUANTILES)
+            lo, hi = spec.quantile(0.01), spec.quantile(0.99)
+            lo, hi = max(lo_s, lo - 0.5 * (hi - lo)), min(hi_s, hi + 0.5 * (hi - lo))
+        finest = abs(values[0]) / 20 if values[0] else (hi - lo) / 400
+        step = sig(min((hi - lo) / 400, finest), 1)
+        slider = (hi - lo) / step <= 2000
+        lo = max(lo_s, math.floor(lo / step) * step)
+        hi = min(hi_s, math.ceil(hi / step) * step)
+        out[name] = Control(name, p.unit, p.meaning, spec.prior is None, values,
+                            sig(lo, 6), sig(hi, 6), step, slider)
+    return out
+
+
+@dataclass(frozen=True)
+class AppState:
+    """What the page shows: a preset and the user's changes to it."""
+
+    preset: str = "default"
+    edits: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    gap_from: str | None = None
+    hard_takeoff_days: float | None = None
+
+    def query(self) -> str:
+        """The URL query string (without '?') that reproduces this state."""
+        items = [("preset", self.preset)]
+        if self.gap_from is not None:
+            items.append(("gap_from", self.gap_from))
+        if self.hard_takeoff_days is not None:
+            items.append(("days", f"{self.hard_takeoff_days:g}"))
+        items += [(n, ",".join(f"{v:.6g}" for v in vals)) for n, vals in self.edits]
+        return urlencode(items, safe=",")
+
+
+def state_from_query(search: str) -> AppState:
+    """Parse a query string (with or without '?'); InputError names the bad field."""
+    pairs = parse_qsl(search.lstrip("?"), keep_blank_values=True)
+    problems: list[str] = []
+    fields = dict(pairs)
+    preset = fields.pop("preset", "default")
+    names = [n for n, _ in list_presets()]
+    if preset not in names:
+        problems.append(f"preset: unknown preset {preset!r}; presets: {', '.join(names)}")
+    gap_from = fields.pop("gap_from", None)
+    if gap_from is not None and gap_from not in GAP_MODES:
+        problems.append(f"gap_from: expected one of {', '.join(GAP_MODES)}, got {gap_from!r}")
+    days = None
+    if "days" in fields:
+        try:
+            days = float(fields.pop("days"))
+            if not (math.isfinite(days) and days > 0):
+                raise ValueError
+        except ValueError:
+            problems.append("days: expected a positive number of days")
+    edits = []
+    for name, raw in fields.items():
+        if name not in PARAMETERS:
+            problems.append(f"{name}: unknown parameter")
+            continue
+        try:
+            vals = tuple(float(v) for v in raw.split(","))
+            if len(vals) not in (1, 3) or not all(math.isfinite(v) for v in vals):
+                raise ValueError
+        except ValueError:
+            problems.append(f"{name}: expected one value or three quantiles (10,50,90%), "
+                            f"got {raw!r}")
+            continue
+        edits.append((name, vals))
+    if problems:
+        raise InputError(problems, source="link")
+    return AppState(preset, tuple(edits), gap_from, days)
+
+
+def priors_document(state: AppState, base: PriorSet | None = None) -> dict:
+    """The priors file (as a mapping) for a state: `base:` the preset, plus the edits."""
+    base = base or load_preset(state.preset)
+    params = {}
+    for name, vals in state.edits:
+        spec = base.specs[name]
+        source = "set in the foomcalc app"
+        if len(vals) == 1:
+            params[name] = {"value": vals[0], "source": source}
+            continue
+        if spec.prior is not None:
+            family, kwargs = from_prior(spec.prior)
+            extra = {k: v for k, v in kwargs.items() if k not in FAMILIES[family].shape}
+        else:
+            family, extra = None, {}
+        entry: dict = {"dist": family, **extra} if family else {}
+        entry["quantiles"] = {int(100 * q): v for q, v in zip(QUANTILES, vals, strict=True)}
+        entry["source"] = source + " (10/50/90% quantiles)"
+        params[name] = entry
+    edited = ", ".join(n for n, _ in state.edits)
+    doc = {
+        "name": f"{state.preset}-app" if state.edits else state.preset,
+        "description": base.description + (
+            f" (edited in the foomcalc app: {edited})" if edited else ""),
+        "base": state.preset,
+    }
+    if state.gap_from is not None:
+        doc["gap_from"] = state.gap_from
+    if state.hard_takeoff_days is not None:
+        doc["hard_takeoff_days"] = state.hard_takeoff_days
+    doc["parameters"] = params
+    return doc
+
+
+def state_priors(state: AppState) -> PriorSet:
+    """The PriorSet of a state (InputError if an edit cannot be fitted)."""
+    return priors_from_dict(priors_document(state), source="app")
+
+
+def priors_yaml(state: AppState) -> str:
+    """A priors file `foomcalc report --priors` accepts unchanged."""
+    header = ("# foomcalc priors from the web app (foomcalc app).\n"
+              f"# Link: ?{state.query()}\n"
+              "# Run: foomcalc report --priors THIS_FILE\n")
+    return header + yaml.safe_dump(priors_document(state), sort_keys=False, allow_unicode=True)
+
+
+def prior_numbers(priors: PriorSet, n_draws: int = N_LIVE_DRAWS, seed: int = 0) -> dict:
+    """Prior-only answer: P(hard takeoff), P(RSI feasible), the takeoff-time CDF on
+    `MONTHS_GRID`, its median (months; None beyond the horizon) and the compression
+    table, from `n_draws` independent prior draws (no evidence, no sampling)."""
+    from foomcalc.analysis.run import draw_prior, parameter_draws
+
+    ds = draw_prior(priors, (1, n_draws), seed)
+    draws = {k: v.reshape(-1) for k, v in parameter_draws(priors, ds, (1, n_draws)).items()}
+    out = compute_outcomes(draws, gap_from=priors.gap_from, gap_weights=priors.gap_weights,
+                           compression=STANDARD_COMPRESSION)
+    w = out["weight_feasible"]
+    t1, t0 = out["takeoff_months_feasible"], out["takeoff_months_infeasible"]
+    window = priors.hard_takeoff_days / DAYS_PER_MONTH
+    hard = float(np.mean(w * (t1 <= window) + (1 - w) * (t0 <= window)))
+    cdf = (weighted_cdf(t1, w, MONTHS_GRID) + weighted_cdf(t0, 1 - w, MONTHS_GRID)) / w.size
+    above = np.flatnonzero(cdf >= 0.5)
+    per = w[:, None] * out["compressed_feasible"] + (1 - w[:, None]) * out["compressed_infeasible"]
+    return {
+        "n_draws": n_draws,
+        "hard_takeoff": hard,
+        "hard_takeoff_mcse": math.sqrt(max(hard * (1 - hard), 1e-12) / n_draws),
+        "window_days": float(priors.hard_takeoff_days),
+        "p_rsi_feasible": float(np.mean(w)),
+        "cdf": cdf,
+        "median_months": float(MONTHS_GRID[above[0]]) if above.size else None,
+        "compression": [(x, y, float(p)) for (x, y), p in
+                        zip(STANDARD_COMPRESSION, per.mean(axis=0), strict=True)],
+    }

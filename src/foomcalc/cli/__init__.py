@@ -1,0 +1,1 @@
+"""The `foomcalc` command line (typer) and its progress lines."""

@@ -1,0 +1,351 @@
+"""Simulation-based calibration (SBC; Talts et al. 2018) of every likelihood term.
+
+For each evidence kind an `SbcCase` fixes a design (the covariates: sizes, years,
+standard errors) and builds the real model with `model.build_model(priors, [evidence])`,
+so the priors, the likelihood (`likelihoods.py`) and the sampler settings
+(`sampling.sample`: nutpie NUTS, low-rank mass matrix) are the ones a report uses.
+Then, per simulation: parameters are drawn
+from the prior and data from the likelihood's generative form (PyMC prior
+predictive; for observations, whose term is a `pm.Potential`, a simulated binary
+signal per observation), the model is refitted to the simulated data with nutpie
+(compiled once; the data are swapped in with `compiled.with_data`, as likelihoods
+keep observed values in `pm.Data`), and the rank of each true value among thinned
+posterior draws is recorded. If the inference is calibrated, every rank is
+uniform on 0..L; `uniformity` tests this with a chi-square test on binned ranks.
+
+The compute trend's intercept prior is centred at the data's mean in real use
+(`<label>__intercept_mu`); here it stays at the design's value for both simulation
+and fit, so the simulated and the fitted model are the same.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import xarray as xr
+from scipy import stats
+
+from foomcalc.evidence.cells import AI_RESEARCH
+from foomcalc.evidence.files import AI_SOFTWARE, EvidenceSet
+from foomcalc.inference.coordinates import is_coordinate
+from foomcalc.inference.model import build_model
+from foomcalc.inference.sampling import SamplerSettings, compile_model, diagnose, sample
+from foomcalc.parameters import PARAMETERS
+from foomcalc.priors.files import PriorSet, load_preset
+
+LABEL = "sbc"
+#: Thinned posterior draws per fit: ranks take the L + 1 = 100 values 0..99.
+N_RANK_DRAWS = 99
+#: Per-observation binary signal: (P(signal | RSI feasible), P(signal | not feasible)).
+SIGNALS = ((0.8, 0.3), (0.4, 0.7), (0.9, 0.6), (0.2, 0.5))
+#: Fit settings: 2 chains x 500 draws, thinned to N_RANK_DRAWS.
+FIT_SETTINGS = SamplerSettings(draws=500, tune=500, chains=2, target_accept=0.9)
+
+
+def _evidence(kind: str, table: pd.DataFrame) -> EvidenceSet:
+    return EvidenceSet(kind=kind, path=f"<sbc:{kind}>", sha256=f"sbc-{kind}", label=LABEL,
+                       table=table)
+
+
+def _interval_table(domains: list[str], log_se: list[float], centre: float) -> dict:
+    """estimate/lower/upper/interval with a 90% interval of the given log-space se."""
+    half = 1.6448536269514722 * np.asarray(log_se)
+    return {"domain": domains, "estimate": np.full(len(domains), centre),
+            "lower": centre * np.exp(-half), "upper": centre * np.exp(half),
+            "interval": np.full(len(domains), 0.9), "citation": ["sbc design"] * len(domains)}
+
+
+def scaling_design() -> pd.DataFrame:
+    """IsoFLOP-like grid: 4 compute budgets x 6 model sizes (24 points)."""
+    rows = []
+    for budget in np.geomspace(1e19, 1e22, 4):
+        n_opt = np.sqrt(budget / 120.0)
+        for n in n_opt * np.geomspace(1 / 6, 6, 6):
+            rows.append((n, budget / (6.0 * n)))
+    n, d = np.array(rows).T
+    return pd.DataFrame({"params": n, "tokens": d, "loss": np.full(len(n), 2.5)})
+
+
+def trend_design() -> pd.DataFrame:
+    """25 models, 2012-2024, log10 FLOP centred at 23 (the value is replaced)."""
+    year = np.linspace(2012.0, 2024.0, 25)
+    log10 = np.full(len(year), 23.0)
+    return pd.DataFrame({"year": year, "training_flop": 10.0**log10, "log10_flop": log10,
+                         "notable": np.ones(len(year), dtype=bool)})
+
+
+def returns_design() -> pd.DataFrame:
+    """A direct AI-software estimate and five other domains, log se 0.2-0.6."""
+    domains = [AI_SOFTWARE, "chess", "sat", "vision", "lp", "gpus"]
+    return pd.DataFrame(_interval_table(domains, [0.4, 0.2, 0.3, 0.4, 0.5, 0.6], 1.0))
+
+
+def growth_design() -> pd.DataFrame:
+    """AI software plus three domains: doubling-time and input-growth measurements."""
+    domains = [AI_SOFTWARE, "chess", "vision", "gpus"]
+    eff = _interval_table(domains, [0.3, 0.2, 0.4, 0.3], 1.0)
+    inp = _interval_table(domains, [0.3, 0.25, 0.35, 0.5], 0.2)
+    return pd.DataFrame({
+        "domain": domains,
+        "efficiency_doubling_years": eff["estimate"],
+        "efficiency_doubling_years_lower": eff["lower"],
+        "efficiency_doubling_years_upper": eff["upper"],
+        "input_growth_per_year": inp["estimate"],
+        "input_growth_per_year_lower": inp["lower"],
+        "input_growth_per_year_upper": inp["upper"],
+        "interval": eff["interval"], "citation": eff["citation"]})
+
+
+def summary_design() -> pd.DataFrame:
+    """One log-scale (software_doubling_months) and one linear (compute_during_takeoff) row."""
+    return pd.DataFrame({
+        "parameter": ["software_doubling_months", "compute_during_takeoff"],
+        "estimate": [8.0, 0.5], "lower": [4.0, 0.3], "upper": [16.0, 0.7],
+        "interval": [0.9, 0.9], "citation": ["sbc design"] * 2,
+        "log_scale": [True, False]})
+
+
+def observations_design() -> pd.DataFrame:
+    n = len(SIGNALS)
+    return pd.DataFrame({"name": [f"signal {i}" for i in range(n)],
+                         "likelihood_ratio": np.ones(n), "note": [""] * n})
+
+
+def durations_design() -> pd.DataFrame:
+    """15 frontier training runs, 2020-2025 (like the bundled Epoch rows; values replaced)."""
+    year = np.linspace(2020.0, 2025.2, 15)
+    hours = np.full(len(year), 1500.0)
+    return pd.DataFrame({"model": [f"run {i}" for i in range(len(year))], "year": year,
+                         "training_hours": hours, "log_hours": np.log(hours)})
+
+
+def horizons_design() -> pd.DataFrame:
+    """Three domains x 6 frontier models, 2019-2025 (like METR's cross-domain data)."""
+    year = np.tile(np.linspace(2019.0, 2025.3, 6), 3)
+    domain = np.repeat(["software", "math", "video"], 6)
+    log2_h = np.tile(np.linspace(-3.0, 7.0, 6), 3)
+    return pd.DataFrame({"model": [f"m{i}" for i in range(len(year))], "year": year,
+                         "horizon_minutes": 2.0 ** log2_h, "domain": domain,
+                         "log2_horizon": log2_h, "frontier": np.ones(len(year), dtype=bool)})
+
+
+def game_design() -> pd.DataFrame:
+    """Two board sizes x 12 compute-frontier points over 6 OOMs (like the Hex frontier)."""
+    x = np.tile(np.linspace(10.0, 16.0, 12), 2)
+    elo = np.concatenate([np.linspace(-1500.0, 0.0, 12), np.linspace(-2000.0, 0.0, 12)])
+    return pd.DataFrame({"train_flop": 10.0 ** x, "log10_flop": x, "elo": elo,
+                         "board_size": np.repeat(["7", "9"], 12)})
+
+
+def substitution_design() -> pd.DataFrame:
+    """The bundled file's design: two AI-research specifications (one published below 0, so
+    an upper bound) and two distant-domain estimates; the values are replaced by simulated
+    ones, the bound stays a censoring point."""
+    return pd.DataFrame({"study": ["ai-a", "ai-b", "far-a", "far-b"],
+                         "domain": [AI_RESEARCH, AI_RESEARCH, "capital-labour", "capital-labour"],
+                         "estimate": [2.583, -0.103, 0.6, 0.3], "se": [1.0, 0.25, 0.1, 0.3],
+                         "citation": ["sbc design"] * 4})
+
+
+Simulator = Callable[[pm.Model, int, int], tuple[xr.Dataset, list[dict[str, np.ndarray]]]]
+
+
+def simulate_prior_predictive(model: pm.Model, n: int, seed: int
+                              ) -> tuple[xr.Dataset, list[dict[str, np.ndarray]]]:
+    """Prior draws and, per draw, the observed data keyed by its `pm.Data` name."""
+    idata = pm.sample_prior_predictive(draws=n, model=model, random_seed=seed)
+    prior = idata["prior"].to_dataset().isel(chain=0)
+    predictive = idata["prior_predictive"].to_dataset().isel(chain=0)
+    data_names = {rv.name: model.rvs_to_values[rv].name for rv in model.observed_RVs}
+    # writeable float64 copies: a read-only view would make numba compile (and fail) a
+    # separate specialisation of the logp function
+    datasets = [{data_names[name]: np.array(predictive[name].values[i], dtype=float)
+                 for name in data_names} for i in range(n)]
+    return prior, datasets
+
+
+def simulate_observations(model: pm.Model, n: int, seed: int,
+                          signals: tuple[tuple[float, float], ...] = SIGNALS,
+                          invert: bool = False,
+                          ) -> tuple[xr.Dataset, list[dict[str, np.ndarray]]]:
+    """p ~ prior; feasible ~ Bernoulli(p); each signal ~ Bernoulli(q1 if feasible else q0).
+
+    The evidence is the summed log likelihood ratio of the signals seen. `invert`
+    flips its sign (a deliberate bug, for the negative control).
+    """
+    prior = pm.sample_prior_predictive(draws=n, model=model, random_seed=seed)["prior"]
+    prior = prior.to_dataset().isel(chain=0)
+    rng = np.random.default_rng([seed, 1])
+    q1, q0 = np.array(signals).T
+    p = prior["p_rsi_feasible"].values
+    feasible = rng.random(n) < p
+    seen = rng.random((n, len(q1))) < np.where(feasible[:, None], q1, q0)
+    log_lr = np.where(seen, np.log(q1 / q0), np.log((1 - q1) / (1 - q0))).sum(axis=1)
+    sign = -1.0 if invert else 1.0
+    return prior, [{f"{LABEL}__log_lr": np.array(sign * v, dtype=float)} for v in log_lr]
+
+
+@dataclass(frozen=True)
+class SbcCase:
+    """One likelihood kind to calibrate: a design and how to simulate its data."""
+
+    name: str
+    kind: str
+    design: Callable[[], pd.DataFrame]
+    simulate: Simulator = simulate_prior_predictive
+
+    def evidence(self) -> EvidenceSet:
+        return _evidence(self.kind, self.design())
+
+
+CASES: dict[str, SbcCase] = {c.name: c for c in (
+    SbcCase("scaling-law fit", "scaling", scaling_design),
+    SbcCase("compute trend", "compute_trend", trend_design),
+    SbcCase("returns random effects", "returns", returns_design),
+    SbcCase("growth-rate model", "growth_rates", growth_design),
+    SbcCase("published estimates", "summary", summary_design),
+    SbcCase("observations", "observations", observations_design, simulate_observations),
+    SbcCase("training-duration trend", "training_durations", durations_design),
+    SbcCase("time-horizon trend", "time_horizons", horizons_design),
+    SbcCase("game compute frontier", "game_scaling", game_design),
+    SbcCase("substitution random effects", "substitution", substitution_design),
+)}
+
+
+def checked_parameters(model: pm.Model) -> list[str]:
+    """Registry parameters (as the user sees them) and the likelihood's own parameters
+    (free or deterministic), not the sampler's coordinates (`coordinates.COORD_SUFFIX`:
+    their meaning may depend on the data, so their true values are not comparable)."""
+    own = {v.name for v in (*model.free_RVs, *model.deterministics)}
+    names = [n for n in PARAMETERS if n in model.named_vars]
+    return names + sorted(n for n in own if n.startswith(f"{LABEL}__") and not is_coordinate(n))
+
+
+def ranks_of(truth: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """Ranks of `truth` (shape s) among `draws` (shape (L, *s)): counts of draws below."""
+    return (draws < truth[None, ...]).sum(axis=0)
+
+
+def thin(values: np.ndarray, n: int = N_RANK_DRAWS) -> np.ndarray:
+    """`n` evenly spaced draws from the flattened (chain, draw, ...) array."""
+    flat = values.reshape(-1, *values.shape[2:])
+    idx = np.linspace(0, len(flat) - 1, n).round().astype(int)
+    return flat[idx]
+
+
+@dataclass
+class SbcResult:
+    """Ranks per (scalar) parameter, and what sampling cost and reported."""
+
+    case: str
+    n_sims: int
+    ranks: dict[str, np.ndarray]
+    divergences: np.ndarray
+    max_r_hat: np.ndarray
+    seconds: float
+    compile_seconds: float
+    #: smallest bulk ESS over the checked variables, per fit
+    min_ess_bulk: np.ndarray = field(default_factory=lambda: np.array([]))
+    #: 1 - mean posterior variance / prior variance: how much the data informed each
+    #: parameter (a fit that ignored the data would be calibrated too, with 0 here).
+    contraction: dict[str, float] = field(default_factory=dict)
+    tests: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def _scalar_names(name: str, values: np.ndarray) -> list[str]:
+    return [name] if values.ndim == 1 else [f"{name}[{i}]" for i in range(values.shape[1])]
+
+
+_WORKER_COMPILED: dict = {}
+
+
+def _fit_one(case_name: str, priors: PriorSet, data: dict, fit_seed: int,
+             settings: SamplerSettings) -> tuple[xr.Dataset, int, float, float]:
+    """One SBC refit as a dask task: the case's model is compiled once per worker process
+    (module-level cache keyed by case and priors), then `with_data` swaps the data."""
+    key = (case_name, repr(priors.to_dict()))
+    if key not in _WORKER_COMPILED:
+        model = build_model(priors, [CASES[case_name].evidence()])
+        _WORKER_COMPILED[key] = compile_model(model)
+    trace = sample(_WORKER_COMPILED[key].with_data(**data), seed=fit_seed, settings=settings)
+    diag = diagnose(trace)
+    return trace["posterior"].to_dataset(), diag.divergences, diag.max_r_hat, diag.min_ess_bulk
+
+
+def run_case(case: SbcCase, n_sims: int, seed: int = 0, priors: PriorSet | None = None,
+             settings: SamplerSettings = FIT_SETTINGS,
+             simulate: Simulator | None = None, client=None) -> SbcResult:
+    """SBC of one case: `n_sims` simulate-and-refit rounds with one compiled model.
+
+    With a dask.distributed `client` the refits run as tasks (the survey's path: one
+    compiled model per worker, same per-simulation seeds, so the same ranks); without,
+    in this process as before."""
+    priors = priors or load_preset("default")
+    model = build_model(priors, [case.evidence()])
+    start = time.time()
+    # the same compile entry point as reports (issue 14: SBC must validate the path users
+    # run); `with_data` swaps the observed values. On dask, each worker compiles its own.
+    compiled = compile_model(model) if client is None else None
+    compile_seconds = time.time() - start
+    prior, datasets = (simulate or case.simulate)(model, n_sims, seed)
+    names = checked_parameters(model)
+    ranks: dict[str, list[np.ndarray]] = {n: [] for n in names}
+    post_var: dict[str, list[np.ndarray]] = {n: [] for n in names}
+    divergences, r_hats, ess = [], [], []
+    if client is not None:
+        futures = [client.submit(_fit_one, case.name, priors, data, seed * 100_003 + i,
+                                 settings, retries=3, pure=False)
+                   for i, data in enumerate(datasets)]
+    for i, data in enumerate(datasets):
+        if client is not None:
+            posterior, n_div, max_r_hat, min_ess = futures[i].result()
+        else:
+            trace = sample(compiled.with_data(**data), seed=seed * 100_003 + i,
+                           settings=settings)
+            posterior = trace["posterior"].to_dataset()
+            diag = diagnose(trace)
+            n_div, max_r_hat, min_ess = diag.divergences, diag.max_r_hat, diag.min_ess_bulk
+        for name in names:
+            truth = np.asarray(prior[name].values[i])
+            ranks[name].append(ranks_of(truth, thin(posterior[name].values)))
+            post_var[name].append(posterior[name].values.reshape(-1, *truth.shape).var(axis=0))
+        divergences.append(n_div)
+        r_hats.append(max_r_hat)
+        ess.append(min_ess)
+    prior_var = pm.sample_prior_predictive(draws=4000, model=model, var_names=names,
+                                           random_seed=seed + 1)["prior"].to_dataset().var(
+                                               dim=("chain", "draw"))
+    flat: dict[str, np.ndarray] = {}
+    contraction: dict[str, float] = {}
+    for name in names:
+        values = np.array(ranks[name])
+        shrink = 1.0 - np.mean(post_var[name], axis=0) / prior_var[name].values
+        for j, label in enumerate(_scalar_names(name, values)):
+            flat[label] = values if values.ndim == 1 else values[:, j]
+            contraction[label] = float(shrink if values.ndim == 1 else shrink[j])
+    result = SbcResult(case.name, n_sims, flat, np.array(divergences), np.array(r_hats),
+                       time.time() - start - compile_seconds, compile_seconds, np.array(ess),
+                       contraction)
+    result.tests = {n: uniformity(r) for n, r in flat.items()}
+    return result
+
+
+def uniformity(ranks: np.ndarray, n_ranks: int = N_RANK_DRAWS + 1) -> dict[str, float]:
+    """Chi-square test that ranks 0..n_ranks-1 are uniform, on equal-width bins.
+
+    Bins: the largest divisor of n_ranks giving >= 5 expected counts per bin (at most
+    20 bins). Also reports the largest ECDF deviation from uniform (KS distance).
+    """
+    n = len(ranks)
+    n_bins = max(b for b in range(2, 21) if n_ranks % b == 0 and n / b >= 5) \
+        if n >= 10 else 2
+    counts = np.bincount(np.asarray(ranks) * n_bins // n_ranks, minlength=n_bins)
+    chi2, p = stats.chisquare(counts)
+    u = (np.sort(ranks) + 0.5) / n_ranks
+    ks = float(np.max(np.abs(u - (np.arange(1, n + 1) - 0.5) / n)))
+    return {"chi2": float(chi2), "p_value": float(p), "bins": n_bins, "ks": ks}

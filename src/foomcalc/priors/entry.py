@@ -1,0 +1,279 @@
+"""One parameter entry of a priors file -> a validated `PriorSpec`.
+
+An entry is a fixed `value`, an explicit distribution (`dist` + PyMC kwargs) or
+`quantiles` fitted to a family (quantile_fit.py); each with a `source`. Problems are
+appended to a list, each naming its field path, so a whole file is validated at once
+(priors.py). The format is documented for users in docs/priors.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from foomcalc.parameters import PARAMETERS
+from foomcalc.priors.draws import prior_quantile, sample_prior_numpy
+from foomcalc.priors.families import (
+    DEFAULT_FAMILY,
+    FAMILIES,
+    SUGGEST,
+    SUPPORT_TEXT,
+    SUPPORTS,
+    PriorForm,
+    exp_exact,
+    family_support,
+    fit_family,
+    fit_note,
+    from_prior,
+    percent_key,
+    to_prior,
+)
+
+
+def to_pymc(prior):
+    """A `PriorForm` (or an already built pymc_extras `Prior`) as a `Prior`."""
+    return prior.to_pymc() if isinstance(prior, PriorForm) else prior
+
+SPEC_KEYS = ("value", "dist", "quantiles", "source", "fit_note")
+
+
+@dataclass(frozen=True)
+class PriorSpec:
+    """One parameter's prior: a `PriorForm` (the fields of a pymc_extras `Prior`; None
+    when fixed) or a fixed `value`, where the number comes from (`source`), the
+    requested quantiles {probability: value} when entered as quantiles, and the fit note
+    ("exact" / "approximate: max error x%"). `pymc_prior` is the `Prior` itself."""
+
+    name: str
+    prior: PriorForm | None
+    value: float | None
+    source: str
+    quantiles: dict[float, float] | None = None
+    fit_note: str | None = None
+
+    @property
+    def pymc_prior(self):
+        """The `pymc_extras.prior.Prior` (None when fixed); imports PyMC."""
+        return None if self.prior is None else to_pymc(self.prior)
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n iid prior draws with numpy/scipy (same distribution PyMC samples)."""
+        if self.prior is None:
+            return np.full(n, float(self.value))
+        return sample_prior_numpy(self.prior, n, rng)
+
+    def quantile(self, q: float) -> float:
+        """Prior quantile at probability q (the fixed value when fixed)."""
+        return float(self.value) if self.prior is None else float(prior_quantile(self.prior, q))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec in priors-file form (JSON-serialisable; percent keys as strings)."""
+        if self.prior is None:
+            out: dict[str, Any] = {"value": float(self.value)}
+        else:
+            family, kwargs = from_prior(self.prior)
+            if family == "LogUniform":
+                lo, hi = self.prior.parameters["lower"], self.prior.parameters["upper"]
+                kwargs = {"lower": exp_exact(lo), "upper": exp_exact(hi)}
+            out = {"dist": family, **kwargs}
+        if self.quantiles:
+            out["quantiles"] = {percent_key(p): float(v) for p, v in self.quantiles.items()}
+        if self.fit_note:
+            out["fit_note"] = self.fit_note
+        out["source"] = self.source
+        return out
+
+
+
+def parse_entry(pname: str, entry: Any, path: str, problems: list[str]) -> PriorSpec | None:
+    """Validate one parameter entry; append problems and return None when bad."""
+    if not isinstance(entry, dict):
+        problems.append(f"{path}: expected a mapping with value, dist or quantiles "
+                        f"(and source), got {describe_value(entry)}")
+        return None
+    n_before = len(problems)
+    support = PARAMETERS[pname].support
+    lo, hi = SUPPORTS[support]
+    family = _family(entry.get("dist"), f"{path}.dist", problems)
+    if family:
+        allowed = SPEC_KEYS + FAMILIES[family].kwargs
+    elif entry.get("dist") is not None:  # unknown family: its kwargs are not the problem
+        allowed = SPEC_KEYS + tuple(dict.fromkeys(k for f in FAMILIES.values() for k in f.kwargs))
+    else:
+        allowed = SPEC_KEYS
+    for key in entry:
+        if key not in allowed:
+            hint = did_you_mean(str(key), allowed) or (
+                "; distribution parameters need a dist: line" if not entry.get("dist") else "")
+            problems.append(f"{path}.{key}: unknown key{hint}; "
+                            f"expected one of {', '.join(allowed)}")
+    source = text_field(entry, "source", f"{path}.source", problems, required=True)
+    if entry.get("fit_note") is not None and not isinstance(entry["fit_note"], str):
+        problems.append(f"{path}.fit_note: expected text")
+    quantiles = _quantiles(entry["quantiles"], f"{path}.quantiles", support, problems) \
+        if "quantiles" in entry else None
+
+    if "value" in entry:
+        if "dist" in entry or "quantiles" in entry:
+            problems.append(f"{path}: give either value (fixed) or dist/quantiles, not both")
+        value = finite_number(entry["value"], f"{path}.value", problems)
+        if value is not None and not lo <= value <= hi:
+            problems.append(f"{path}.value: {value:g} is outside {SUPPORT_TEXT[support]}, "
+                            f"the range of {pname} ({support})")
+        if len(problems) > n_before:
+            return None
+        return PriorSpec(pname, None, value, source)
+    if "dist" not in entry and "quantiles" not in entry:
+        problems.append(f"{path}: missing value, dist or quantiles")
+        return None
+    if "dist" in entry and family is None:
+        return None
+    family = family or DEFAULT_FAMILY[support]
+    fam = FAMILIES[family]
+    kwargs = {k: finite_number(entry[k], f"{path}.{k}", problems) for k in fam.kwargs if k in entry}
+    given_shape = [k for k in fam.shape if k in entry]
+    if len(problems) > n_before:
+        return None
+    if family == "StudentT" and "nu" not in kwargs:
+        problems.append(f"{path}.nu: missing; StudentT needs nu (degrees of freedom, e.g. 4)")
+        return None
+    if quantiles is not None and not given_shape:
+        try:
+            kwargs = fit_family(family, quantiles, _fit_bounds(family, kwargs, lo, hi))
+        except ValueError as exc:
+            problems.append(f"{path}.quantiles: {exc}")
+            return None
+    elif len(given_shape) < len(fam.shape):
+        need = ", ".join(k for k in fam.shape if k not in entry)
+        alt = " (or give none of them to fit the quantiles)" if quantiles else \
+            " (or give quantiles instead)"
+        problems.append(f"{path}: missing {need}; {family} needs {', '.join(fam.shape)}{alt}")
+        return None
+    if not _check_kwargs(family, kwargs, path, problems):
+        return None
+    flo, fhi = family_support(family, kwargs)
+    if flo < lo or fhi > hi:
+        where = f"{path}.quantiles" if quantiles is not None and not given_shape else f"{path}.dist"
+        problems.append(f"{where}: {family} takes values in {_interval(flo, fhi)} but {pname} "
+                        f"must lie in {SUPPORT_TEXT[support]} ({support}); use {SUGGEST[support]}")
+        return None
+    prior = to_prior(family, kwargs)
+    note = fit_note(prior, quantiles) if quantiles else None
+    return PriorSpec(pname, prior, None, source, quantiles, note)
+
+
+def _fit_bounds(family: str, kwargs: dict, lo: float, hi: float) -> dict[str, float]:
+    """Fixed kwargs for a fit; a TruncatedNormal defaults to the parameter's range."""
+    if family != "TruncatedNormal":
+        return kwargs
+    bounds = {"lower": lo, "upper": hi}
+    return {**{k: v for k, v in bounds.items() if math.isfinite(v)}, **kwargs}
+
+
+def _check_kwargs(family: str, kw: dict, path: str, problems: list[str]) -> bool:
+    n = len(problems)
+    for k in FAMILIES[family].positive:
+        if k in kw and kw[k] <= 0:
+            problems.append(f"{path}.{k}: expected a positive number, got {kw[k]:g}")
+    if "lower" in kw and "upper" in kw and kw["lower"] >= kw["upper"]:
+        problems.append(f"{path}.upper: expected upper > lower, got lower {kw['lower']:g} "
+                        f">= upper {kw['upper']:g}")
+    return len(problems) == n
+
+
+def _family(dist: Any, path: str, problems: list[str]) -> str | None:
+    if dist is None:
+        return None
+    if not isinstance(dist, str) or dist not in FAMILIES:
+        lowered = {f.lower(): f for f in FAMILIES}
+        guess = lowered.get(str(dist).lower())
+        hint = f" (did you mean {guess!r}?)" if guess else did_you_mean(str(dist), FAMILIES)
+        problems.append(f"{path}: unknown distribution {dist!r}{hint}; "
+                        f"expected one of {', '.join(FAMILIES)}")
+        return None
+    return dist
+
+
+def _quantiles(raw: Any, path: str, support: str,
+               problems: list[str]) -> dict[float, float] | None:
+    """{percent: value} -> {probability: value}, checked to increase inside the support."""
+    if not isinstance(raw, dict) or not raw:
+        problems.append(f"{path}: expected a mapping percent -> value, e.g. "
+                        f"{{10: 0.5, 50: 1.2, 90: 3.0}}, got {describe_value(raw)}")
+        return None
+    lo, hi = SUPPORTS[support]
+    out: dict[float, float] = {}
+    n = len(problems)
+    for key, val in raw.items():
+        pct = finite_number(str(key).strip().rstrip("%") if isinstance(key, str) else key,
+                      f"{path}.{key}", problems, what="a percent")
+        value = finite_number(val, f"{path}.{key}", problems)
+        if pct is not None and not 0 < pct < 100:
+            problems.append(f"{path}.{key}: expected a percent strictly between 0 and 100")
+        elif value is not None and not lo < value < hi:
+            problems.append(f"{path}.{key}: {value:g} is outside the open interval "
+                            f"({lo:g}, {hi:g}), the range of this parameter ({support})")
+        elif pct is not None and value is not None:
+            out[pct / 100.0] = value
+    if len(problems) > n:
+        return None
+    ordered = [out[p] for p in sorted(out)]
+    if any(b <= a for a, b in itertools.pairwise(ordered)):
+        problems.append(f"{path}: values must increase with the percent, got "
+                        + ", ".join(f"{percent_key(p)}%: {out[p]:g}" for p in sorted(out)))
+        return None
+    return {p: out[p] for p in sorted(out)}
+
+
+# ------------------------------------------------------------------ small helpers
+
+def finite_number(x: Any, path: str, problems: list[str], what: str = "a number") -> float | None:
+    """A finite float from an int, float or numeric string ("1e-3"); else a problem."""
+    if isinstance(x, bool) or not isinstance(x, int | float | str):
+        problems.append(f"{path}: expected {what}, got {describe_value(x)}")
+        return None
+    try:
+        value = float(x)
+    except (ValueError, OverflowError):
+        problems.append(f"{path}: expected {what}, got {x!r}")
+        return None
+    if not math.isfinite(value):
+        problems.append(f"{path}: expected a finite number, got {x!r}")
+        return None
+    return value
+
+
+def text_field(data: Mapping, key: str, path: str, problems: list[str], required: bool) -> str:
+    val = data.get(key)
+    if val is None or (isinstance(val, str) and not val.strip()):
+        if required:
+            problems.append(f"{path}: missing; expected text")
+        return ""
+    if not isinstance(val, str):
+        problems.append(f"{path}: expected text, got {describe_value(val)}")
+        return ""
+    return val.strip()
+
+
+def _interval(lo: float, hi: float) -> str:
+    return f"{'(' if math.isinf(lo) else '['}{lo:g}, {hi:g}{')' if math.isinf(hi) else ']'}"
+
+
+def did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def describe_value(x: Any) -> str:
+    if x is None:
+        return "nothing"
+    if isinstance(x, dict | list):
+        return f"a {type(x).__name__}"
+    text = repr(x)
+    return f"{text[:40]}..." if len(text) > 40 else text

@@ -1,0 +1,280 @@
+"""Priors files (YAML) -> validated `PriorSet` of priors (`PriorForm`: pymc_extras `Prior`s
+in waiting; validating a file imports no PyMC).
+
+A priors file names, for every parameter in `foomcalc.parameters.PARAMETERS`, either a
+fixed `value`, an explicit distribution (`dist` + PyMC kwargs) or `quantiles`
+("my 10/50/90% are ...") that are fitted to a family; each with a `source`. `base:`
+starts from a preset in data/priors/ and overrides whole parameters. The format is
+documented for users in docs/priors.md. Files are read with `yaml.safe_load` only, and
+every problem in a file is reported at once as one `InputError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from foomcalc.errors import InputError
+from foomcalc.parameters import DAYS_PER_MONTH, HORIZON_MONTHS, PARAMETERS
+from foomcalc.paths import presets_dir
+from foomcalc.priors.entry import (
+    PriorSpec,
+    describe_value,
+    did_you_mean,
+    finite_number,
+    parse_entry,
+    text_field,
+)
+from foomcalc.priors.families import fit_quantiles
+from foomcalc.takeoff.gap import ROUTES as GAP_ROUTES
+
+MAX_BYTES = 1_000_000
+#: The simulator's horizon in days (240 months of 30.4375 days).
+HORIZON_DAYS = HORIZON_MONTHS * DAYS_PER_MONTH
+TOP_KEYS = ("name", "description", "base", "gap_from", "gap_weights", "hard_takeoff_days",
+            "parameters")
+GAP_MODES = ("scaling", "years", "horizon", "elo", "mixture")
+DEFAULT_HARD_TAKEOFF_DAYS = 30.0
+
+__all__ = [
+    "PriorSet", "PriorSpec", "fit_quantiles", "list_presets", "load_preset", "load_priors",
+    "priors_from_dict",
+]
+
+
+@dataclass(frozen=True)
+class PriorSet:
+    """A complete set of priors: one `PriorSpec` per parameter in PARAMETERS.
+
+    `gap_from` is one of GAP_MODES; for "mixture", `gap_weights` maps routes (scaling,
+    years, horizon, elo) to weights summing to 1 (empty otherwise); `hard_takeoff_days` the
+    hard-takeoff window (days); `text` the raw file text (presets resolve `base:` but keep
+    their text).
+    """
+
+    name: str
+    description: str
+    gap_from: str
+    hard_takeoff_days: float
+    specs: dict[str, PriorSpec]
+    source_path: str | None
+    text: str
+    gap_weights: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Full resolved description; `priors_from_dict(s.to_dict())` rebuilds `s.specs`."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "gap_from": self.gap_from,
+            **({"gap_weights": dict(self.gap_weights)} if self.gap_weights else {}),
+            "hard_takeoff_days": float(self.hard_takeoff_days),
+            "parameters": {n: s.to_dict() for n, s in self.specs.items()},
+        }
+
+    def with_spec(self, name: str, spec: PriorSpec) -> PriorSet:
+        """Copy with parameter `name` replaced by `spec` (for cruxes, sensitivity)."""
+        if name not in self.specs:
+            raise InputError(
+                f"with_spec: unknown parameter {name!r}{did_you_mean(name, self.specs)}")
+        spec = spec if spec.name == name else dataclasses.replace(spec, name=name)
+        return dataclasses.replace(
+            self, specs={**self.specs, name: spec},
+            text=self.text + f"\n# modified in memory: {name} replaced\n",
+        )
+
+
+# ------------------------------------------------------------------ entry points
+
+def load_priors(path: str | Path) -> PriorSet:
+    """Read and validate a priors file (YAML, at most 1 MB). Raises InputError."""
+    path = Path(path)
+    return _load(path, str(path), ())
+
+
+def load_preset(name: str) -> PriorSet:
+    """Load a bundled preset by name (see `list_presets`). Raises InputError."""
+    return _load_preset(name, ())
+
+
+def list_presets() -> list[tuple[str, str]]:
+    """(name, description) of every bundled preset, sorted by name."""
+    out = []
+    for path in sorted(presets_dir().glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            desc = str(data.get("description", "")) if isinstance(data, dict) else ""
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            desc = "(unreadable)"
+        out.append((path.stem, desc))
+    return out
+
+
+def priors_from_dict(data: dict, source: str = "<dict>") -> PriorSet:
+    """Validate a priors mapping (same rules as a file), e.g. from a notebook."""
+    try:
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    except yaml.YAMLError:
+        text = repr(data)
+    return _build(data, text, source, None, ())
+
+
+# ------------------------------------------------------------------ reading
+
+def _preset_names() -> list[str]:
+    return sorted(p.stem for p in presets_dir().glob("*.yaml"))
+
+
+def _load_preset(name: str, chain: tuple[str, ...]) -> PriorSet:
+    names = _preset_names()
+    if not isinstance(name, str) or name not in names:
+        raise InputError(f"unknown preset {name!r}{did_you_mean(str(name), names)}; "
+                         f"presets: {', '.join(names)}")
+    if name in chain:
+        raise InputError(f"base: presets form a cycle ({' -> '.join((*chain, name))})")
+    path = presets_dir() / f"{name}.yaml"
+    return _load(path, f"preset {name} ({path})", (*chain, name))
+
+
+def _load(path: Path, source: str, chain: tuple[str, ...]) -> PriorSet:
+    try:
+        if path.is_dir():
+            raise InputError("this is a folder; --priors takes a priors file (YAML), e.g. "
+                             "a report folder's priors.yaml", source)
+        if not path.is_file():
+            raise InputError("no such file", source)
+        if path.stat().st_size > MAX_BYTES:
+            raise InputError(f"file is larger than {MAX_BYTES // 1_000_000} MB; refusing to read",
+                             source)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError("file is not UTF-8 text", source) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror})", source) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"YAML syntax error at {where}{what}", source) from None
+    except Exception as exc:  # e.g. RecursionError on pathological nesting
+        raise InputError(f"cannot parse YAML ({type(exc).__name__})", source) from None
+    return _build(data, text, source, str(path), chain)
+
+
+def _gap_weights(data: dict, gap_from: Any, base: PriorSet | None,
+                 problems: list[str]) -> dict[str, float]:
+    """Validated, normalised `gap_weights` for gap_from "mixture" ({} otherwise).
+
+    Syntax: ``gap_weights: {scaling: 0.4, horizon: 0.4, elo: 0.2}`` (non-negative numbers,
+    not all zero, over the routes scaling, years, horizon, elo); inherited from `base:`
+    when not given.
+    """
+    raw = data.get("gap_weights")
+    if gap_from != "mixture":
+        if raw is not None:
+            problems.append(f"gap_weights: only used with gap_from: mixture (gap_from is "
+                            f"{gap_from!r}); remove it or set gap_from: mixture")
+        return {}
+    if raw is None:
+        if base is not None and base.gap_weights:
+            return dict(base.gap_weights)
+        problems.append("gap_weights: gap_from: mixture needs weights over the routes, e.g. "
+                        "gap_weights: {scaling: 0.4, horizon: 0.4, elo: 0.2}")
+        return {}
+    if not isinstance(raw, dict) or not raw:
+        problems.append(f"gap_weights: expected a mapping route -> weight, e.g. {{scaling: 0.5, "
+                        f"horizon: 0.5}}, got {describe_value(raw)}")
+        return {}
+    out: dict[str, float] = {}
+    for route, value in raw.items():
+        if route not in GAP_ROUTES:
+            problems.append(f"gap_weights.{route}: unknown route"
+                            f"{did_you_mean(str(route), GAP_ROUTES)}; expected one of "
+                            f"{', '.join(GAP_ROUTES)}")
+            continue
+        w = finite_number(value, f"gap_weights.{route}", problems)
+        if w is not None and w < 0:
+            problems.append(f"gap_weights.{route}: expected a non-negative weight, got {w:g}")
+        elif w is not None:
+            out[str(route)] = float(w)
+    total = sum(out.values())
+    if out and total <= 0:
+        problems.append("gap_weights: the weights are all zero; give at least one a positive "
+                        "weight")
+        return {}
+    return {r: w / total for r, w in out.items() if w > 0} if total > 0 else {}
+
+
+def _build(data: Any, text: str, source: str, source_path: str | None,
+           chain: tuple[str, ...]) -> PriorSet:
+    if not isinstance(data, dict):
+        raise InputError("the top level must be a mapping (name:, description:, parameters:), "
+                         f"got {describe_value(data)}", source)
+    problems: list[str] = []
+    for key in data:
+        if key not in TOP_KEYS:
+            problems.append(f"{key}: unknown key{did_you_mean(key, TOP_KEYS)}; "
+                            f"expected one of {', '.join(TOP_KEYS)}")
+    name = text_field(data, "name", "name", problems, required=True)
+    if name and len(name) > 80:
+        problems.append("name: expected a short name (at most 80 characters)")
+    description = text_field(data, "description", "description", problems, required=True)
+
+    base = None
+    if data.get("base") is not None:
+        if not isinstance(data["base"], str):
+            problems.append(f"base: expected a preset name, got {describe_value(data['base'])}")
+        else:
+            try:
+                base = _load_preset(data["base"], chain)
+            except InputError as exc:
+                problems.extend(f"base: {p}" for p in exc.problems)
+
+    gap_from = data.get("gap_from", base.gap_from if base else "scaling")
+    if gap_from not in GAP_MODES:
+        problems.append(f"gap_from: expected one of {', '.join(GAP_MODES)}, got {gap_from!r}"
+                        f"{did_you_mean(str(gap_from), GAP_MODES)}")
+    gap_weights = _gap_weights(data, gap_from, base, problems)
+    days = base.hard_takeoff_days if base else DEFAULT_HARD_TAKEOFF_DAYS
+    if "hard_takeoff_days" in data:
+        days = finite_number(data["hard_takeoff_days"], "hard_takeoff_days", problems)
+        if days is not None and days <= 0:
+            problems.append(f"hard_takeoff_days: expected a positive number of days, got {days:g}")
+        elif days is not None and days > HORIZON_DAYS:
+            problems.append(f"hard_takeoff_days: {days:g} days is beyond the simulated horizon "
+                            f"of {HORIZON_DAYS:g} days (240 months); a takeoff that slow is "
+                            f"not a hard takeoff, so choose at most {HORIZON_DAYS:g}")
+
+    specs = dict(base.specs) if base else {}
+    params = data.get("parameters", {} if base else None)
+    if params is None and base is None:
+        problems.append("parameters: missing; give every parameter or add `base: default`")
+    elif not isinstance(params, dict):
+        problems.append(f"parameters: expected a mapping of parameter name -> prior, "
+                        f"got {describe_value(params)}")
+    else:
+        for pname, entry in params.items():
+            if pname not in PARAMETERS:
+                problems.append(f"parameters.{pname}: unknown parameter"
+                                f"{did_you_mean(str(pname), PARAMETERS)}")
+                continue
+            spec = parse_entry(pname, entry, f"parameters.{pname}", problems)
+            if spec is not None:
+                specs[pname] = spec
+        missing = [p for p in PARAMETERS if p not in specs and p not in params]
+        if missing:
+            problems.append(f"parameters: missing {', '.join(missing)} (give them, or add "
+                            "`base: default` to start from the default preset)")
+    if problems:
+        raise InputError(problems, source)
+    return PriorSet(name=name, description=description, gap_from=gap_from,
+                    gap_weights=gap_weights, hard_takeoff_days=float(days),
+                    specs={p: specs[p] for p in PARAMETERS}, source_path=source_path, text=text)
+
+

@@ -1,0 +1,2 @@
+"""What people read: summary.json, figures, report.md/html, comparisons, atomic
+report folders, and the report workflow (inputs -> analysis -> folder)."""

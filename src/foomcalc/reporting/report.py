@@ -1,0 +1,342 @@
+"""report.md and report.html from a saved result and its summary.
+
+Both are rendered from one list of blocks (headings, paragraphs, tables, figures),
+so they always say the same thing. HTML is self-contained (figures inlined as
+base64 PNG) and escapes every piece of user text.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass
+
+import xarray as xr
+
+from foomcalc.reporting.summary import RSI_BRANCH_LABEL, RSI_PARAMETER_LABEL, window_label
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # "h1" | "h2" | "lead" | "p" | "warn" | "table" | "figure" | "pre" | "toc"
+    text: str = ""
+    headers: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    png: bytes = b""
+    file: str = ""
+
+
+def pct(p: float | None) -> str:
+    return "n/a" if p is None else f"{100 * p:.1f}%"
+
+
+def pct_pm(p: float, mcse: float) -> str:
+    return f"{100 * p:.1f}% ± {100 * mcse:.1f}"
+
+
+def months_text(m: float | None, horizon: float) -> str:
+    if m is None:
+        return f"> {horizon / 12:g} years"
+    if m == 0:
+        return "at once (overhang)"
+    if m < 1 / 30:
+        return f"{m * 30.4375 * 24:.1f} hours"
+    if m < 1:
+        return f"{m * 30.4375:.1f} days"
+    if m < 24:
+        return f"{m:.1f} months"
+    return f"{m / 12:.1f} years"
+
+
+def number(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    return f"{x:.3g}"
+
+
+def diagnostics_blocks(summary: dict) -> list[Block]:
+    d = summary["diagnostics"]
+    if d["ok"]:
+        return []
+    text = ("Sampling problems: the posterior below may be unreliable. "
+            + "; ".join(d["problems"])
+            + f" (after {d['attempts']} attempt(s), the second with higher target acceptance and "
+              "longer tuning).")
+    return [Block("warn", text)]
+
+
+def gap_route_blocks(summary: dict) -> list[Block]:
+    """For gap_from "mixture": each gap route's weight and P(hard takeoff) (issue 9)."""
+    routes = summary.get("gap_routes")
+    if not routes:
+        return []
+    return [Block("table", "Capability gap: each route's P(hard takeoff) had every draw used "
+                           "it; the headline mixes them by weight (docs/decisions.md, issue 9)",
+                  headers=("gap route", "weight", "prior", "posterior", "MCSE"),
+                  rows=tuple((route, f"{r['weight']:.2f}", pct(r["prior"]), pct(r["posterior"]),
+                              f"{100 * r['mcse']:.2f} pp") for route, r in routes.items()))]
+
+
+def build_blocks(
+    summary: dict, result: xr.DataTree, extra: list[Block] | None = None
+) -> list[Block]:
+    """The report's content, top to bottom."""
+    from foomcalc.reporting import figures  # matplotlib: only where figures are drawn
+
+    h = summary["hard_takeoff"]
+    horizon = summary["takeoff_months"]["horizon_months"]
+    rsi = summary["p_rsi_feasible"]
+    blocks = [Block("h1", f"foomcalc report: {summary['priors_name']}")]
+    blocks += diagnostics_blocks(summary)  # failed diagnostics: said before any number
+    blocks.append(Block("lead", (
+        f"P(hard takeoff) = {pct_pm(h['posterior'], h['mcse'])} after the evidence "
+        f"({pct(h['prior'])} before it). Hard takeoff: {h['definition']}.")))
+    blocks.append(Block("p", branch_sentence(summary)))
+    tq = summary["takeoff_months"]
+
+    def interval(which: str) -> str:
+        q = {k: months_text(v, horizon) for k, v in tq[which].items()}
+        return f"{q['q50']} ({q['q05']} to {q['q95']})"
+
+    blocks.append(Block("p", f"Takeoff time (par-human to strongly superhuman), median "
+                             f"(90% interval): after the evidence {interval('posterior')}; "
+                             f"before it {interval('prior')}. "
+                             "P(returns to software R&D r > 1): "
+                             f"{pct(summary['p_r_above_1']['prior'])} -> "
+                             f"{pct(summary['p_r_above_1']['posterior'])}."))
+    for note in summary.get("notes", []):
+        blocks.append(Block("warn", f"Evidence may count twice: {note}."))
+    blocks += gap_route_blocks(summary)
+    blocks += extra or []
+    blocks.append(Block("toc"))
+    hard_days = summary["hard_takeoff"]["window_days"]
+    blocks.append(Block("h2", "Takeoff time"))
+    blocks.append(Block("figure", "Takeoff-time CDF, prior (dashed) vs posterior",
+                        png=figures.takeoff_cdf_figure({"": result}, hard_days),
+                        file="takeoff_cdf.png"))
+    blocks.append(Block("table", "P(takeoff within window)",
+                        headers=("window", "prior", "posterior", "MCSE"),
+                        rows=tuple((r["label"], pct(r["prior"]), pct(r["posterior"]),
+                                    f"{100 * r['mcse']:.2f} pp")
+                                   for r in summary["hard_takeoff_by_window"])))
+    blocks.append(Block("figure", "P(takeoff within window)",
+                        png=figures.hard_by_window_figure(summary), file="hard_by_window.png"))
+    blocks.append(Block("h2", "Compression (Davidson & Houlden 2025 metric)"))
+    blocks.append(Block("p", "P(some window of Y months holds at least X years of progress at "
+                             "recent rates)."))
+    blocks.append(Block("table", "Compression", headers=("X years", "within Y months", "prior",
+                                                         "posterior", "MCSE"),
+                        rows=tuple((f"{r['years_of_progress']:g}", f"{r['within_months']:g}",
+                                    pct(r["prior"]), pct(r["posterior"]),
+                                    f"{100 * r['mcse']:.2f} pp") for r in summary["compression"])))
+    blocks.append(Block("h2", "Parameters"))
+    png = figures.parameters_figure(result)
+    if png:
+        blocks.append(Block("figure", "Key parameters, prior vs posterior", png=png,
+                            file="parameters.png"))
+    blocks.append(Block("p", (
+        f"The parameter p_rsi_feasible is the prior credence in seed-AI RSI before the "
+        f"observations; {RSI_BRANCH_LABEL} ({pct(rsi['posterior'])} above) is that credence "
+        "updated by the observations' likelihood ratios, so the two differ.")))
+    rows = []
+    for name, p in summary["parameters"].items():
+        if not p.get("used", True):
+            continue
+        label = RSI_PARAMETER_LABEL if name == "p_rsi_feasible" else name
+        fit = p.get("fit_note") or ""
+        fit = f"; quantile fit {fit}" if fit.startswith("approximate") else ""
+        if p["fixed"]:
+            rows.append((label, p["unit"], f"fixed {number(p['value'])}", "",
+                         p["source"] + fit))
+        else:
+            a, b = p["prior"], p["posterior"]
+            rows.append((label, p["unit"],
+                         f"{number(a['q50'])} [{number(a['q05'])}, {number(a['q95'])}]",
+                         f"{number(b['q50'])} [{number(b['q05'])}, {number(b['q95'])}]",
+                         p["source"] + fit))
+    blocks.append(Block("table", "Parameters (median [q05, q95], in the unit shown)",
+                        headers=("parameter", "unit", "prior", "posterior", "source"),
+                        rows=tuple(rows)))
+    unused = summary.get("unused_parameters", [])
+    if unused:
+        blocks.append(Block("p", (
+            f"Not shown: {', '.join(unused)}, which set the capability gap only when it comes "
+            f"from another route (here the gap comes from {summary['gap_from']}).")))
+    blocks += sensitivity_blocks(summary)
+    blocks += provenance_blocks(summary)
+    toc = toc_block(blocks)
+    return [toc if b.kind == "toc" else b for b in blocks]
+
+
+def branch_sentence(summary: dict) -> str:
+    """The two RSI branches in one sentence (docs/simulator.md)."""
+    rsi = summary["p_rsi_feasible"]
+    return (f"Every draw is run twice: once with seed-AI RSI feasible (AI improves itself at "
+            f"once, no successor training) and once without (gains arrive only when a successor "
+            f"model is trained), weighted by {RSI_BRANCH_LABEL} = {pct(rsi['posterior'])} "
+            f"({pct(rsi['prior'])} before the evidence).")
+
+
+def toc_block(blocks: list[Block]) -> Block:
+    """A table of contents of the h2 sections."""
+    return Block("toc", rows=tuple((b.text,) for b in blocks if b.kind == "h2"))
+
+
+def anchor(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+
+
+def sensitivity_blocks(summary: dict) -> list[Block]:
+    """Tornado of P(hard takeoff) and the power-scaling table (docs/compare-and-sensitivity.md)."""
+    from foomcalc.reporting import figures
+
+    sens = summary.get("sensitivity")
+    if not sens:
+        return []
+    blocks = [Block("h2", "Sensitivity: which inputs the answer hangs on"),
+              Block("p", sens["hangs_on"])]
+    torn = sens.get("tornado")
+    if torn:
+        blocks.append(Block("p", (
+            f"Tornado: P(hard takeoff) with one parameter's prior pinned at its 10th or 90th "
+            f"percentile, the others at their posterior draws ({torn['n_draws']} draws; "
+            f"unpinned {pct(torn['base'])}).")))
+        png = figures.tornado_figure(torn)
+        if png:
+            blocks.append(Block("figure", "Tornado of P(hard takeoff)", png=png,
+                                file="tornado.png"))
+        blocks.append(Block("table", "Tornado (largest swing first)",
+                            headers=("parameter", "unit", "q10 value", "P(hard) at q10",
+                                     "q90 value", "P(hard) at q90", "swing"),
+                            rows=tuple((r["parameter"], r.get("unit", ""), number(r["low_value"]),
+                                        pct(r["p_low"]), number(r["high_value"]), pct(r["p_high"]),
+                                        f"{100 * r['swing']:.1f} pp") for r in torn["rows"])))
+    ps = sens.get("power_scaling")
+    if ps:
+        blocks.append(Block("p", (
+            "Power-scaling (Kallioinen et al. 2024, ArviZ psense_summary): how far each "
+            "evidence-informed posterior moves when the prior or the likelihood is raised to "
+            f"a power near 1 (CJS distance gradient; above {ps['threshold']:g} counts as "
+            "sensitive). hard_takeoff is the per-draw P(hard takeoff).")))
+        blocks.append(Block("table", "Prior and likelihood sensitivity",
+                            headers=("variable", "prior", "likelihood", "diagnosis"),
+                            rows=tuple((r["variable"], number(r["prior"]),
+                                        number(r["likelihood"]),
+                                        "ok" if r["diagnosis"] == "\u2713" else r["diagnosis"])
+                                       for r in ps["rows"])))
+    return blocks
+
+
+def provenance_blocks(summary: dict) -> list[Block]:
+    ev = summary["evidence"]
+    blocks = [Block("h2", "Evidence and provenance")]
+    if ev:
+        blocks.append(Block("table", "Evidence", headers=("kind", "file", "sha256"),
+                            rows=tuple((e["kind"], e["description"], e["sha256"][:16])
+                                       for e in ev)))
+    else:
+        blocks.append(Block("p", "No evidence: the posterior equals the prior."))
+    d = summary["diagnostics"]
+    blocks.append(Block("p", (
+        f"Sampler: {summary['sampler']['sampler']}, {summary['sampler']['chains']} chains x "
+        f"{summary['sampler']['draws']} draws; max r_hat {d['max_r_hat']:.3f}, min bulk ESS "
+        f"{d['min_ess_bulk']:.0f}, min tail ESS {d['min_ess_tail']:.0f}, divergences "
+        f"{d['divergences']}. Prior probabilities from {summary['n_draws']['prior']} independent "
+        f"draws. Seed {summary['seed']}. Command: {summary['command']}"
+    )))
+    blocks.append(Block("p", "Versions: " + ", ".join(f"{k} {v}" for k, v in
+                                                      summary["versions"].items())))
+    return blocks
+
+
+def render_markdown(blocks: list[Block]) -> str:
+    out = []
+    for b in blocks:
+        if b.kind == "h1":
+            out.append(f"# {b.text}\n")
+        elif b.kind == "toc":
+            out.append("Contents: " + " · ".join(f"[{r[0]}](#{anchor(r[0])})" for r in b.rows)
+                       + "\n")
+        elif b.kind == "h2":
+            out.append(f"## {b.text}\n")
+        elif b.kind == "warn":
+            out.append(f"> **Warning.** {b.text}\n")
+        elif b.kind == "p":
+            out.append(b.text + "\n")
+        elif b.kind == "lead":
+            out.append(f"**{b.text}**\n")
+        elif b.kind == "pre":
+            out.append(f"```\n{b.text}\n```\n")
+        elif b.kind == "figure":
+            out.append(f"![{b.text}](figures/{b.file})\n")
+        elif b.kind == "table":
+            cells = [[c.replace("|", "\\|") for c in row] for row in b.rows]
+            out.append("| " + " | ".join(b.headers) + " |")
+            out.append("|" + "---|" * len(b.headers))
+            out.extend("| " + " | ".join(row) + " |" for row in cells)
+            out.append("")
+    return "\n".join(out)
+
+
+CSS = """body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
+color:#222;line-height:1.45}table{border-collapse:collapse;margin:1em 0;font-size:.9em}
+td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}td:last-child{min-width:8em}th{background:#f3f3f3}
+.warn{background:#fdecea;border-left:4px solid #c0392b;padding:.6em 1em}
+img{max-width:100%}.lead{font-size:1.2em;background:#f6f6f6;padding:.7em 1em;
+border-left:4px solid #555}caption{text-align:left;font-weight:600;padding:.3em 0}
+.toc{background:#fafafa;border:1px solid #ddd;padding:.5em 1em;display:inline-block}
+.toc ol{margin:.3em 0;padding-left:1.4em}figure{margin:1em 0}
+figcaption{font-size:.9em;color:#555}"""
+
+
+def render_html(blocks: list[Block], title: str) -> str:
+    e = html.escape
+    out = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title)}</title>"
+           f"<style>{CSS}</style></head><body>"]
+    for b in blocks:
+        if b.kind == "h1":
+            out.append(f"<h1>{e(b.text)}</h1>")
+        elif b.kind == "h2":
+            out.append(f"<h2 id='{anchor(b.text)}'>{e(b.text)}</h2>")
+        elif b.kind == "toc":
+            items = "".join(f"<li><a href='#{anchor(r[0])}'>{e(r[0])}</a></li>" for r in b.rows)
+            out.append(f"<nav class='toc'><strong>Contents</strong><ol>{items}</ol></nav>")
+        elif b.kind == "warn":
+            out.append(f"<p class='warn'><strong>Warning.</strong> {e(b.text)}</p>")
+        elif b.kind == "p":
+            out.append(f"<p>{e(b.text)}</p>")
+        elif b.kind == "lead":
+            out.append(f"<p class='lead'>{e(b.text)}</p>")
+        elif b.kind == "pre":
+            out.append(f"<pre>{e(b.text)}</pre>")
+        elif b.kind == "figure":
+            data = base64.b64encode(b.png).decode("ascii")
+            out.append(f"<figure><img alt='{e(b.text)}' src='data:image/png;base64,{data}'>"
+                       f"<figcaption>{e(b.text)}</figcaption></figure>")
+        elif b.kind == "table":
+            head = "".join(f"<th>{e(h)}</th>" for h in b.headers)
+            body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>"
+                           for row in b.rows)
+            out.append(f"<table><caption>{e(b.text)}</caption><tr>{head}</tr>{body}</table>")
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def short_summary(summary: dict) -> str:
+    """The few lines printed at the end of `foomcalc report`."""
+    h = summary["hard_takeoff"]
+    lines = [
+        f"P(hard takeoff, <= {window_label(h['window_days'])}): {pct(h['prior'])} (prior) -> "
+        f"{pct_pm(h['posterior'], h['mcse'])} (posterior)",
+        f"{RSI_BRANCH_LABEL}: {pct(summary['p_rsi_feasible']['prior'])} -> "
+        f"{pct(summary['p_rsi_feasible']['posterior'])};  P(r > 1): "
+        f"{pct(summary['p_r_above_1']['prior'])} -> {pct(summary['p_r_above_1']['posterior'])}",
+    ]
+    for name, p in summary["parameters"].items():
+        if (p.get("fit_note") or "").startswith("approximate") and p.get("used", True):
+            lines.append(f"note: {name}: quantile fit {p['fit_note']} (prior median "
+                         f"{number(p['prior']['q50']) if 'prior' in p else 'n/a'})")
+    if not summary["diagnostics"]["ok"]:
+        lines.append("WARNING: sampling problems: " + "; ".join(summary["diagnostics"]["problems"]))
+    return "\n".join(lines)

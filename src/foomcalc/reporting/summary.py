@@ -1,0 +1,213 @@
+"""summary.json: the stable, versioned headline numbers of one saved result.
+
+Reads only the saved result (posterior.nc). The schema is documented in
+docs/summary-schema.md; intervals are named (q05/q50/q95), never ArviZ defaults.
+Monte Carlo standard errors: ArviZ's MCSE of the mean for posterior (MCMC) draws,
+sd/sqrt(n) for the independent prior draws.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import arviz as az
+import numpy as np
+import xarray as xr
+
+from foomcalc.analysis.result import attr_json
+from foomcalc.analysis.sensitivity import sensitivity_summary
+from foomcalc.parameters import PARAMETERS, unused_gap_parameters
+from foomcalc.takeoff.outcomes import (
+    STANDARD_WINDOWS_DAYS,
+    hard_takeoff_probability,
+    mixture_probability,
+    route_hard_takeoff_probability,
+    takeoff_quantiles,
+)
+
+QUANTILES = {"q05": 0.05, "q50": 0.5, "q95": 0.95}
+
+#: Two different "P(RSI feasible)" numbers appear in a report; they are named apart.
+#: The branch weight (summary `p_rsi_feasible`): the mean over draws of
+#: P(feasible | p, observations' likelihood ratios).
+RSI_BRANCH_LABEL = "P(seed-AI RSI feasible | observations)"
+RSI_BRANCH_MEANING = (
+    "weight of the seed-AI RSI branch: the probability that seed-AI-style recursive "
+    "self-improvement works in deep learning, after the observations' likelihood ratios "
+    "(averaged over draws of the prior credence parameter p_rsi_feasible)")
+#: The parameter (summary `parameters.p_rsi_feasible`): the credence before the observations.
+RSI_PARAMETER_LABEL = "p_rsi_feasible (prior credence parameter, before the observations)"
+
+
+def _finite_or_none(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def probability(per_draw: xr.DataArray, mcmc: bool) -> dict:
+    """Mean of a per-draw probability with its Monte Carlo standard error."""
+    values = np.asarray(per_draw.values, dtype=float)
+    mean = float(values.mean())
+    if mcmc:
+        mcse = float(az.mcse(per_draw.to_dataset(name="p"), method="mean")["p"])
+        if not math.isfinite(mcse):  # constant per-draw values: no Monte Carlo error
+            mcse = 0.0
+    else:
+        mcse = float(values.std(ddof=1) / math.sqrt(values.size))
+    return {"p": mean, "mcse": mcse}
+
+
+def describe_draws(values: np.ndarray) -> dict:
+    """mean, sd and named quantiles of draws."""
+    flat = np.asarray(values, dtype=float).ravel()
+    out = {"mean": float(flat.mean()), "sd": float(flat.std(ddof=1)) if flat.size > 1 else 0.0}
+    out.update({k: float(np.quantile(flat, q)) for k, q in QUANTILES.items()})
+    return out
+
+
+def window_label(days: float) -> str:
+    names = {1.0: "1 day", 7.0: "1 week", 30.0: "30 days", 365.25: "1 year"}
+    return names.get(float(days), f"{days:g} days")
+
+
+def unused_parameters(result: xr.DataTree) -> list[str]:
+    """Gap parameters of the routes not taken that no evidence informs
+    (`parameters.unused_gap_parameters`): tables and the tornado omit them."""
+    attrs = result.attrs
+    priors = json.loads(attrs["priors_json"])
+    return sorted(unused_gap_parameters(
+        attrs["gap_from"], set(json.loads(attrs.get("modelled_parameters_json", "[]"))),
+        priors.get("gap_weights")))
+
+
+def _pair(prior: dict, posterior: dict) -> dict:
+    return {"prior": prior["p"], "prior_mcse": prior["mcse"],
+            "posterior": posterior["p"], "mcse": posterior["mcse"]}
+
+
+def summarize(result: xr.DataTree) -> dict:
+    """The summary.json dictionary of a saved result."""
+    attrs = result.attrs
+    post = result["posterior_outcomes"].to_dataset()
+    prior = result["prior_outcomes"].to_dataset()
+    priors = attr_json(result, "priors_json")
+    window = float(attrs["hard_takeoff_days"])
+    windows = sorted({*STANDARD_WINDOWS_DAYS, window})
+
+    by_window = []
+    for days in windows:
+        row = _pair(probability(hard_takeoff_probability(prior, days), False),
+                    probability(hard_takeoff_probability(post, days), True))
+        by_window.append({"window_days": days, "label": window_label(days), **row})
+    headline = next(r for r in by_window if r["window_days"] == window)
+
+    compression = []
+    for i, name in enumerate(post["compression"].values):
+        def per_draw(ds: xr.Dataset, i: int = i) -> xr.DataArray:
+            sel = ds.isel(compression=i)
+            return mixture_probability(sel["compressed_feasible"], sel["compressed_infeasible"],
+                                       sel["weight_feasible"])
+        compression.append({
+            "id": str(name),
+            "years_of_progress": float(post["years_of_progress"].values[i]),
+            "within_months": float(post["within_months"].values[i]),
+            **_pair(probability(per_draw(prior), False), probability(per_draw(post), True)),
+        })
+
+    prior_draws = result["prior"].to_dataset()
+    post_draws = result["posterior"].to_dataset()
+    parameters = {}
+    unused = unused_parameters(result)
+    for name, meta in PARAMETERS.items():
+        spec = priors["parameters"][name]
+        entry = {"unit": meta.unit, "meaning": meta.meaning, "source": spec.get("source", ""),
+                 "fixed": name not in post_draws, "used": name not in unused,
+                 "fit_note": spec.get("fit_note")}
+        if name in post_draws:
+            entry["prior"] = describe_draws(prior_draws[name].values)
+            entry["posterior"] = describe_draws(post_draws[name].values)
+        else:
+            entry["value"] = spec.get("value")
+        parameters[name] = entry
+
+    def above_one(ds: xr.Dataset) -> xr.DataArray:
+        return (ds["returns_r"] > 1.0).astype(float)
+
+    r_fixed = "returns_r" not in post_draws
+    p_r_above_1 = (
+        {"prior": float(priors["parameters"]["returns_r"]["value"] > 1),
+         "posterior": float(priors["parameters"]["returns_r"]["value"] > 1), "mcse": 0.0}
+        if r_fixed else
+        _pair(probability(above_one(prior_draws), False), probability(above_one(post_draws), True))
+    )
+    quantiles = list(QUANTILES.values())
+    horizon = float(attrs["horizon_months"])
+    takeoff = {
+        "horizon_months": horizon,
+        "note": "null means the gap is not crossed within the horizon",
+        "prior": dict(zip(QUANTILES, map(_finite_or_none, takeoff_quantiles(prior, quantiles)),
+                          strict=True)),
+        "posterior": dict(zip(QUANTILES, map(_finite_or_none, takeoff_quantiles(post, quantiles)),
+                              strict=True)),
+    }
+    return {
+        "schema_version": attrs["schema_version"],
+        "package_version": attrs["foomcalc_version"],
+        "priors_name": attrs["priors_name"],
+        "seed": int(attrs["seed"]),
+        "command": attrs["command"],
+        "gap_from": attrs["gap_from"],
+        "hard_takeoff": {
+            "definition": f"AI goes from par-human to strongly superhuman (crosses the capability "
+                          f"gap) within {window_label(window)} of fully automating AI R&D",
+            "window_days": window,
+            **{k: headline[k] for k in ("prior", "prior_mcse", "posterior", "mcse")},
+        },
+        "hard_takeoff_by_window": by_window,
+        "p_rsi_feasible": {
+            "label": RSI_BRANCH_LABEL,
+            "meaning": RSI_BRANCH_MEANING,
+            **_pair(probability(prior["weight_feasible"], False),
+                    probability(post["weight_feasible"], True)),
+        },
+        "p_r_above_1": p_r_above_1,
+        "compression": compression,
+        "takeoff_months": takeoff,
+        "parameters": parameters,
+        "likelihood_ratio_observations": float(attrs["likelihood_ratio"]),
+        "diagnostics": {k: _finite_or_none(v) if isinstance(v, float) else v  # no NaN in JSON
+                        for k, v in attr_json(result, "diagnostics_json").items()},
+        "evidence": attr_json(result, "evidence_json"),
+        "sampler": attr_json(result, "sampler_json"),
+        "versions": attr_json(result, "versions_json"),
+        "n_draws": {"prior": int(prior.sizes["draw"] * prior.sizes["chain"]),
+                    "posterior": int(post.sizes["draw"] * post.sizes["chain"])},
+        "sensitivity": _without(sensitivity_summary(result), unused),
+        "unused_parameters": unused,
+        "notes": json.loads(attrs.get("notes_json", "[]")),
+        **gap_routes_summary(priors, prior, post, window),
+    }
+
+
+def _without(sensitivity: dict, unused: list[str]) -> dict:
+    """The sensitivity section without tornado rows of unused gap parameters (their
+    swing is zero by construction: they do not enter the answer)."""
+    torn = sensitivity.get("tornado")
+    if torn:
+        torn = {**torn, "rows": [r for r in torn["rows"] if r["parameter"] not in unused]}
+        sensitivity = {**sensitivity, "tornado": torn}
+    return sensitivity
+
+
+def gap_routes_summary(priors: dict, prior: xr.Dataset, post: xr.Dataset,
+                       window_days: float) -> dict:
+    """For gap_from "mixture": {"gap_routes": {route: {weight, prior, prior_mcse, posterior,
+    mcse}}}, each route's P(hard takeoff) had every draw used it; {} otherwise."""
+    weights = priors.get("gap_weights") or {}
+    if priors.get("gap_from") != "mixture" or not weights:
+        return {}
+    return {"gap_routes": {
+        route: {"weight": float(w), **_pair(
+            probability(route_hard_takeoff_probability(prior, route, window_days), False),
+            probability(route_hard_takeoff_probability(post, route, window_days), True))}
+        for route, w in weights.items()}}

@@ -1,0 +1,338 @@
+"""The `foomcalc report` workflow: validate every input first, then sample, then write.
+
+All input checks happen before any sampling, so bad input costs nothing and writes
+nothing. The report folder is written atomically (output.write_atomically).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import shutil
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from foomcalc.errors import InputError
+from foomcalc.evidence.files import (
+    EvidenceSet,
+    bundled_evidence,
+    load_evidence,
+    parameters_informed,
+)
+from foomcalc.parameters import STANDARD_COMPRESSION
+from foomcalc.paths import evidence_dir
+from foomcalc.priors.files import PriorSet, load_preset, load_priors
+from foomcalc.reporting.output import check_output_folder, write_atomically, write_json
+
+
+@contextlib.contextmanager
+def _interrupts_noticed() -> Iterator[list[int]]:
+    """Record SIGINT (and still raise KeyboardInterrupt) while the block runs.
+
+    nutpie catches the KeyboardInterrupt raised during sampling and returns the draws
+    so far; the record lets the caller refuse that partial result. Main thread only.
+    """
+    seen: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield seen
+        return
+
+    def handler(signum, frame):
+        seen.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    priors: PriorSet
+    evidence: list[EvidenceSet]
+    out_dir: Path
+    compression: tuple[tuple[float, float], ...]
+    notes: tuple[str, ...] = ()
+    replaces: bool = False  # an existing report in out_dir will be replaced
+
+
+#: Where reports go when no --out is given: reports/<priors name> (relative to the
+#: current folder), so a report of other priors never replaces the default one.
+REPORTS_ROOT = Path("reports")
+
+
+def default_out_dir(priors_name: str) -> Path:
+    """reports/<priors name>, the name made safe as one folder name."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", priors_name)[:80].strip(".-") or "report"
+    return REPORTS_ROOT / safe
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # e.g. a name too long: load_priors gives the message
+        return False
+
+
+def is_bundled(e: EvidenceSet) -> bool:
+    return Path(e.path).resolve().is_relative_to(evidence_dir().resolve())
+
+
+def approximate_fits(priors: PriorSet) -> dict[str, str]:
+    """Parameters entered as quantiles whose fitted distribution misses them by more than
+    1%: name -> the fit note, e.g. "approximate: max error 7.7%"."""
+    return {name: spec.fit_note for name, spec in priors.specs.items()
+            if spec.fit_note and spec.fit_note.startswith("approximate")}
+
+
+def _same_content(a: EvidenceSet, b: EvidenceSet) -> bool:
+    """Same kind and the same parsed table (numbers equal to 1e-9 relative): a file
+    re-saved by a spreadsheet has other bytes but is the same evidence."""
+    if a.kind != b.kind or a.table.shape != b.table.shape:
+        return False
+    try:
+        pd.testing.assert_frame_equal(a.table.reset_index(drop=True),
+                                      b.table.reset_index(drop=True),
+                                      check_dtype=False, rtol=1e-9, atol=0.0)
+    except AssertionError:
+        return False
+    return True
+
+
+def resolve_inputs(
+    priors_path: Path | None,
+    preset: str | None,
+    evidence_paths: Sequence[Path],
+    no_evidence: bool,
+    out_dir: Path | None = None,
+    extra_compression: Sequence[tuple[float, float]] = (),
+    *,
+    drop_evidence: Sequence[str] = (),
+    force: bool = True,
+) -> ReportInputs:
+    """Load and validate priors, evidence and the output folder; report all problems at once.
+
+    `out_dir` None means reports/<priors name>. `drop_evidence` names bundled evidence
+    files to leave out (e.g. "scaling_fits.csv"). With `force` False an existing report in
+    `out_dir` is refused (the CLI's default); the Python API replaces it.
+    """
+    problems: list[str] = []
+    priors = None
+    if priors_path is not None and preset is not None:
+        problems.append("give either --priors FILE or --preset NAME, not both")
+    elif priors_path is not None and _is_dir(Path(priors_path)):
+        problems.append(f"{priors_path}: --priors needs a priors file (YAML), and this is a "
+                        "folder; e.g. --priors my-priors.yaml (see docs/priors.md)")
+    else:
+        try:
+            priors = load_priors(priors_path) if priors_path else load_preset(preset or "default")
+        except InputError as exc:
+            problems.append(str(exc))
+    evidence = [] if no_evidence else bundled_evidence()
+    names = {Path(e.path).name: e for e in evidence}
+    for name in drop_evidence:
+        known = sorted(Path(e.path).name for e in bundled_evidence())
+        if name not in known:
+            problems.append(f"--drop-evidence {name!r}: not a bundled evidence file; "
+                            f"bundled: {', '.join(known)}")
+        elif name not in names and not no_evidence:
+            problems.append(f"--drop-evidence {name!r}: given twice")
+        names.pop(name, None)
+    evidence = list(names.values())
+    seen = {e.sha256 for e in evidence}
+    for path in evidence_paths:
+        try:
+            item = load_evidence(path)
+        except InputError as exc:
+            problems.append(str(exc))
+            continue
+        except OSError as exc:  # e.g. a file name too long for the file system
+            problems.append(f"{str(path)[:80]}: cannot read the evidence file ({exc.strerror})")
+            continue
+        if item.sha256 in seen:
+            problems.append(f"{path}: the same evidence is given twice (sha256 {item.sha256[:12]})")
+        seen.add(item.sha256)
+        evidence.append(item)
+    if out_dir is None and priors is not None:
+        out_dir = default_out_dir(priors.name)
+    replaces = False
+    if out_dir is not None:
+        try:
+            replaces = check_output_folder(out_dir, force=force)
+        except InputError as exc:
+            problems.append(str(exc))
+        except OSError as exc:  # e.g. a folder name too long for the file system
+            problems.append(f"{str(out_dir)[:80]}: unusable output folder ({exc.strerror})")
+    if problems:
+        raise InputError(problems)
+    compression = tuple(dict.fromkeys([*STANDARD_COMPRESSION, *extra_compression]))
+    return ReportInputs(priors, evidence, out_dir, compression, overlap_notes(evidence),
+                        replaces)
+
+
+def overlap_notes(evidence: Sequence[EvidenceSet]) -> tuple[str, ...]:
+    """Warnings where bundled published evidence and the user's files inform the same
+    parameters: if both come from the same experiments the evidence counts twice.
+    A user file with the same content as a bundled one (e.g. a re-saved copy) is named
+    as such; the remedy offered is dropping that one bundled file."""
+    bundled = [e for e in evidence if is_bundled(e)]
+    notes = []
+    for e in evidence:
+        if is_bundled(e):
+            continue
+        copy_of = next((b for b in bundled if _same_content(e, b)), None)
+        if copy_of is not None:
+            name = Path(copy_of.path).name
+            notes.append(f"{Path(e.path).name} has the same content as the bundled {name}: "
+                         f"it counts twice; use --drop-evidence {name}")
+            continue
+        for b in bundled:
+            shared = sorted(parameters_informed([e]) & parameters_informed([b]))
+            if shared:
+                notes.append(f"{Path(e.path).name} informs {', '.join(shared)}, which the "
+                             f"bundled {Path(b.path).name} also informs; if both come from "
+                             "the same experiments (e.g. the Chinchilla runs) they count "
+                             f"twice: consider --drop-evidence {Path(b.path).name}")
+    return tuple(notes)
+
+
+class ProgressLines:
+    """Sampling progress for nutpie's `progress_callback` (a list of ChainProgress).
+
+    `live` True (a terminal): one line rewritten in place; False (piped to a file): a
+    plain line at most every `every_s` seconds. The time-remaining estimate is shown
+    only once 20% of the draws are done and is smoothed (the mean rate since the
+    start), so the first noisy guesses (e.g. "29 min" on a 4 s run) never appear.
+    """
+
+    def __init__(self, stream=None, live: bool = False, every_s: float = 2.0,
+                 clock=time.monotonic) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.live, self.every_s, self.clock = live, every_s, clock
+        self.start = clock()
+        self.last = -float("inf")
+        self.last_done = -1
+
+    def line(self, done: int, total: int, divergences: int) -> str:
+        elapsed = self.clock() - self.start
+        text = f"sampling: {done}/{total} draws ({100 * done / max(total, 1):.0f}%)"
+        if divergences:
+            text += f", {divergences} divergent"
+        if total and done >= 0.2 * total and done < total:
+            text += f", about {elapsed * (total - done) / done:.0f} s left"
+        return text
+
+    def __call__(self, chains) -> None:
+        done = sum(int(c.finished_draws) for c in chains)
+        total = sum(int(c.total_draws) for c in chains)
+        now = self.clock()
+        if done == self.last_done or (now - self.last < self.every_s and done < total):
+            return  # no news (e.g. while nutpie initialises), or too soon
+        self.last, self.last_done = now, done
+        text = self.line(done, total, sum(int(c.divergences) for c in chains))
+        end = "\n" if not self.live or done >= total else ""
+        print(("\r" if self.live else "") + text, end=end, file=self.stream, flush=True)
+
+
+def resolved_priors_text(priors: PriorSet) -> str:
+    """The priors fully resolved (no `base:`), as a priors file that re-runs the report."""
+    import yaml
+
+    header = (f"# Priors of this report, fully resolved from '{priors.name}'.\n"
+              "# Re-run: foomcalc report --priors priors.yaml [--evidence evidence/*.csv]\n")
+    return header + yaml.safe_dump(priors.to_dict(), sort_keys=False, allow_unicode=True)
+
+
+def make_report(
+    inputs: ReportInputs, *, seed: int = 0, draws: int = 1000, progress: bool | str = False,
+    command: str = "",
+) -> dict:
+    """Run the analysis and write the report folder; returns the summary.
+
+    `progress`: False (silent), "bar" (a live line on a terminal) or "lines" (plain
+    lines, for output piped to a file); True means "bar". Progress goes to stderr.
+    """
+    from foomcalc.analysis.result import RESULT_FILE, save_result
+    from foomcalc.analysis.run import run_analysis
+    from foomcalc.analysis.sensitivity import add_sensitivity
+    from foomcalc.inference.forked import ForkedCall, can_fork
+    from foomcalc.inference.sampling import SamplerSettings
+    from foomcalc.reporting.report import build_blocks, render_html, render_markdown
+    from foomcalc.reporting.summary import summarize
+
+    def say(text: str) -> None:
+        if progress:
+            print(f"foomcalc: {text}", file=sys.stderr, flush=True)
+
+    say(f"{inputs.priors.name} with {len(inputs.evidence)} evidence file(s); compiling the "
+        "model, then sampling 4 chains ...")
+    started = time.monotonic()
+    callback = ProgressLines(live=progress in (True, "bar")) if progress else False
+    with _interrupts_noticed() as interrupted:
+        try:
+            result = run_analysis(inputs.priors, inputs.evidence, seed=seed,
+                                  settings=SamplerSettings(draws=draws),
+                                  compression=inputs.compression, progress=callback,
+                                  command=command)
+        except Exception:
+            if interrupted:  # a library that swallowed Ctrl-C and failed on (e.g. compile)
+                raise KeyboardInterrupt from None
+            raise
+        if interrupted:  # nutpie turns Ctrl-C into a truncated trace: never report one
+            raise KeyboardInterrupt
+        say("sensitivity: tornado and power-scaling ...")
+        result = add_sensitivity(result, inputs.priors, inputs.evidence)
+    say(f"analysis done in {time.monotonic() - started:.0f} s; writing the report ...")
+    # saved with the result, so summary.json and the report carry them
+    result.attrs["notes_json"] = json.dumps(list(inputs.notes))
+    summary: dict = {}
+
+    def fill(folder: Path) -> None:
+        # posterior.nc (~1 s through h5netcdf) is written by a forked child while this
+        # process writes the rest, where forking is safe (forked.py); else, or if the
+        # child fails or takes over 120 s (forked.STALL_SECONDS), here. The report reads
+        # only the result tree, the one saved: what reading posterior.nc back gives (the
+        # same summary and report, tests/test_pipeline.py)
+        writer = ForkedCall(lambda counts: save_result(result, folder / RESULT_FILE) or True
+                            ) if can_fork() else None
+        try:
+            write_report_files(folder)
+            if writer is None or writer.result() is None:
+                save_result(result, folder / RESULT_FILE)
+        finally:
+            if writer is not None:
+                writer.cancel()
+
+    def write_report_files(folder: Path) -> None:
+        summary.update(summarize(result))
+        write_json(folder / "summary.json", summary)
+        blocks = build_blocks(summary, result)
+        (folder / "figures").mkdir()
+        for block in blocks:
+            if block.kind == "figure":
+                (folder / "figures" / block.file).write_bytes(block.png)
+        (folder / "report.md").write_text(render_markdown(blocks))
+        (folder / "report.html").write_text(
+            render_html(blocks, f"foomcalc report: {summary['priors_name']}"))
+        (folder / "priors.yaml").write_text(resolved_priors_text(inputs.priors))
+        (folder / "priors-as-given.yaml").write_text(inputs.priors.text)
+        bundled = evidence_dir().resolve()
+        user_evidence = [e for e in inputs.evidence
+                         if not Path(e.path).resolve().is_relative_to(bundled)]
+        if user_evidence:  # copied in, so the folder alone can re-run the result
+            (folder / "evidence").mkdir()
+            for e in user_evidence:
+                shutil.copyfile(e.path, folder / "evidence" / f"{e.sha256[:8]}-{Path(e.path).name}")
+
+    write_atomically(inputs.out_dir, fill)
+    return summary

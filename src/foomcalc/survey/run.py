@@ -1,0 +1,377 @@
+"""`foomcalc survey`: many people's priors, each updated on the same evidence, on Dask.
+
+A survey is a folder of priors files, or one YAML mapping (respondent id -> priors
+mapping) or one CSV (a row per respondent: `respondent`, optional `base`, and
+`<parameter>@<percent>` quantile columns such as `speedup@10, speedup@50, speedup@90`,
+optional `<parameter>@dist`). Every respondent is validated up front (priors.py's rules);
+bad ones are listed and skipped.
+
+The work per respondent is the cheapest exact path through a shared base result (the
+`--base` preset with the shared evidence, sampled once): parameters no evidence informs
+are redrawn from the respondent's prior (exact), evidence-informed ones are
+importance-reweighted (PSIS, k-hat <= 0.7), and anything else is refitted with NUTS on
+a compiled model kept once per worker (`reweight.reweight`). The prior P(hard takeoff)
+comes from the respondent's own prior draws. Seeds come from the survey seed and the
+respondent id, never from the worker, so a LocalCluster and any other cluster agree.
+
+Tasks run on `dask.distributed` (a LocalCluster by default, `--scheduler ADDRESS` for an
+existing one) with retries, so a killed worker's respondents are recomputed. Each
+finished respondent is written atomically to OUT/respondents/<id>.json; `--resume` skips
+those. Only then is the survey report written (survey_report.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import json
+import os
+import re
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from foomcalc.errors import InputError
+from foomcalc.parameters import PARAMETERS
+
+#: Prior draws per respondent for the prior P(hard takeoff).
+N_PRIOR_DRAWS = 4000
+#: Respondent ids: file-name safe, they name the result files.
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_WORKER_STATE: dict = {}  # per worker process: (base, evidence) -> loaded state; compiled models
+
+
+@dataclass
+class SurveyInput:
+    """Valid respondents (id -> priors mapping, validated) and the skipped ones' problems."""
+
+    respondents: dict[str, dict] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    #: id -> the preset a respondent's priors start from (`base:`; absent if none given)
+    bases: dict[str, str] = field(default_factory=dict)
+    #: id -> the validated PriorSet (kept from validation; workers get `respondents`)
+    parsed: dict = field(default_factory=dict)
+
+
+def respondent_seed(survey_seed: int, respondent: str) -> int:
+    """A seed from the survey seed and the respondent id alone (not the worker)."""
+    entropy = [int(survey_seed), zlib.crc32(respondent.encode("utf-8"))]
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0] % (2**31 - 1))
+
+
+def _csv_respondents(path: Path) -> dict[str, dict | str]:
+    """CSV rows -> priors mappings (or a problem text per bad row)."""
+    out: dict[str, dict | str] = {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows or "respondent" not in rows[0]:
+        raise InputError("expected a header with a 'respondent' column, then "
+                         "'<parameter>@<percent>' quantile columns (e.g. speedup@50)", path)
+    for line, row in enumerate(rows, start=2):
+        rid = (row.get("respondent") or "").strip() or f"line{line}"
+        params: dict[str, dict] = {}
+        problems = []
+        for column, cell in row.items():
+            if column in ("respondent", "base") or cell is None or not str(cell).strip():
+                continue
+            name, _, what = column.partition("@")
+            if name not in PARAMETERS or not what:
+                problems.append(f"column {column!r}: expected <parameter>@<percent> or "
+                                "<parameter>@dist with a registry parameter")
+                continue
+            entry = params.setdefault(name, {"source": f"survey respondent {rid}"})
+            if what == "dist":
+                entry["dist"] = cell.strip()
+                continue
+            try:
+                entry.setdefault("quantiles", {})[float(what)] = float(cell)
+            except ValueError:
+                problems.append(f"column {column!r}: {cell!r} is not a number")
+        out[rid] = "; ".join(problems) if problems else {
+            "name": rid, "description": f"survey respondent {rid} ({path.name}, line {line})",
+            "base": (row.get("base") or "default").strip(), "parameters": params}
+    return out
+
+
+def read_survey(path: Path) -> SurveyInput:
+    """Read and validate every respondent; bad ones are skipped with their message."""
+    from foomcalc.priors.files import load_priors, priors_from_dict
+
+    path = Path(path)
+    raw: dict[str, dict | str | Path] = {}
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".yaml", ".yml"))
+        if not files:
+            raise InputError("the folder holds no priors files (*.yaml)", path)
+        raw = {p.stem: p for p in files}
+    elif path.suffix.lower() == ".csv":
+        raw = dict(_csv_respondents(path))
+    elif path.suffix.lower() in (".yaml", ".yml") and path.is_file():
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not data:
+            raise InputError("expected a mapping: respondent id -> priors mapping", path)
+        raw = {str(k): v if isinstance(v, dict) else f"expected a priors mapping, got {v!r}"
+               for k, v in data.items()}
+    else:
+        raise InputError("expected a folder of priors files, a .csv or a .yaml survey", path)
+    survey = SurveyInput()
+    for rid, item in raw.items():
+        if not ID_PATTERN.match(rid):
+            survey.skipped[rid] = "respondent id: letters, digits, '_', '-', '.' (at most 64)"
+            continue
+        if isinstance(item, str):
+            survey.skipped[rid] = item
+            continue
+        try:
+            priors = load_priors(item) if isinstance(item, Path) else \
+                priors_from_dict({"name": rid, "description": f"survey respondent {rid}",
+                                  **item}, source=f"{path.name}: {rid}")
+        except InputError as exc:
+            survey.skipped[rid] = str(exc)
+            continue
+        survey.respondents[rid] = priors.to_dict()
+        survey.parsed[rid] = priors
+        if base := _base_name(item):
+            survey.bases[rid] = base
+    return survey
+
+
+def _base_name(item: dict | Path) -> str | None:
+    """The `base:` preset of a respondent's priors mapping or file (None if none)."""
+    if isinstance(item, Path):
+        item = yaml.safe_load(item.read_text(encoding="utf-8"))  # validated by load_priors
+    base = item.get("base") if isinstance(item, dict) else None
+    return str(base) if base else None
+
+
+def _worker_state(base_path: str, evidence_paths: Sequence[str]) -> dict:
+    """Base result and evidence, loaded once per worker process and base (a survey has one
+    base per preset), and one compiled-model cache per worker shared by all bases."""
+    key = (base_path, tuple(evidence_paths))
+    if key not in _WORKER_STATE:
+        from foomcalc.analysis.result import load_result
+        from foomcalc.analysis.run import CompiledCache
+        from foomcalc.evidence.files import load_evidence
+
+        cache = _WORKER_STATE.setdefault("compiled", CompiledCache())
+        _WORKER_STATE[key] = {"result": load_result(base_path),
+                              "evidence": [load_evidence(p) for p in evidence_paths],
+                              "cache": cache}
+    return _WORKER_STATE[key]
+
+
+def prior_hard_takeoff(priors, seed: int, n: int = N_PRIOR_DRAWS) -> tuple[float, float]:
+    """P(hard takeoff) under a prior alone, and its Monte Carlo standard error."""
+    from foomcalc.analysis.reweight import hard_per_draw
+    from foomcalc.takeoff.outcomes import compute_outcomes
+
+    rng = np.random.default_rng([seed, 30_000])
+    draws = {name: spec.sample(n, rng) for name, spec in priors.specs.items()}
+    per = hard_per_draw(compute_outcomes(draws, gap_from=priors.gap_from,
+                                         gap_weights=priors.gap_weights, compression=[]),
+                        priors.hard_takeoff_days)
+    return float(per.mean()), float(per.std() / np.sqrt(n))
+
+
+def run_respondent(rid: str, priors_dict: dict, base_path: str,
+                   evidence_paths: Sequence[str], seed: int) -> dict:
+    """One respondent's prior and posterior answer (runs on a Dask worker)."""
+    from foomcalc.analysis.reweight import reweight
+    from foomcalc.priors.files import priors_from_dict
+
+    state = _worker_state(base_path, evidence_paths)
+    priors = priors_from_dict(priors_dict, source=f"respondent {rid}")
+    post = reweight(state["result"], priors, seed=seed, evidence=state["evidence"],
+                    cache=state["cache"])
+    numbers = post.numbers()
+    prior_p, prior_mcse = prior_hard_takeoff(priors, seed)
+    medians = {name: spec.quantile(0.5) for name, spec in priors.specs.items()}
+    return {"respondent": rid, "seed": seed, "method": post.method,
+            "pareto_k": post.pareto_k, "ess": post.ess,
+            "prior_hard_takeoff": prior_p, "prior_mcse": prior_mcse,
+            "posterior_hard_takeoff": numbers["hard_takeoff"]["posterior"],
+            "posterior_mcse": numbers["hard_takeoff"]["mcse"],
+            "p_rsi_feasible_posterior": numbers["p_rsi_feasible"],
+            "hard_takeoff_days": priors.hard_takeoff_days, "gap_from": priors.gap_from,
+            "prior_medians": medians, "worker_pid": os.getpid()}
+
+
+def write_json_atomically(path: Path, data: dict) -> None:
+    """Write JSON to a temporary file, then rename: never a half-written file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=1, allow_nan=False))
+    tmp.replace(path)
+
+
+@contextlib.contextmanager
+def survey_client(scheduler: str | None = None) -> Iterator:
+    """A Dask client: on the scheduler at `scheduler`, or on a LocalCluster with one
+    single-threaded worker process per core (closed afterwards)."""
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
+        yield client
+
+
+def run_survey(
+    survey: SurveyInput, base_path: Path | dict[str, Path], evidence_paths: Sequence[Path],
+    out_dir: Path, *, seed: int = 0, client=None, resume: bool = False,
+    on_result: Callable[[dict], None] | None = None,
+) -> dict[str, dict]:
+    """Every respondent's answer, computed as Dask tasks on `client` (a LocalCluster with
+    one single-threaded worker per core when None); written to OUT/respondents/.
+
+    `base_path` is one saved base result for everyone, or one per base preset (keyed by
+    `survey.bases`; respondents reweight from the base their priors start from)."""
+    from dask.distributed import as_completed
+
+    folder = out_dir / "respondents"
+    folder.mkdir(parents=True, exist_ok=True)
+    done = {}
+    if resume:
+        for rid in survey.respondents:
+            path = folder / f"{rid}.json"
+            if path.is_file():
+                done[rid] = json.loads(path.read_text())
+    todo = [rid for rid in survey.respondents if rid not in done]
+    own = survey_client() if client is None and todo else contextlib.nullcontext(client)
+    with own as client:
+        def base_of(rid: str) -> str:
+            if isinstance(base_path, dict):
+                return str(base_path[survey.bases.get(rid) or "default"])
+            return str(base_path)
+
+        futures = [client.submit(run_respondent, rid, survey.respondents[rid], base_of(rid),
+                                 [str(p) for p in evidence_paths],
+                                 respondent_seed(seed, rid), key=f"respondent-{seed}-{rid}",
+                                 retries=3, pure=False) for rid in todo]
+        for future in as_completed(futures):
+            row = future.result()
+            write_json_atomically(folder / f"{row['respondent']}.json", row)
+            done[row["respondent"]] = row
+            if on_result:
+                on_result(row)
+    return {rid: done[rid] for rid in survey.respondents}
+
+
+def plan_bases(
+    survey: SurveyInput, out_dir: Path, evidence: Sequence[Path], no_evidence: bool,
+    seed: int = 0,
+) -> tuple[dict, dict[str, list[str]]]:
+    """The inputs of one shared base result per preset that respondents start from
+    (`survey.bases`), to go in OUT/base/<preset>/. Where respondents' priors leave the
+    preset's support for an evidence-informed parameter, the base uses a proposal prior
+    covering them (`survey_base.proposal_priors`). Validates the evidence (InputError).
+    Returns (preset -> ReportInputs, preset -> widened parameters)."""
+    from foomcalc.inference.model import modelled_parameters
+    from foomcalc.priors.files import priors_from_dict
+    from foomcalc.reporting.workflow import resolve_inputs
+    from foomcalc.survey.bases import proposal_priors
+
+    plans, widened = {}, {}
+    for preset in sorted(set(survey.bases.values())):
+        inputs = resolve_inputs(None, preset, evidence, no_evidence, out_dir / "base" / preset)
+        people = [survey.parsed.get(rid)
+                  or priors_from_dict(survey.respondents[rid], source=f"respondent {rid}")
+                  for rid in survey.respondents if survey.bases.get(rid) == preset]
+        proposal, widened[preset] = proposal_priors(
+            inputs.priors, people, modelled_parameters(inputs.evidence), seed)
+        plans[preset] = dataclasses.replace(inputs, priors=proposal)
+    return plans, widened
+
+
+def sample_bases(plans: dict, client, *, seed: int = 0, draws: int = 1000,
+                 resume: bool = False, log: Callable[[str], None] = lambda _message: None
+                 ) -> dict[str, Path]:
+    """Sample the planned bases as Dask tasks on `client` (in parallel; with `resume`, a
+    base already written is kept). Returns preset -> its posterior.nc."""
+    from foomcalc.reporting.workflow import make_report
+
+    futures = []
+    for preset, inputs in plans.items():
+        if resume and (inputs.out_dir / "posterior.nc").is_file():
+            continue
+        log(f"sampling the shared base {inputs.priors.name} "
+            f"({len(inputs.evidence)} evidence file(s))")
+        futures.append(client.submit(make_report, inputs, seed=seed, draws=draws,
+                                     key=f"base-{seed}-{preset}", retries=3, pure=False))
+    client.gather(futures)
+    return {preset: inputs.out_dir / "posterior.nc" for preset, inputs in plans.items()}
+
+
+def make_survey(
+    input_path: Path, out_dir: Path, *, base: str = "default", evidence: Sequence[Path] = (),
+    no_evidence: bool = False, seed: int = 0, draws: int = 1000, scheduler: str | None = None,
+    resume: bool = False, per_person: bool = False,
+    log: Callable[[str], None] = lambda _message: None,
+) -> dict:
+    """The `survey` command: validate, sample the shared base once, run every respondent
+    on Dask, then write the survey report. Returns the survey summary."""
+    from foomcalc.survey.report import summarize_survey, write_survey_report
+
+    survey = read_survey(input_path)
+    if not survey.respondents:
+        raise InputError("no valid respondent: " + "; ".join(
+            f"{k}: {v}" for k, v in survey.skipped.items()), input_path)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError("the output path exists and is not a folder", out_dir)
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not resume:
+        raise InputError("the output folder is not empty; use --resume to continue a survey "
+                         "there, or choose another --out", out_dir)
+    for rid, problem in survey.skipped.items():
+        log(f"skipped {rid}: {problem}")
+    for rid in survey.respondents:  # respondents without their own `base:` use --base
+        survey.bases[rid] = survey.bases.get(rid) or base
+    plans, widened = plan_bases(survey, out_dir, evidence, no_evidence, seed)
+    evidence_sets = next(iter(plans.values())).evidence
+    for preset, names in widened.items():
+        if names:
+            log(f"base {preset}: proposal priors for {', '.join(names)} (respondents go "
+                "beyond the preset's support)")
+    with survey_client(scheduler) as client:
+        log(f"{len(survey.respondents)} respondents on "
+            f"{'the scheduler at ' + scheduler if scheduler else 'a local Dask cluster'}")
+        base_paths = sample_bases(plans, client, seed=seed, draws=draws, resume=resume,
+                                  log=log)
+        results = run_survey(survey, base_paths, [Path(e.path) for e in evidence_sets],
+                             out_dir, seed=seed, client=client, resume=resume,
+                             on_result=lambda r: log(f"{r['respondent']}: {r['method']}"))
+    if per_person:
+        _per_person_reports(survey, out_dir, evidence, no_evidence, seed, draws, log)
+    meta = {"input": str(input_path), "base": base, "bases": sorted(base_paths),
+            "proposal_parameters": {k: v for k, v in widened.items() if v},
+            "seed": seed,
+            "evidence": [{"path": e.path, "sha256": e.sha256} for e in evidence_sets],
+            "per_person": per_person}
+    summary = summarize_survey(results, survey.skipped, meta)
+    write_survey_report(out_dir, summary, per_person)
+    return summary
+
+
+def _per_person_reports(survey: SurveyInput, out_dir: Path, evidence: Sequence[Path],
+                        no_evidence: bool, seed: int, draws: int,
+                        log: Callable[[str], None]) -> None:
+    """A full report per respondent in OUT/people/<id>/ (skipped where one exists)."""
+    from foomcalc.priors.files import priors_from_dict
+    from foomcalc.reporting.workflow import ReportInputs, make_report, resolve_inputs
+
+    for rid, priors_dict in survey.respondents.items():
+        folder = out_dir / "people" / rid
+        if (folder / "summary.json").is_file():
+            continue
+        shared = resolve_inputs(None, "default", evidence, no_evidence, folder)
+        priors = priors_from_dict(priors_dict, source=f"respondent {rid}")
+        log(f"report for {rid}")
+        make_report(ReportInputs(priors, shared.evidence, folder, shared.compression,
+                                 shared.notes), seed=respondent_seed(seed, rid), draws=draws)
+

@@ -1,0 +1,206 @@
+"""The reweighting fast path: PSIS direction and k-hat, prior densities, coupled redraws,
+and agreement with a full re-run / refit within stated Monte Carlo tolerances."""
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+from foomcalc.analysis.reweight import (
+    K_HAT_MAX,
+    changed_parameters,
+    coupled_draws,
+    hard_per_draw,
+    log_prior_density,
+    psis_weights,
+    result_priors,
+    reweight,
+    support_within,
+)
+from foomcalc.analysis.run import CompiledCache, run_analysis
+from foomcalc.evidence.files import bundled_evidence
+from foomcalc.inference.sampling import SamplerSettings
+from foomcalc.priors.families import to_prior
+from foomcalc.priors.files import load_preset
+
+
+def spec(priors, name, family, **kw):
+    return dataclasses.replace(priors.specs[name], prior=to_prior(family, kw), value=None)
+
+
+def test_psis_weights_point_the_right_way():
+    """Proposal N(0,1), target N(1,1): log ratio x - 1/2; the weighted mean must be ~1
+    (se ~0.03 with 4000 draws; tolerance 0.15), and k-hat is small for this easy case."""
+    x = np.random.default_rng(0).normal(size=(4, 1000))
+    w, khat = psis_weights(x - 0.5)
+    assert w.shape == x.shape and w.sum() == pytest.approx(1.0)
+    assert (w * x).sum() == pytest.approx(1.0, abs=0.15)
+    assert khat < K_HAT_MAX
+
+
+def test_psis_flags_a_bad_proposal():
+    """Proposal N(0,1), target N(4, 0.5): the ratio has a heavy tail, k-hat > 0.7."""
+    x = np.random.default_rng(1).normal(size=(1, 4000))
+    log_ratio = stats.norm(4, 0.5).logpdf(x) - stats.norm(0, 1).logpdf(x)
+    assert psis_weights(log_ratio)[1] > K_HAT_MAX
+
+
+@pytest.mark.parametrize("family,kw", [("LogUniform", {"lower": 0.4, "upper": 3.6}),
+                                       ("ShiftedLogNormal", {"mu": 1.0, "sigma": 0.8}),
+                                       ("LogNormal", {"mu": 0.0, "sigma": 0.6}),
+                                       ("Beta", {"alpha": 2.0, "beta": 5.0})])
+def test_log_prior_density_is_a_density_on_the_parameter_scale(family, kw):
+    s = spec(load_preset("default"), "returns_r", family, **kw)
+    lo, hi = s.quantile(1e-9), s.quantile(1 - 1e-9)
+    total, _ = integrate.quad(lambda v: math.exp(log_prior_density(s, np.array(v))), lo, hi,
+                              limit=400)
+    assert total == pytest.approx(1.0, abs=2e-3)
+    assert log_prior_density(s, np.array(-1.0)) == -np.inf  # outside the support
+
+
+def test_coupled_draws_follow_the_new_prior_and_keep_ranks():
+    p = load_preset("default")
+    old = p.specs["speedup"]
+    new = spec(p, "speedup", "LogUniform", lower=2, upper=32)
+    x = old.sample(5000, np.random.default_rng(2))
+    y = coupled_draws(old, new, x, np.random.default_rng(3))
+    # iid from LogUniform(2, 32): log2 y uniform on [1, 5]; KS at the 0.1% level
+    assert stats.kstest(np.log2(y), stats.uniform(1, 4).cdf).pvalue > 1e-3
+    assert np.all(np.argsort(x) == np.argsort(y))  # monotone coupling
+
+
+@pytest.fixture(scope="module")
+def prior_only():
+    """No evidence: every parameter is an exact prior draw (no NUTS, fast)."""
+    return run_analysis(load_preset("default"), [], seed=3, settings=SamplerSettings(draws=1000),
+                        n_prior_draws=1000)
+
+
+def test_unchanged_priors_reproduce_the_result_exactly(prior_only):
+    rw = reweight(prior_only, result_priors(prior_only))
+    assert rw.method == "unchanged"
+    # uniform-weight sum vs mean: equal up to float summation order
+    assert rw.hard_takeoff() == pytest.approx(hard_per_draw(
+        prior_only["posterior_outcomes"].to_dataset(), 30.0).mean(), rel=1e-12)
+
+
+def test_exact_redraw_agrees_with_a_full_rerun(prior_only):
+    """Speedup prior moved up (no evidence informs it): the fast path redraws it exactly.
+    Agreement with an independent full run within 4 combined standard errors."""
+    p = result_priors(prior_only)
+    new = p.with_spec("speedup", spec(p, "speedup", "ShiftedLogNormal", mu=3.5, sigma=0.5))
+    assert changed_parameters(p, new) == ["speedup"]
+    rw = reweight(prior_only, new)
+    assert rw.method == "exact"
+    full = run_analysis(new, [], seed=11, settings=SamplerSettings(draws=1000),
+                        n_prior_draws=1000)
+    per = hard_per_draw(full["posterior_outcomes"].to_dataset(), 30.0).ravel()
+    se = per.std() / math.sqrt(per.size)
+    assert rw.hard_takeoff() == pytest.approx(per.mean(), abs=4 * math.sqrt(2) * se)
+    base = hard_per_draw(prior_only["posterior_outcomes"].to_dataset(), 30.0).mean()
+    assert rw.hard_takeoff() - base > 8 * se  # a much faster speed-up: clearly more hard takeoff
+
+
+def test_p_rsi_fixed_to_uncertain_resimulates_the_skipped_branch():
+    """forethought-2025 fixes p_rsi_feasible = 1, so its result never simulated the
+    no-RSI branch; adopting an uncertain p must re-simulate it, not re-weight stale
+    outcomes. Checked against an independent full run (4 combined standard errors)."""
+    old = load_preset("forethought-2025")
+    result = run_analysis(old, [], seed=5, settings=SamplerSettings(draws=1000),
+                          n_prior_draws=1000)
+    assert np.isinf(result["posterior_outcomes"]["takeoff_months_infeasible"]).all()
+    new = old.with_spec("p_rsi_feasible", load_preset("default").specs["p_rsi_feasible"])
+    rw = reweight(result, new)
+    assert rw.method == "exact"
+    assert np.isfinite(rw.outcomes["takeoff_months_infeasible"]).any()
+    full = run_analysis(new, [], seed=12, settings=SamplerSettings(draws=1000),
+                        n_prior_draws=1000)
+    per = hard_per_draw(full["posterior_outcomes"].to_dataset(), new.hard_takeoff_days).ravel()
+    se = per.std() / math.sqrt(per.size)
+    assert rw.hard_takeoff() == pytest.approx(per.mean(), abs=4 * math.sqrt(2) * se + 1e-3)
+
+
+@pytest.fixture(scope="module")
+def with_evidence():
+    cache = CompiledCache()
+    result = run_analysis(load_preset("default"), bundled_evidence(), seed=5,
+                          settings=SamplerSettings(draws=300), n_prior_draws=1000,
+                          cache=cache)
+    return result, cache
+
+
+@pytest.mark.slow
+def test_psis_fast_path_agrees_with_refit_and_is_fast(with_evidence):
+    """A moderate change to an evidence-informed prior (returns_r median 1 -> 1.35) is
+    answered by PSIS (its speed is measured in benchmarks/, not here), and agrees with a
+    NUTS refit within 4 combined standard errors (the refit is forced with k_max = -inf)."""
+    result, cache = with_evidence
+    p = result_priors(result)
+    new = p.with_spec("returns_r", spec(p, "returns_r", "LogNormal", mu=0.3, sigma=0.6))
+    fast = reweight(result, new)
+    assert fast.method == "psis" and fast.pareto_k <= K_HAT_MAX
+    refit = reweight(result, new, k_max=-np.inf, cache=cache, evidence=bundled_evidence(),
+                     seed=6)
+    assert refit.method == "refit"
+    per_fast = hard_per_draw(fast.outcomes, 30.0)
+    per_refit = hard_per_draw(refit.outcomes, 30.0)
+    # MCMC draws are autocorrelated: inflate the iid standard errors by 2
+    se = 2 * math.sqrt(per_fast.var() / fast.ess + per_refit.var() / per_refit.size)
+    assert fast.hard_takeoff() == pytest.approx(refit.hard_takeoff(), abs=4 * se + 0.005)
+
+
+@pytest.mark.slow
+def test_large_change_falls_back_to_refit(with_evidence):
+    """A prior far from the posterior's bulk (r median 4.5, sd of log 0.3): k-hat > 0.7."""
+    result, cache = with_evidence
+    p = result_priors(result)
+    new = p.with_spec("returns_r", spec(p, "returns_r", "LogNormal", mu=1.5, sigma=0.3))
+    rw = reweight(result, new, cache=cache, evidence=bundled_evidence())
+    assert rw.method == "refit"
+
+
+def test_support_check():
+    """Issue 14 bug 3: PSIS from a bounded prior cannot put mass beyond its bounds."""
+    p = load_preset("forethought-2025")
+    bounded = p.specs["returns_r"]  # log-uniform 0.4-3.6
+    assert support_within(spec(p, "returns_r", "LogUniform", lower=0.5, upper=3.0), bounded)
+    assert not support_within(spec(p, "returns_r", "LogNormal", mu=0.0, sigma=0.7), bounded)
+    assert not support_within(spec(p, "returns_r", "LogUniform", lower=0.3, upper=3.0), bounded)
+    wide = spec(p, "returns_r", "LogNormal", mu=0.0, sigma=0.7)
+    assert support_within(bounded, wide)
+
+
+def test_mcse_of_uniform_weights_is_sd_over_root_n(prior_only):
+    rw = reweight(prior_only, result_priors(prior_only))
+    per = hard_per_draw(prior_only["posterior_outcomes"].to_dataset(), 30.0).ravel()
+    assert rw.hard_takeoff_mcse() == pytest.approx(per.std() / math.sqrt(per.size), rel=1e-9)
+    assert rw.numbers()["hard_takeoff"]["mcse"] == rw.hard_takeoff_mcse()
+
+
+@pytest.mark.slow
+def test_mass_beyond_a_bounded_prior_forces_a_refit():
+    """forethought-2025 (r log-uniform 0.4-3.6) with the bundled returns evidence, then a
+    prior with mass beyond 3.6: k-hat does not notice (the audit saw -0.4), so the
+    support check must send it to a refit."""
+    cache = CompiledCache()
+    old = load_preset("forethought-2025")
+    result = run_analysis(old, bundled_evidence(), seed=7, settings=SamplerSettings(draws=300),
+                          n_prior_draws=500, cache=cache)
+    new = old.with_spec("returns_r", spec(old, "returns_r", "LogNormal", mu=0.0, sigma=0.7))
+    rw = reweight(result, new, cache=cache, evidence=bundled_evidence(), seed=7)
+    assert rw.method == "refit"
+
+
+def test_psis_weights_work_in_a_fresh_process():
+    """The `.azstats` accessor is registered by importing arviz_stats; psis_weights must
+    not rely on another module having imported it (a survey worker or a script)."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from foomcalc.analysis.reweight import psis_weights; "
+            "print(psis_weights(np.random.default_rng(0).normal(size=(4, 100)))[1])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert 0 < float(proc.stdout) < K_HAT_MAX

@@ -1,0 +1,200 @@
+"""The web app in a real browser (headless Chromium, system package; issue 11 part 3):
+load, move a slider and see the number change, upload a bad CSV and see the CLI's
+message, copy the link, open it and see the same state; no remote requests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser import AppServer, make_driver, remote, requested_urls, require_browser
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    require_browser()
+    srv = AppServer(tmp_path_factory.mktemp("app") / "work", draws=100)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def driver(tmp_path):
+    require_browser()
+    d = make_driver(tmp_path)
+    yield d
+    d.quit()
+
+
+def _first(driver, css: str, read, timeout):
+    """`read(element)` of the first element matching `css` once it is truthy, read inside
+    the wait: a live element (a progress line) may be replaced between finding and
+    reading, which is retried rather than failed."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def found(d):
+        els = d.find_elements(By.CSS_SELECTOR, css)
+        return read(els[0]) if els else False
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.2,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(found)
+
+
+def wait_for(driver, css: str, predicate=lambda el: el.text.strip() != "", timeout=60):
+    """The first element matching `css` once `predicate` holds for it."""
+    return _first(driver, css, lambda el: el if predicate(el) else False, timeout)
+
+
+def wait_text(driver, css: str, timeout=60) -> str:
+    """The text of the first element matching `css` once it is non-empty."""
+    return _first(driver, css, lambda el: el.text if el.text.strip() else False, timeout)
+
+
+def wait_until(get, timeout: float = 30):
+    """Poll `get()` until it returns something truthy."""
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = get()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def drag_handle(driver, slider_id: str, handle: str, dx: int) -> None:
+    """Drag one handle ('from' or 'to') of an ionRangeSlider as a user would."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    container = driver.find_element(By.ID, slider_id).find_element(By.XPATH, "..")
+    knob = container.find_element(By.CSS_SELECTOR, f".irs-handle.{handle}")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", knob)
+    ActionChains(driver).click_and_hold(knob).move_by_offset(dx, 0).pause(0.2).release().perform()
+
+
+def test_app_slider_upload_and_link(server, driver, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from foomcalc.errors import InputError
+    from foomcalc.evidence.files import load_evidence
+    from foomcalc.parameters import PARAMETERS
+
+    driver.get(server.url)
+    before = wait_for(driver, "#prior_hard").text
+    assert before.endswith("%")
+    assert "prior P(hard takeoff)" in driver.find_element(By.ID, "headline").text
+    # every parameter has a control with its unit and meaning
+    assert len(driver.find_elements(By.CSS_SELECTOR, ".fc-param")) == len(PARAMETERS)
+    assert "(dimensionless)" in driver.find_element(By.ID, "param-returns_r").text
+    # the curve is drawn, the compression table filled, nothing sticks out sideways
+    wait_for(driver, "#cdf img", lambda el: el.get_property("naturalWidth") > 0)
+    cells = driver.find_elements(By.CSS_SELECTOR, "#compression_table td")
+    assert sum(c.text.endswith("%") for c in cells) == 9
+    assert driver.execute_script("return document.documentElement.scrollWidth - "
+                                 "document.documentElement.clientWidth") <= 0
+
+    # move the upper handle of returns_r far right: more returns -> more hard takeoff
+    drag_handle(driver, "r_returns_r", "to", 120)
+    after = wait_for(driver, "#prior_hard", lambda el: el.text not in ("", before)).text
+    assert float(after.rstrip("%")) > float(before.rstrip("%"))
+    link_box = wait_for(driver, "#share_link",
+                        lambda el: "returns_r=" in (el.get_attribute("value") or ""))
+    assert "returns_r" in wait_for(driver, "#edited").text
+
+    # the downloaded priors YAML is the state of the link, and report --priors reads it
+    from urllib.parse import urlsplit
+
+    from foomcalc.analysis.reweight import spec_key
+    from foomcalc.app.state import state_from_query, state_priors
+    from foomcalc.priors.files import load_priors
+
+    driver.find_element(By.ID, "download_priors").click()
+    yaml_file = wait_until(lambda: next(iter(tmp_path.glob("*.yaml")), None))
+    downloaded = load_priors(yaml_file)
+    shown = state_priors(state_from_query(urlsplit(link_box.get_attribute("value")).query))
+    assert {n: spec_key(s) for n, s in downloaded.specs.items()} == \
+        {n: spec_key(s) for n, s in shown.specs.items()}
+    assert downloaded.specs["returns_r"].quantiles is not None
+
+    # a bad evidence file: the page shows the CLI's message, naming the file
+    bad = tmp_path / "bad returns.csv"
+    bad.write_text("kind,returns\nreturns,abc\n")
+    with pytest.raises(InputError) as exc:
+        load_evidence(bad)
+    driver.find_element(By.CSS_SELECTOR, "input#upload").send_keys(str(bad))
+    shown = wait_for(driver, "#upload_error").text
+    assert shown.startswith("bad_returns.csv: ")
+    for problem in exc.value.problems:
+        assert problem in shown
+
+    # a good file is listed (and the error of the bad one goes)
+    good = Path(__file__).resolve().parents[2] / "data" / "examples" / "scaling_synthetic.csv"
+    driver.find_element(By.CSS_SELECTOR, "input#upload").send_keys(str(good))
+    listed = wait_for(driver, "#upload_list").text
+    assert listed.startswith("scaling_synthetic.csv: ")
+    assert not driver.find_elements(By.ID, "upload_error")
+
+    # copy the link, open it in a fresh page: the same state and the same number
+    driver.find_element(By.ID, "copy_link").click()
+    wait_for(driver, "#copy_link", lambda el: el.text == "Copied")
+    link = link_box.get_attribute("value")
+    assert link.startswith(server.url + "?")
+    driver.get("about:blank")
+    driver.get(link)
+    assert wait_for(driver, "#prior_hard").text == after
+    again = wait_for(driver, "#share_link", lambda el: el.get_attribute("value") != "")
+    assert again.get_attribute("value") == link
+    assert "returns_r" in wait_for(driver, "#edited").text
+
+    assert remote(requested_urls(driver)) == []
+
+
+def test_app_bad_link_is_explained(server, driver):
+    driver.get(server.url + "?preset=nope&returns_r=a,b")
+    text = wait_for(driver, "#link_error").text
+    assert "unknown preset 'nope'" in text and "returns_r: expected one value" in text
+    assert wait_for(driver, "#prior_hard").text.endswith("%")
+
+
+@pytest.mark.slow
+def test_app_update_with_evidence_and_compare(server, driver):
+    """The full posterior with a progress line, then crux tables against a preset (run
+    with the same evidence) and against a saved report folder, as `foomcalc compare`."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    driver.get(server.url)
+    prior = wait_for(driver, "#prior_hard").text
+    driver.find_element(By.ID, "update").click()
+    progress = wait_text(driver, "#run_status .fc-running", timeout=20)
+    assert progress.endswith(" s") and " ... " in progress  # "<stage> ... <seconds> s"
+    posterior = wait_for(driver, "#posterior_hard", timeout=600).text
+    assert posterior.endswith("%") and prior.endswith("%")
+    report_link = driver.find_element(By.CSS_SELECTOR, "#run_status a").get_attribute("href")
+
+    Select(driver.find_element(By.ID, "compare_preset")).select_by_value("seed-ai-foom")
+    driver.find_element(By.ID, "compare").click()
+    wait_for(driver, "#compare_status .fc-running", timeout=20)
+    table = wait_for(driver, "#crux_table", timeout=600).text
+    assert "seed-ai-foom" in table and "pp" in table
+    written = driver.find_element(By.ID, "compare_status").text
+    work = Path(written.split("Written to ")[1].split("/comparison")[0])
+    saved = next(p for p in sorted(work.glob("seed-ai-foom-*")) if p.is_dir())
+
+    Select(driver.find_element(By.ID, "compare_with")).select_by_value("folder")
+    box = driver.find_element(By.ID, "compare_folder")
+    box.clear()
+    box.send_keys(str(saved))
+    driver.find_element(By.ID, "compare").click()
+    again = wait_for(driver, "#compare_status",
+                     lambda el: "comparison-2" in el.text, timeout=600).text
+    assert "seed-ai-foom" in again
+
+    driver.get(report_link)
+    assert "foomcalc report" in driver.title
+    assert remote(requested_urls(driver)) == []

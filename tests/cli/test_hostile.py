@@ -1,0 +1,376 @@
+"""Hostile input: generated priors files, evidence files and CLI arguments (hypothesis).
+
+Every generated case must end in a valid result or a clean refusal (`InputError`;
+for the CLI exit status 2 and an ``error:``/usage message), never any other
+exception or a traceback. At least MIN_CASES cases per parser. The CLI's sampling
+step is replaced by a sentinel (reaching it = the arguments were valid), so no case
+samples. If FOOMCALC_HOSTILE_COUNTS names a file, the counts are written there
+(scripts/validate.py reports them in docs/validation.md).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import string
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from foomcalc.cli import commands as cli
+from foomcalc.errors import InputError
+from foomcalc.evidence.files import KINDS, MAX_BYTES, load_evidence
+from foomcalc.inference import scaling_fit as scaling
+from foomcalc.parameters import PARAMETERS
+from foomcalc.paths import presets_dir
+from foomcalc.priors.families import FAMILIES
+from foomcalc.priors.files import load_priors
+from foomcalc.reporting import workflow
+
+MIN_CASES = 500
+SETTINGS = settings(max_examples=MIN_CASES, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=list(HealthCheck))
+COUNTS: dict[str, Counter] = {p: Counter() for p in ("priors file", "evidence file", "CLI")}
+WORK = Path(tempfile.mkdtemp(prefix="foomcalc-hostile-"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def record_counts():
+    """After the module: every parser saw >= MIN_CASES cases; write the counts if asked."""
+    yield
+    target = os.environ.get("FOOMCALC_HOSTILE_COUNTS")
+    if target:
+        Path(target).write_text(json.dumps(
+            {p: {"cases": c["valid"] + c["refused"], **c} for p, c in COUNTS.items()}))
+
+
+def _check_count(parser: str) -> None:
+    c = COUNTS[parser]
+    assert c["valid"] + c["refused"] >= MIN_CASES, c
+    assert c["valid"] > 0 and c["refused"] > 0, f"{parser}: one outcome never generated: {c}"
+
+
+# ---------------------------------------------------------------- cell and text strategies
+
+NASTY_TEXT = st.sampled_from([
+    "", " ", "nan", "NaN", "inf", "-inf", "1e400", "-0", "0", "1e-320", "None", "null",
+    "true", "<script>alert(1)</script>", "'; DROP TABLE x;--", "\x00", "\ufeff", "é", "😀",
+    "=cmd|' /C calc'!A0", "\"quoted, comma\"", "1,5", "2023-02-30", "2023-13-01", "99999-01-01",
+    "1899.5", "2201", "1e308", "-1", "0.9", "90", "../../etc/passwd", "a" * 300,
+])
+NUMBER_TEXT = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.floats(min_value=1e-3, max_value=1e26).map(lambda x: f"{x:.6g}"),
+    st.integers(-10**30, 10**30).map(str),
+)
+DATE_TEXT = st.one_of(st.dates().map(str), st.floats(1800, 2300).map(lambda x: f"{x:.2f}"))
+CELL = st.one_of(NUMBER_TEXT, DATE_TEXT, NASTY_TEXT, st.text(max_size=12),
+                 st.sampled_from(["ai-software", "chess", "scaling_a", "returns_r", "x"]))
+ALL_COLUMNS = sorted({c for cols in KINDS.values() for c in cols} | {"compute", "notable", "model",
+                                                                      "note"})
+
+
+def _csv_cell(text: str) -> str:
+    """A CSV-quoted cell (so generated commas and quotes are data, mostly)."""
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n\r') else text
+
+
+@st.composite
+def valid_cell(draw, column: str) -> str:
+    """A plausible value for a known column (so many generated files are valid)."""
+    if column in ("params", "tokens", "compute"):
+        return f"{draw(st.floats(1e6, 1e13)):.6g}"
+    if column == "loss":
+        return f"{draw(st.floats(1.5, 6.0)):.4f}"
+    if column == "date":
+        return str(draw(st.dates(min_value=datetime.date(2000, 1, 1),
+                                 max_value=datetime.date(2030, 1, 1))))
+    if column == "training_flop":
+        return f"{draw(st.floats(1e15, 1e27)):.4g}"
+    if column in ("interval",):
+        return draw(st.sampled_from(["0.9", "0.95", "0.5"]))
+    if column.endswith("_lower") or column == "lower":
+        return draw(st.sampled_from(["0.1", "0.2"]))
+    if column.endswith("_upper") or column == "upper":
+        return draw(st.sampled_from(["2.5", "2.9"]))
+    if column in ("estimate", "efficiency_doubling_years", "input_growth_per_year",
+                  "likelihood_ratio"):
+        return draw(st.sampled_from(["0.5", "1", "1.2"]))
+    if column == "parameter":
+        return draw(st.sampled_from(["returns_r", "speedup", "scaling_a",
+                                     "compute_growth_per_year"]))
+    if column == "notable":
+        return draw(st.sampled_from(["true", "false", ""]))
+    return draw(st.text(string.ascii_letters + " -<>&'\"", min_size=1, max_size=15)).strip() or "x"
+
+
+@st.composite
+def evidence_text(draw) -> bytes:
+    """A CSV evidence file: declared or inferred kind, columns and rows, mostly plausible."""
+    mode = draw(st.sampled_from(["structured"] * 6 + ["random", "bytes"]))
+    if mode == "bytes":
+        return draw(st.binary(max_size=300))
+    lines = []
+    kind = draw(st.sampled_from([*KINDS, "scalling", ""]))
+    if draw(st.booleans()):
+        lines.append(f"# kind: {kind}")
+    if draw(st.booleans()):
+        lines.append("# " + draw(st.text(max_size=20)).replace("\n", " "))
+    if mode == "random":
+        columns = draw(st.lists(st.sampled_from([*ALL_COLUMNS, "Params", "lo ss", "", "x"]),
+                                min_size=1, max_size=8))
+    else:
+        columns = list(KINDS.get(kind) or draw(st.sampled_from(list(KINDS.values()))))
+        if draw(st.integers(0, 4)) == 0 and columns:
+            columns.pop(draw(st.integers(0, len(columns) - 1)))
+        if draw(st.integers(0, 4)) == 0:
+            columns.append(draw(st.sampled_from(ALL_COLUMNS)))
+    lines.append(",".join(columns))
+    n_rows = draw(st.integers(0, 12))
+    hostile_rate = draw(st.sampled_from([0.0, 0.0, 0.1, 0.5]))
+    for _ in range(n_rows):
+        cells = []
+        for col in columns:
+            hostile = draw(st.floats(0, 1)) < hostile_rate
+            cells.append(draw(CELL) if hostile else draw(valid_cell(col)))
+        if draw(st.integers(0, 20)) == 0:
+            cells = cells[:-1] or ["x", "y"]  # ragged row
+        lines.append(",".join(_csv_cell(c) for c in cells))
+    return ("\n".join(lines) + draw(st.sampled_from(["", "\n", "\r\n"]))).encode(
+        "utf-8", errors="surrogatepass")
+
+
+@given(evidence_text())
+@SETTINGS
+def test_evidence_files_load_or_refuse_cleanly(content):
+    path = WORK / "evidence.csv"
+    path.write_bytes(content)
+    try:
+        ev = load_evidence(path)
+    except InputError as exc:
+        assert str(exc).startswith(str(path)), str(exc)  # names the file
+        COUNTS["evidence file"]["refused"] += 1
+        return
+    COUNTS["evidence file"]["valid"] += 1
+    assert ev.kind in KINDS and len(ev.table) > 0
+    numeric = ev.table.select_dtypes("number").drop(columns=["log10_flop"], errors="ignore")
+    assert np.isfinite(numeric.to_numpy(dtype=float)).all()
+
+
+def test_evidence_counts():
+    _check_count("evidence file")
+
+
+# ---------------------------------------------------------------- priors files
+
+DEFAULT = yaml.safe_load((presets_dir() / "default.yaml").read_text())
+YAML_VALUE = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20),
+              st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=10), NASTY_TEXT),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+    max_leaves=6)
+QUANTILE_KEY = st.one_of(st.integers(-5, 105), st.floats(allow_nan=True),
+                         st.sampled_from(["5%", "50", "p90", "95"]))
+
+
+@st.composite
+def parameter_entry(draw):
+    """A parameter entry: plausible (fixed, dist, quantiles) with hostile pieces."""
+    shape = draw(st.sampled_from(["value", "dist", "quantiles", "junk"]))
+    entry: dict = {"source": draw(st.one_of(st.just("generated"), YAML_VALUE))}
+    if shape == "value":
+        entry["value"] = draw(st.one_of(st.floats(-10, 100), YAML_VALUE))
+    elif shape == "dist":
+        family = draw(st.sampled_from([*FAMILIES, "Cauchy", "normal", ""]))
+        entry["dist"] = family
+        for kw in FAMILIES[family].kwargs if family in FAMILIES else ("mu", "sigma"):
+            entry[kw] = draw(st.one_of(st.floats(-5, 50), st.floats(0.01, 5), YAML_VALUE))
+    elif shape == "quantiles":
+        if draw(st.booleans()):
+            entry["dist"] = draw(st.sampled_from(list(FAMILIES)))
+        keys = draw(st.lists(QUANTILE_KEY, min_size=0, max_size=4, unique_by=repr))
+        entry["quantiles"] = {k: draw(st.one_of(st.floats(0.01, 100), YAML_VALUE)) for k in keys}
+    else:
+        return draw(YAML_VALUE)
+    return entry
+
+
+@st.composite
+def priors_text(draw) -> str:
+    """A priors file: the default preset with hostile edits, or raw hostile YAML."""
+    mode = draw(st.sampled_from(["edit"] * 8 + ["raw", "tag", "deep"]))
+    if mode == "raw":
+        return draw(st.text(max_size=200))
+    if mode == "tag":
+        return draw(st.sampled_from([
+            "!!python/object/apply:os.system ['touch /tmp/foomcalc-pwned']",
+            "name: !!python/object/new:builtins.list [[1]]\ndescription: x\nbase: default",
+            "name: &a [*a]\ndescription: x", "a: &a\n  b: *a\n",
+            "name: x\ndescription: y\nbase: default\nparameters:\n  speedup: !!binary aGk=",
+        ]))
+    if mode == "deep":
+        depth = draw(st.integers(10, 3000))
+        return "parameters: " + "[" * depth + "]" * depth
+    data = json.loads(json.dumps(DEFAULT))
+    if draw(st.booleans()):
+        data = {"name": "edited", "description": "hostile", "base": "default", "parameters": {}}
+    for _ in range(draw(st.integers(0, 3))):
+        name = draw(st.sampled_from([*PARAMETERS, "speed_up", "<b>x</b>"]))
+        data["parameters"][name] = draw(parameter_entry())
+    for _ in range(draw(st.integers(0, 2))):
+        key = draw(st.sampled_from(["name", "description", "base", "gap_from",
+                                    "hard_takeoff_days", "parameters", "extra"]))
+        data[key] = draw(st.one_of(YAML_VALUE, st.sampled_from(
+            ["default", "../../../etc/passwd", "/tmp/evil", "years", "scaling", 0])))
+    return yaml.safe_dump(data, allow_unicode=True)
+
+
+@given(priors_text())
+@SETTINGS
+def test_priors_files_load_or_refuse_cleanly(text):
+    path = WORK / "priors.yaml"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        priors = load_priors(path)
+    except InputError as exc:
+        assert str(exc).startswith(str(path)), str(exc)
+        COUNTS["priors file"]["refused"] += 1
+        return
+    COUNTS["priors file"]["valid"] += 1
+    assert not Path("/tmp/foomcalc-pwned").exists()
+    assert set(priors.specs) == set(PARAMETERS)
+    rng = np.random.default_rng(0)
+    for spec in priors.specs.values():
+        draws = spec.sample(20, rng)
+        assert np.isfinite(draws).all(), spec
+
+
+def test_priors_counts():
+    _check_count("priors file")
+
+
+# ---------------------------------------------------------------- CLI arguments
+
+
+class Reached(Exception):
+    """Raised in place of sampling: the arguments passed every check."""
+
+
+def _reached(*args, **kwargs):
+    raise Reached
+
+
+GOOD_EVIDENCE = WORK / "good_scaling.csv"
+GOOD_EVIDENCE.write_text("params,tokens,loss\n" + "".join(
+    f"{n:.3g},{20 * n:.3g},{2 + 400 / n**0.34 + 400 / (20 * n)**0.28:.4f}\n"
+    for n in np.geomspace(1e8, 1e11, 10)))
+BAD_EVIDENCE = WORK / "bad.csv"
+BAD_EVIDENCE.write_text("params,tokens,loss\n1,2,-3\n")
+GOOD_PRIORS = WORK / "good_priors.yaml"
+GOOD_PRIORS.write_text("name: ok\ndescription: fine\nbase: default\n")
+BAD_PRIORS = WORK / "bad_priors.yaml"
+BAD_PRIORS.write_text("name: ok\ndescription: fine\nbase: default\nparameters: {speedup: 3}\n")
+EXISTING_REPORT = WORK / "report_dir"
+(EXISTING_REPORT).mkdir(exist_ok=True)
+(EXISTING_REPORT / "summary.json").write_text("{}")
+NOT_A_REPORT = WORK / "not_a_report"
+NOT_A_REPORT.mkdir(exist_ok=True)
+(NOT_A_REPORT / "precious.txt").write_text("keep me")
+
+PATHS = [GOOD_EVIDENCE, BAD_EVIDENCE, GOOD_PRIORS, BAD_PRIORS, EXISTING_REPORT, NOT_A_REPORT,
+         WORK / "missing.csv", NOT_A_REPORT / "precious.txt", Path("/dev/null"), Path("/")]
+VALUE = st.one_of(st.sampled_from([str(p) for p in PATHS]), NASTY_TEXT, NUMBER_TEXT,
+                  st.sampled_from(["default", "seed-ai-foom", "defualt", "5x6", "x", "1e400x2",
+                                   "0x1", "3x", "100", "99", "2147483648", "out", "plot.png"]),
+                  st.text(max_size=10))
+OPTIONS = {
+    "report": ["--priors", "--preset", "--evidence", "--no-evidence", "--out", "--seed",
+               "--draws", "--compression", "--help", "--bogus", "--drop-evidence", "--force"],
+    "fit-scaling": ["--json", "--plot", "--seed", "--help", "--bogus"],
+    "presets": ["--help", "--bogus", "--show"],
+    "parameters": ["--help", "--bogus"],
+}
+FLAGS = {"--no-evidence", "--json", "--help", "--force"}
+
+
+@st.composite
+def cli_args(draw) -> list[str]:
+    command = draw(st.sampled_from([*OPTIONS, "report", "report", "fit-scaling", "reprot", ""]))
+    args = [command] if command else []
+    if command == "fit-scaling" and draw(st.integers(0, 3)):
+        args.append(draw(VALUE))
+    for _ in range(draw(st.integers(0, 5))):
+        option = draw(st.sampled_from(OPTIONS.get(command, ["--help", "--x"])))
+        args.append(option)
+        if option not in FLAGS and draw(st.integers(0, 9)):
+            args.append(draw(VALUE))
+    return args
+
+
+@given(cli_args())
+@SETTINGS
+def test_cli_arguments_end_in_result_or_exit_2(args):
+    runner = CliRunner()
+    result = runner.invoke(cli.app, args, catch_exceptions=True)
+    if isinstance(result.exception, Reached) or result.exit_code == 0:
+        COUNTS["CLI"]["valid"] += 1
+        return
+    assert result.exit_code == 2, (args, result.exit_code, repr(result.exception), result.output)
+    assert isinstance(result.exception, SystemExit), (args, repr(result.exception))
+    assert "Traceback" not in result.output
+    assert "error" in result.output.lower() or "usage" in result.output.lower(), result.output
+    COUNTS["CLI"]["refused"] += 1
+
+
+@pytest.fixture(autouse=True)
+def _no_sampling(monkeypatch, tmp_path):
+    """Sampling replaced by the Reached sentinel; the working folder is a scratch one."""
+    monkeypatch.setattr(workflow, "make_report", _reached)
+    monkeypatch.setattr(scaling, "fit_scaling_evidence", _reached)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_cli_counts_and_nothing_clobbered():
+    _check_count("CLI")
+    assert (NOT_A_REPORT / "precious.txt").read_text() == "keep me"
+
+
+# ---------------------------------------------------------------- oversized and unsafe
+
+
+def test_oversized_evidence_refused_without_reading(tmp_path):
+    """A 10-million-row CSV (sparse file larger than MAX_BYTES) is refused by size first."""
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as f:
+        f.write(b"params,tokens,loss\n")
+        f.truncate(10_000_000 * 30)  # ~300 MB, as 10 M rows of '1e9,2e10,2.5' would be
+    assert path.stat().st_size > MAX_BYTES
+    with pytest.raises(InputError, match="limited to"):
+        load_evidence(path)
+
+
+def test_many_rows_under_the_byte_limit_refused_by_row_count(tmp_path):
+    """2.5 M short rows fit in 50 MB but exceed MAX_ROWS: refused, not loaded whole."""
+    path = tmp_path / "rows.csv"
+    path.write_text("# kind: observations\nname,likelihood_ratio\n" + "a,1\n" * 2_500_000)
+    assert path.stat().st_size < MAX_BYTES
+    with pytest.raises(InputError, match="rows"):
+        load_evidence(path)
+
+
+def test_python_yaml_tags_are_never_constructed(tmp_path):
+    path = tmp_path / "p.yaml"
+    marker = tmp_path / "pwned"
+    path.write_text(f"!!python/object/apply:os.system ['touch {marker}']\n")
+    with pytest.raises(InputError, match="YAML"):
+        load_priors(path)
+    assert not marker.exists()

@@ -1,0 +1,116 @@
+"""The notebooks in notebooks/ run top to bottom (papermill) and write real reports.
+
+Fast tests check the notebooks' form (a `parameters` cell, outputs stripped, the
+parameters the slow tests override). Slow tests execute each notebook with small
+parameters into a temporary folder, on the kernel of the running interpreter
+(papermill's "python3" resolves to it), and check the report it wrote. A cell that
+raises fails the test (papermill raises PapermillExecutionError). Notebooks 04-06 run in
+test_notebooks_more.py, so the two halves go to different pytest-xdist workers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+NAMES = ["01-quickstart", "02-enter-your-priors", "03-add-evidence", "04-compare-reports",
+         "05-published-positions", "06-survey"]
+#: Parameters each notebook is run with in the tests (out_dir is added per test).
+SMALL = {
+    "01-quickstart": {"draws": 1000},
+    "02-enter-your-priors": {"draws": 1000, "n_slider_draws": 1000},
+    "03-add-evidence": {"draws": 1000, "n_sweep_draws": 1000},
+    "04-compare-reports": {"draws": 1000},
+    "05-published-positions": {"draws": 1000, "n_crux_draws": 1000},
+    "06-survey": {"draws": 300, "n_people": 8},
+}
+
+
+def _read(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+
+
+def _parameters_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1, "exactly one cell tagged 'parameters'"
+    return cells[0]
+
+
+def test_every_notebook_is_tested():
+    assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_form(name):
+    nb = _read(name)
+    nbformat.validate(nb)
+    params = _parameters_cell(nb)
+    assert nb.cells.index(params) <= 2, "parameters come first, before any work"
+    namespace: dict = {}
+    exec(params.source, namespace)  # plain assignments only
+    for key in ("out_dir", "seed", *SMALL[name]):
+        assert key in namespace, f"parameters cell lacks {key}"
+    assert not Path(namespace["out_dir"]).is_absolute()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, "outputs not stripped"
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+def run_notebook(name: str, tmp_path: Path, **extra) -> Path:
+    papermill = pytest.importorskip("papermill")
+    out = tmp_path / "out"
+    papermill.execute_notebook(
+        str(NOTEBOOKS / f"{name}.ipynb"), str(tmp_path / f"{name}.ipynb"),
+        parameters={"out_dir": str(out), **SMALL[name], **extra},
+        kernel_name="python3", cwd=str(NOTEBOOKS), progress_bar=False,
+    )
+    return out
+
+
+def report_summary(folder: Path) -> dict:
+    summary = json.loads((folder / "summary.json").read_text())
+    h = summary["hard_takeoff"]
+    assert 0.0 <= h["posterior"] <= 1.0 and 0.0 <= h["prior"] <= 1.0
+    assert math.isfinite(h["mcse"]) and h["mcse"] >= 0
+    return summary
+
+
+@pytest.mark.slow
+def test_01_quickstart(tmp_path):
+    out = run_notebook("01-quickstart", tmp_path)
+    summary = report_summary(out / "default")
+    assert summary["priors_name"] == "default"
+    assert (out / "default" / "report.html").is_file()
+
+
+@pytest.mark.slow
+def test_02_enter_your_priors(tmp_path):
+    from foomcalc.priors.files import load_priors
+
+    out = run_notebook("02-enter-your-priors", tmp_path, my_name="tester")
+    priors = load_priors(out / "tester.yaml")
+    assert priors.name == "tester"
+    assert priors.specs["returns_r"].quantiles  # entered by quantiles
+    summary = report_summary(out / "report-tester")
+    assert summary["priors_name"] == "tester"
+
+
+@pytest.mark.slow
+def test_03_add_evidence(tmp_path):
+    out = run_notebook("03-add-evidence", tmp_path)
+    assert (out / "scaling_fit.png").stat().st_size > 0
+    base = report_summary(out / "baseline")
+    scaling = report_summary(out / "with-scaling")
+    both = report_summary(out / "with-scaling-and-observations")
+    kinds = {e["kind"] for e in both["evidence"]}
+    assert {"scaling", "observations"} <= kinds
+    assert len(scaling["evidence"]) == len(base["evidence"]) + 1
+    # the example observations' likelihood ratios multiply to 0.6 x 1.3 x 0.8
+    assert both["likelihood_ratio_observations"] == pytest.approx(0.624)
+    assert both["p_rsi_feasible"]["posterior"] < scaling["p_rsi_feasible"]["posterior"]
