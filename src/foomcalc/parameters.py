@@ -139,6 +139,11 @@ _PARAMETERS = [
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}
 
+#: Routes from par-human to strongly superhuman that a capability gap can be measured by;
+#: a priors file's `gap_from` is one of them or "mixture" (a weighted draw of routes).
+GAP_ROUTES = ("scaling", "years", "horizon", "elo")
+GAP_MODES = (*GAP_ROUTES, "mixture")
+
 #: Parameters that set the capability gap in each gap mode.
 GAP_PARAMETERS = {
     "scaling": ("scaling_a", "scaling_b", "capability_factor"),

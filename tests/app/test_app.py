@@ -129,12 +129,14 @@ def test_upload_gives_the_cli_message_and_keeps_no_bad_copy(tmp_path):
 
 
 def test_core_never_imports_the_app_and_cli_stays_light():
+    """Only the command line imports the app (tests/test_structure.py checks every stage's
+    imports); importing the command line loads neither Shiny nor PyMC."""
     src = ROOT / "src" / "foomcalc"
-    for f in src.glob("*.py"):
-        if not f.name.startswith("app"):
-            text = f.read_text()
-            assert "foomcalc.app" not in text.replace("foomcalc.app import run_app", ""), f
-    code = "import sys, foomcalc.cli; print('shiny' in sys.modules, 'pymc' in sys.modules)"
+    for f in src.rglob("*.py"):
+        if f.parent.name not in ("app", "cli"):
+            assert "foomcalc.app" not in f.read_text(), f
+    code = ("import sys, foomcalc.cli.commands; "
+            "print('shiny' in sys.modules, 'pymc' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={"PYTHONPATH": str(ROOT / "src")}, check=True).stdout
     assert out.split() == ["False", "False"]

@@ -105,12 +105,12 @@ def test_fit_scaling_rejects_wrong_kind_and_plot_name(tmp_path):
 
 
 def test_fit_scaling_bad_plot_path_fails_before_sampling(tmp_path, monkeypatch):
-    import foomcalc.inference.scaling_fit
+    import foomcalc.reporting.scaling_report
 
     def no_fit(*args, **kwargs):
         raise AssertionError("fit-scaling sampled although --plot was unusable")
 
-    monkeypatch.setattr(foomcalc.inference.scaling_fit, "fit_scaling_file", no_fit)
+    monkeypatch.setattr(foomcalc.reporting.scaling_report, "fit_scaling_file", no_fit)
     data = Path(__file__).resolve().parents[2] / "data" / "examples" / "scaling_synthetic.csv"
     assert_input_error(run("fit-scaling", str(data), "--plot", "/no/such/dir/fit.png"),
                        "/no/such/dir", "does not exist")
@@ -175,7 +175,7 @@ def test_importing_the_cli_loads_no_heavy_library():
     import sys
 
     heavy = ("pymc", "pytensor", "nutpie", "matplotlib", "arviz", "pymc_extras")
-    code = ("import sys, foomcalc.cli; "
+    code = ("import sys, foomcalc.cli.commands; "
             f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)

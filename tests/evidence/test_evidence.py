@@ -268,7 +268,7 @@ def test_observation_potential_is_exact_marginal(tmp_path):
 
 
 def test_fit_scaling_file_rejects_other_kinds(tmp_path):
-    from foomcalc.inference.scaling_fit import fit_scaling_file
+    from foomcalc.reporting.scaling_report import fit_scaling_file
 
     with pytest.raises(InputError, match="needs a scaling file"):
         fit_scaling_file(write(tmp_path, OBS))

@@ -239,8 +239,8 @@ def test_observations_move_p_rsi_feasible(tmp_path, lr):
 def test_fit_scaling_file_api_on_bundled_example(tmp_path):
     import json
 
-    from foomcalc.inference.scaling_fit import fit_scaling_file, format_scaling_summary
     from foomcalc.paths import data_dir
+    from foomcalc.reporting.scaling_report import fit_scaling_file, format_scaling_summary
 
     png = tmp_path / "fit.png"
     summary = fit_scaling_file(data_dir() / "examples" / "scaling_synthetic.csv", seed=0,

@@ -13,7 +13,8 @@ import html
 from shiny import ui
 
 from foomcalc.app.state import AppState, Control, controls
-from foomcalc.priors.files import GAP_MODES, PriorSet, list_presets
+from foomcalc.parameters import GAP_MODES
+from foomcalc.priors.files import PriorSet, list_presets
 
 _JS = """
 (function () {

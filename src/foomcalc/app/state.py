@@ -20,9 +20,9 @@ import numpy as np
 import yaml
 
 from foomcalc.errors import InputError
-from foomcalc.parameters import PARAMETERS
+from foomcalc.parameters import GAP_MODES, PARAMETERS
 from foomcalc.priors.families import FAMILIES, from_prior
-from foomcalc.priors.files import GAP_MODES, PriorSet, list_presets, load_preset, priors_from_dict
+from foomcalc.priors.files import PriorSet, list_presets, load_preset, priors_from_dict
 from foomcalc.takeoff.outcomes import (
     DAYS_PER_MONTH,
     STANDARD_COMPRESSION,

@@ -174,7 +174,7 @@ def fit_scaling(
     import json
 
     try:
-        from foomcalc.inference.scaling_fit import fit_scaling_file, format_scaling_summary
+        from foomcalc.reporting.scaling_report import fit_scaling_file, format_scaling_summary
 
         if plot is not None and plot.suffix.lower() != ".png":
             raise InputError("--plot: expected a .png file name", source=plot)

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from foomcalc.errors import InputError
-from foomcalc.parameters import DAYS_PER_MONTH, HORIZON_MONTHS, PARAMETERS
+from foomcalc.parameters import DAYS_PER_MONTH, GAP_MODES, GAP_ROUTES, HORIZON_MONTHS, PARAMETERS
 from foomcalc.paths import presets_dir
 from foomcalc.priors.entry import (
     PriorSpec,
@@ -30,14 +30,12 @@ from foomcalc.priors.entry import (
     text_field,
 )
 from foomcalc.priors.families import fit_quantiles
-from foomcalc.takeoff.gap import ROUTES as GAP_ROUTES
 
 MAX_BYTES = 1_000_000
 #: The simulator's horizon in days (240 months of 30.4375 days).
 HORIZON_DAYS = HORIZON_MONTHS * DAYS_PER_MONTH
 TOP_KEYS = ("name", "description", "base", "gap_from", "gap_weights", "hard_takeoff_days",
             "parameters")
-GAP_MODES = ("scaling", "years", "horizon", "elo", "mixture")
 DEFAULT_HARD_TAKEOFF_DAYS = 30.0
 
 __all__ = [

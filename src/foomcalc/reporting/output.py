@@ -65,3 +65,11 @@ def write_atomically(out_dir: Path, fill: Callable[[Path], None]) -> None:
 
 def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=False, allow_nan=False) + "\n")
+
+
+def write_json_atomically(path: Path, data: dict) -> None:
+    """Write compact JSON (indent 1) to a temporary file, then rename: never a
+    half-written file (survey results, written while a survey runs)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=1, allow_nan=False))
+    tmp.replace(path)

@@ -16,8 +16,8 @@ import numpy as np
 import xarray as xr
 
 from foomcalc.analysis.result import attr_json
-from foomcalc.analysis.sensitivity import sensitivity_summary
 from foomcalc.parameters import PARAMETERS, unused_gap_parameters
+from foomcalc.reporting.sensitivity import sensitivity_summary
 from foomcalc.takeoff.outcomes import (
     STANDARD_WINDOWS_DAYS,
     hard_takeoff_probability,

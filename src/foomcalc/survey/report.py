@@ -151,8 +151,8 @@ def method_sentence(summary: dict) -> str:
 def write_survey_report(out_dir: Path, summary: dict, per_person: bool = False) -> None:
     """survey.json, survey.md and survey.html (figure embedded), each written atomically."""
     from foomcalc.reporting.figures import survey_figure
+    from foomcalc.reporting.output import write_json_atomically
     from foomcalc.reporting.report import Block, pct, render_html, render_markdown
-    from foomcalc.survey.run import write_json_atomically
 
     h = summary["hard_takeoff_across_people"]
     d = summary["disagreement"]

@@ -38,6 +38,7 @@ import yaml
 
 from foomcalc.errors import InputError
 from foomcalc.parameters import PARAMETERS
+from foomcalc.reporting.output import write_json_atomically
 
 #: Prior draws per respondent for the prior P(hard takeoff).
 N_PRIOR_DRAWS = 4000
@@ -199,13 +200,6 @@ def run_respondent(rid: str, priors_dict: dict, base_path: str,
             "p_rsi_feasible_posterior": numbers["p_rsi_feasible"],
             "hard_takeoff_days": priors.hard_takeoff_days, "gap_from": priors.gap_from,
             "prior_medians": medians, "worker_pid": os.getpid()}
-
-
-def write_json_atomically(path: Path, data: dict) -> None:
-    """Write JSON to a temporary file, then rename: never a half-written file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, allow_nan=False))
-    tmp.replace(path)
 
 
 @contextlib.contextmanager

@@ -55,8 +55,6 @@ def gap_ooms_from_elo(elo_gap: np.ndarray, elo_per_oom: np.ndarray) -> np.ndarra
     return np.asarray(elo_gap, dtype=float) / np.asarray(elo_per_oom, dtype=float)
 
 
-#: Routes a mixture may weight (gap_from values other than "mixture").
-ROUTES = ("scaling", "years", "horizon", "elo")
 #: Golden-ratio step of the low-discrepancy sequence that assigns draws to routes.
 _GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
 
