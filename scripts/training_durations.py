@@ -100,13 +100,14 @@ def fit_growth(path: Path, automation_year: float = 2027.0, seed: int = 0) -> di
 
     Priors as in a report: retrain_months ~ default preset (LogNormal, 5%-95% 1-12 months).
     """
+    from foomcalc.inference.pymc_priors import to_pymc
     from foomcalc.inference.sampling import compile_model, sample
     from foomcalc.priors.files import load_preset
 
     ev = load_evidence(path)
     spec = load_preset("default").specs["retrain_months"]
     with pm.Model() as model:
-        months = spec.pymc_prior.create_variable("retrain_months")
+        months = to_pymc(spec.prior).create_variable("retrain_months")
         add_training_durations(ev, {"retrain_months": months,
                                     "automation_year": automation_year}, ev.label)
     trace = sample(compile_model(model), seed=seed)

@@ -165,26 +165,35 @@ def heavy_imports(modules: dict[str, Module]) -> list[str]:
                        "inference")})
 
 
+def statement_lists(node: ast.AST):
+    """Every list of statements inside `node` (bodies of functions, ifs, loops, trys...)."""
+    for child in ast.walk(node):
+        for value in vars(child).values():
+            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                yield value
+
+
 def unexplained_local_imports(modules: dict[str, Module]) -> list[str]:
-    """Imports inside functions without a comment on their lines or the line above."""
-    found = []
+    """Imports inside functions (at any depth) without a comment on their lines or the
+    line above; a run of consecutive imports shares one comment."""
+    found = set()
     for name, mod in modules.items():
-        for fn in ast.walk(mod.tree):
-            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
-                continue
-            run: list[ast.stmt] = []
-            for stmt in [*fn.body, None]:
-                if isinstance(stmt, ast.Import | ast.ImportFrom):
-                    run.append(stmt)
-                    continue
-                if run:
-                    first, last = run[0].lineno, run[-1].end_lineno or run[-1].lineno
-                    text = mod.lines[max(first - 2, 0):last]
-                    if not any("#" in line for line in text):
-                        found.append(f"{name}:{first} imports inside {fn.name}() "
-                                     "without a reason")
-                run = []
-    return found
+        functions = [f for f in ast.walk(mod.tree)
+                     if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)]
+        for fn in functions:
+            for body in statement_lists(fn):
+                run: list[ast.stmt] = []
+                for stmt in [*body, None]:
+                    if isinstance(stmt, ast.Import | ast.ImportFrom):
+                        run.append(stmt)
+                        continue
+                    if run:
+                        first, last = run[0].lineno, run[-1].end_lineno or run[-1].lineno
+                        if not any("#" in line for line in mod.lines[max(first - 2, 0):last]):
+                            found.add(f"{name}:{first} imports inside a function without a "
+                                      "reason")
+                    run = []
+    return sorted(found)
 
 
 def oversized(modules: dict[str, Module]) -> list[str]:
@@ -259,5 +268,6 @@ def test_each_planted_violation_is_reported(tmp_path):
     assert found["stage order"] == ["foomcalc.evidence.c (evidence) imports "
                                     "foomcalc.analysis.d (analysis), a later stage"]
     assert found["heavy imports"] == ["foomcalc.evidence.c imports pymc"]
-    assert found["local imports"] == ["foomcalc.priors.b:2 imports inside f() without a reason"]
+    assert found["local imports"] == ["foomcalc.priors.b:2 imports inside a function without "
+                                      "a reason"]
     assert found["size"] == ["foomcalc.analysis.d: 405 lines"]

@@ -13,10 +13,9 @@ from pymc_extras.prior import Prior
 from scipy import stats
 
 from foomcalc.errors import InputError
+from foomcalc.inference.pymc_priors import to_pymc
 from foomcalc.parameters import PARAMETERS
-from foomcalc.priors.draws import prior_quantile
-from foomcalc.priors.families import fit_family, fit_note, to_prior
-from foomcalc.priors.files import (
+from foomcalc.priors import (
     PriorSpec,
     fit_quantiles,
     list_presets,
@@ -24,6 +23,9 @@ from foomcalc.priors.files import (
     load_priors,
     priors_from_dict,
 )
+from foomcalc.priors.draws import prior_quantile
+from foomcalc.priors.families import to_prior
+from foomcalc.priors.quantiles import fit_family, fit_note
 
 PRESETS = ["compute-bottleneck", "default", "deep-learning-sceptic", "forethought-2025",
            "seed-ai-foom"]
@@ -80,7 +82,7 @@ def test_preset_orderings_match_their_positions():
 def test_forethought_encoding():
     s = load_preset("forethought-2025")
     assert s.gap_from == "years"
-    assert s.specs["speedup"].pymc_prior == Prior("Uniform", lower=math.log(2),
+    assert to_pymc(s.specs["speedup"].prior) == Prior("Uniform", lower=math.log(2),
                                                   upper=math.log(32), transform="exp")
     assert s.specs["speedup"].quantile(0.5) == pytest.approx(8)
     assert s.specs["returns_r"].quantile(0.5) == pytest.approx(1.2)
@@ -176,7 +178,7 @@ def test_numpy_sampling_matches_pymc():
     about 1 in 1000 runs per family with a fixed seed, so deterministic here)."""
     with pm.Model():
         for name, prior in CASES.items():
-            prior.create_variable(name)
+            to_pymc(prior).create_variable(name)
         draws = pm.sample_prior_predictive(draws=4000, random_seed=1)
     rng = np.random.default_rng(2)
     for name, prior in CASES.items():

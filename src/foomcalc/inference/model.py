@@ -24,8 +24,8 @@ import pymc as pm
 from foomcalc.evidence.files import EvidenceSet, parameters_informed
 from foomcalc.inference.coordinates import DeferredPrior, supports_coordinates
 from foomcalc.inference.likelihoods import add_evidence, own_coordinates
+from foomcalc.inference.pymc_priors import pymc_prior
 from foomcalc.parameters import PARAMETERS
-from foomcalc.priors.families import pymc_prior
 from foomcalc.priors.files import PriorSet
 
 

@@ -45,7 +45,7 @@ _SCIPY = ("Normal", "TruncatedNormal", "LogNormal", "Uniform", "Beta", "Gamma", 
 def _frozen(d: str, items: tuple[tuple[str, float], ...]):
     """The frozen scipy distribution (kept: freezing costs ~0.5 ms, and a survey asks for
     the same ones thousands of times; frozen distributions hold no random state)."""
-    from scipy import stats
+    from scipy import stats  # scipy.stats costs ~0.7 s to import: loaded when first needed
 
     kw = dict(items)
     if d == "Normal":

@@ -28,17 +28,11 @@ from foomcalc.priors.families import (
     PriorForm,
     exp_exact,
     family_support,
-    fit_family,
-    fit_note,
     from_prior,
     percent_key,
     to_prior,
 )
-
-
-def to_pymc(prior):
-    """A `PriorForm` (or an already built pymc_extras `Prior`) as a `Prior`."""
-    return prior.to_pymc() if isinstance(prior, PriorForm) else prior
+from foomcalc.priors.quantiles import fit_family, fit_note
 
 SPEC_KEYS = ("value", "dist", "quantiles", "source", "fit_note")
 
@@ -48,7 +42,7 @@ class PriorSpec:
     """One parameter's prior: a `PriorForm` (the fields of a pymc_extras `Prior`; None
     when fixed) or a fixed `value`, where the number comes from (`source`), the
     requested quantiles {probability: value} when entered as quantiles, and the fit note
-    ("exact" / "approximate: max error x%"). `pymc_prior` is the `Prior` itself."""
+    ("exact" / "approximate: max error x%")."""
 
     name: str
     prior: PriorForm | None
@@ -56,11 +50,6 @@ class PriorSpec:
     source: str
     quantiles: dict[float, float] | None = None
     fit_note: str | None = None
-
-    @property
-    def pymc_prior(self):
-        """The `pymc_extras.prior.Prior` (None when fixed); imports PyMC."""
-        return None if self.prior is None else to_pymc(self.prior)
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n iid prior draws with numpy/scipy (same distribution PyMC samples)."""
@@ -99,8 +88,32 @@ def parse_entry(pname: str, entry: Any, path: str, problems: list[str]) -> Prior
         return None
     n_before = len(problems)
     support = PARAMETERS[pname].support
-    lo, hi = SUPPORTS[support]
     family = _family(entry.get("dist"), f"{path}.dist", problems)
+    _check_keys(entry, family, path, problems)
+    source = text_field(entry, "source", f"{path}.source", problems, required=True)
+    if entry.get("fit_note") is not None and not isinstance(entry["fit_note"], str):
+        problems.append(f"{path}.fit_note: expected text")
+    quantiles = _quantiles(entry["quantiles"], f"{path}.quantiles", support, problems) \
+        if "quantiles" in entry else None
+    if "value" in entry:
+        value = _fixed_value(pname, entry, path, problems)
+        return None if len(problems) > n_before else PriorSpec(pname, None, value, source)
+    if "dist" not in entry and "quantiles" not in entry:
+        problems.append(f"{path}: missing value, dist or quantiles")
+        return None
+    if "dist" in entry and family is None:
+        return None
+    family = family or DEFAULT_FAMILY[support]
+    kwargs = _family_kwargs(pname, entry, family, quantiles, path, problems, n_before)
+    if kwargs is None:
+        return None
+    prior = to_prior(family, kwargs)
+    note = fit_note(prior, quantiles) if quantiles else None
+    return PriorSpec(pname, prior, None, source, quantiles, note)
+
+
+def _check_keys(entry: dict, family: str | None, path: str, problems: list[str]) -> None:
+    """Every key of the entry is a spec key or a kwarg of its family."""
     if family:
         allowed = SPEC_KEYS + FAMILIES[family].kwargs
     elif entry.get("dist") is not None:  # unknown family: its kwargs are not the problem
@@ -113,43 +126,43 @@ def parse_entry(pname: str, entry: Any, path: str, problems: list[str]) -> Prior
                 "; distribution parameters need a dist: line" if not entry.get("dist") else "")
             problems.append(f"{path}.{key}: unknown key{hint}; "
                             f"expected one of {', '.join(allowed)}")
-    source = text_field(entry, "source", f"{path}.source", problems, required=True)
-    if entry.get("fit_note") is not None and not isinstance(entry["fit_note"], str):
-        problems.append(f"{path}.fit_note: expected text")
-    quantiles = _quantiles(entry["quantiles"], f"{path}.quantiles", support, problems) \
-        if "quantiles" in entry else None
 
-    if "value" in entry:
-        if "dist" in entry or "quantiles" in entry:
-            problems.append(f"{path}: give either value (fixed) or dist/quantiles, not both")
-        value = finite_number(entry["value"], f"{path}.value", problems)
-        if value is not None and not lo <= value <= hi:
-            problems.append(f"{path}.value: {value:g} is outside {SUPPORT_TEXT[support]}, "
-                            f"the range of {pname} ({support})")
-        if len(problems) > n_before:
-            return None
-        return PriorSpec(pname, None, value, source)
-    if "dist" not in entry and "quantiles" not in entry:
-        problems.append(f"{path}: missing value, dist or quantiles")
-        return None
-    if "dist" in entry and family is None:
-        return None
-    family = family or DEFAULT_FAMILY[support]
+
+def _fixed_value(pname: str, entry: dict, path: str, problems: list[str]) -> float | None:
+    """The `value` of a fixed entry, inside the parameter's support."""
+    support = PARAMETERS[pname].support
+    lo, hi = SUPPORTS[support]
+    if "dist" in entry or "quantiles" in entry:
+        problems.append(f"{path}: give either value (fixed) or dist/quantiles, not both")
+    value = finite_number(entry["value"], f"{path}.value", problems)
+    if value is not None and not lo <= value <= hi:
+        problems.append(f"{path}.value: {value:g} is outside {SUPPORT_TEXT[support]}, "
+                        f"the range of {pname} ({support})")
+    return value
+
+
+def _family_kwargs(pname: str, entry: dict, family: str, quantiles: dict[float, float] | None,
+                   path: str, problems: list[str], n_before: int) -> dict[str, float] | None:
+    """The family's kwargs, given or fitted to the quantiles, checked against the
+    parameter's support; None when they cannot be had or the entry already has problems
+    (those after index `n_before` of `problems`)."""
+    support = PARAMETERS[pname].support
+    lo, hi = SUPPORTS[support]
     fam = FAMILIES[family]
     kwargs = {k: finite_number(entry[k], f"{path}.{k}", problems) for k in fam.kwargs if k in entry}
-    given_shape = [k for k in fam.shape if k in entry]
+    fitted = quantiles is not None and not any(k in entry for k in fam.shape)
     if len(problems) > n_before:
         return None
     if family == "StudentT" and "nu" not in kwargs:
         problems.append(f"{path}.nu: missing; StudentT needs nu (degrees of freedom, e.g. 4)")
         return None
-    if quantiles is not None and not given_shape:
+    if fitted:
         try:
             kwargs = fit_family(family, quantiles, _fit_bounds(family, kwargs, lo, hi))
         except ValueError as exc:
             problems.append(f"{path}.quantiles: {exc}")
             return None
-    elif len(given_shape) < len(fam.shape):
+    elif any(k not in entry for k in fam.shape):
         need = ", ".join(k for k in fam.shape if k not in entry)
         alt = " (or give none of them to fit the quantiles)" if quantiles else \
             " (or give quantiles instead)"
@@ -159,13 +172,11 @@ def parse_entry(pname: str, entry: Any, path: str, problems: list[str]) -> Prior
         return None
     flo, fhi = family_support(family, kwargs)
     if flo < lo or fhi > hi:
-        where = f"{path}.quantiles" if quantiles is not None and not given_shape else f"{path}.dist"
+        where = f"{path}.quantiles" if fitted else f"{path}.dist"
         problems.append(f"{where}: {family} takes values in {_interval(flo, fhi)} but {pname} "
                         f"must lie in {SUPPORT_TEXT[support]} ({support}); use {SUGGEST[support]}")
         return None
-    prior = to_prior(family, kwargs)
-    note = fit_note(prior, quantiles) if quantiles else None
-    return PriorSpec(pname, prior, None, source, quantiles, note)
+    return kwargs
 
 
 def _fit_bounds(family: str, kwargs: dict, lo: float, hi: float) -> dict[str, float]:

@@ -29,7 +29,6 @@ from foomcalc.priors.entry import (
     parse_entry,
     text_field,
 )
-from foomcalc.priors.families import fit_quantiles
 
 MAX_BYTES = 1_000_000
 #: The simulator's horizon in days (240 months of 30.4375 days).
@@ -37,12 +36,6 @@ HORIZON_DAYS = HORIZON_MONTHS * DAYS_PER_MONTH
 TOP_KEYS = ("name", "description", "base", "gap_from", "gap_weights", "hard_takeoff_days",
             "parameters")
 DEFAULT_HARD_TAKEOFF_DAYS = 30.0
-
-__all__ = [
-    "PriorSet", "PriorSpec", "fit_quantiles", "list_presets", "load_preset", "load_priors",
-    "priors_from_dict",
-]
-
 
 @dataclass(frozen=True)
 class PriorSet:
@@ -209,46 +202,36 @@ def _gap_weights(data: dict, gap_from: Any, base: PriorSet | None,
     return {r: w / total for r, w in out.items() if w > 0} if total > 0 else {}
 
 
-def _build(data: Any, text: str, source: str, source_path: str | None,
-           chain: tuple[str, ...]) -> PriorSet:
-    if not isinstance(data, dict):
-        raise InputError("the top level must be a mapping (name:, description:, parameters:), "
-                         f"got {describe_value(data)}", source)
-    problems: list[str] = []
-    for key in data:
-        if key not in TOP_KEYS:
-            problems.append(f"{key}: unknown key{did_you_mean(key, TOP_KEYS)}; "
-                            f"expected one of {', '.join(TOP_KEYS)}")
-    name = text_field(data, "name", "name", problems, required=True)
-    if name and len(name) > 80:
-        problems.append("name: expected a short name (at most 80 characters)")
-    description = text_field(data, "description", "description", problems, required=True)
+def _base(data: dict, chain: tuple[str, ...], problems: list[str]) -> PriorSet | None:
+    """The preset named by `base:`, if any."""
+    if data.get("base") is None:
+        return None
+    if not isinstance(data["base"], str):
+        problems.append(f"base: expected a preset name, got {describe_value(data['base'])}")
+        return None
+    try:
+        return _load_preset(data["base"], chain)
+    except InputError as exc:
+        problems.extend(f"base: {p}" for p in exc.problems)
+        return None
 
-    base = None
-    if data.get("base") is not None:
-        if not isinstance(data["base"], str):
-            problems.append(f"base: expected a preset name, got {describe_value(data['base'])}")
-        else:
-            try:
-                base = _load_preset(data["base"], chain)
-            except InputError as exc:
-                problems.extend(f"base: {p}" for p in exc.problems)
 
-    gap_from = data.get("gap_from", base.gap_from if base else "scaling")
-    if gap_from not in GAP_MODES:
-        problems.append(f"gap_from: expected one of {', '.join(GAP_MODES)}, got {gap_from!r}"
-                        f"{did_you_mean(str(gap_from), GAP_MODES)}")
-    gap_weights = _gap_weights(data, gap_from, base, problems)
-    days = base.hard_takeoff_days if base else DEFAULT_HARD_TAKEOFF_DAYS
-    if "hard_takeoff_days" in data:
-        days = finite_number(data["hard_takeoff_days"], "hard_takeoff_days", problems)
-        if days is not None and days <= 0:
-            problems.append(f"hard_takeoff_days: expected a positive number of days, got {days:g}")
-        elif days is not None and days > HORIZON_DAYS:
-            problems.append(f"hard_takeoff_days: {days:g} days is beyond the simulated horizon "
-                            f"of {HORIZON_DAYS:g} days (240 months); a takeoff that slow is "
-                            f"not a hard takeoff, so choose at most {HORIZON_DAYS:g}")
+def _hard_takeoff_days(data: dict, base: PriorSet | None, problems: list[str]) -> float | None:
+    """The hard-takeoff window in days: given, inherited from `base:`, or 30."""
+    if "hard_takeoff_days" not in data:
+        return base.hard_takeoff_days if base else DEFAULT_HARD_TAKEOFF_DAYS
+    days = finite_number(data["hard_takeoff_days"], "hard_takeoff_days", problems)
+    if days is not None and days <= 0:
+        problems.append(f"hard_takeoff_days: expected a positive number of days, got {days:g}")
+    elif days is not None and days > HORIZON_DAYS:
+        problems.append(f"hard_takeoff_days: {days:g} days is beyond the simulated horizon "
+                        f"of {HORIZON_DAYS:g} days (240 months); a takeoff that slow is "
+                        f"not a hard takeoff, so choose at most {HORIZON_DAYS:g}")
+    return days
 
+
+def _specs(data: dict, base: PriorSet | None, problems: list[str]) -> dict[str, PriorSpec]:
+    """Every parameter's spec: the file's entries over the base's."""
     specs = dict(base.specs) if base else {}
     params = data.get("parameters", {} if base else None)
     if params is None and base is None:
@@ -269,6 +252,32 @@ def _build(data: Any, text: str, source: str, source_path: str | None,
         if missing:
             problems.append(f"parameters: missing {', '.join(missing)} (give them, or add "
                             "`base: default` to start from the default preset)")
+    return specs
+
+
+def _build(data: Any, text: str, source: str, source_path: str | None,
+           chain: tuple[str, ...]) -> PriorSet:
+    if not isinstance(data, dict):
+        raise InputError("the top level must be a mapping (name:, description:, parameters:), "
+                         f"got {describe_value(data)}", source)
+    problems: list[str] = []
+    for key in data:
+        if key not in TOP_KEYS:
+            problems.append(f"{key}: unknown key{did_you_mean(key, TOP_KEYS)}; "
+                            f"expected one of {', '.join(TOP_KEYS)}")
+    name = text_field(data, "name", "name", problems, required=True)
+    if name and len(name) > 80:
+        problems.append("name: expected a short name (at most 80 characters)")
+    description = text_field(data, "description", "description", problems, required=True)
+
+    base = _base(data, chain, problems)
+    gap_from = data.get("gap_from", base.gap_from if base else "scaling")
+    if gap_from not in GAP_MODES:
+        problems.append(f"gap_from: expected one of {', '.join(GAP_MODES)}, got {gap_from!r}"
+                        f"{did_you_mean(str(gap_from), GAP_MODES)}")
+    gap_weights = _gap_weights(data, gap_from, base, problems)
+    days = _hard_takeoff_days(data, base, problems)
+    specs = _specs(data, base, problems)
     if problems:
         raise InputError(problems, source)
     return PriorSet(name=name, description=description, gap_from=gap_from,
