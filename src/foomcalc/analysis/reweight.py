@@ -31,7 +31,9 @@ import numpy as np
 import xarray as xr
 
 from foomcalc.errors import InputError
+from foomcalc.evidence.files import load_evidence
 from foomcalc.parameters import PARAMETERS
+from foomcalc.paths import evidence_dir
 from foomcalc.priors.draws import prior_quantile, scipy_base
 from foomcalc.priors.files import PriorSet, PriorSpec, priors_from_dict
 from foomcalc.takeoff.outcomes import (
@@ -130,6 +132,7 @@ def result_modelled(result: xr.DataTree, report_dir: Path | None = None) -> list
     """Parameters sampled by NUTS in a saved result (the evidence-informed ones)."""
     if "modelled_parameters_json" in result.attrs:
         return list(json.loads(result.attrs["modelled_parameters_json"]))
+    # results from before the list was saved: the evidence tells (PyMC only then)
     from foomcalc.inference.model import modelled_parameters
 
     return modelled_parameters(result_evidence(result, report_dir))
@@ -138,9 +141,6 @@ def result_modelled(result: xr.DataTree, report_dir: Path | None = None) -> list
 def result_evidence(result: xr.DataTree, report_dir: Path | None = None) -> list:
     """The evidence files of a saved result, found by sha256: the report folder's
     evidence/ copy, the recorded path, or the bundled file of that name."""
-    from foomcalc.evidence.files import load_evidence
-    from foomcalc.paths import evidence_dir
-
     out = []
     for item in json.loads(result.attrs["evidence_json"]):
         name = Path(item["path"]).name
@@ -238,8 +238,10 @@ def psis_weights(log_ratio: np.ndarray) -> tuple[np.ndarray, float]:
     """Pareto-smoothed normalised importance weights (chain, draw) and k-hat.
 
     ArviZ's `psislw` smooths the log weights of *minus* its input (its LOO convention),
-    hence the sign flip; tests/test_reweight.py checks the direction."""
-    import arviz_stats  # noqa: F401  (registers the `.azstats` accessor used below)
+    hence the sign flip; tests/analysis/test_reweight.py checks the direction."""
+    # arviz_stats registers the `.azstats` accessor used below; ~0.9 s to import, so only
+    # when importance weights are needed (not for an exact redraw)
+    import arviz_stats  # noqa: F401
 
     da = xr.DataArray(-np.asarray(log_ratio, dtype=float), dims=("chain", "draw"))
     lw, khat = da.azstats.psislw(dim=["chain", "draw"])
@@ -341,6 +343,7 @@ def _resimulate(result: xr.DataTree, old: PriorSet, new: PriorSet, redrawn: list
 
 def _refit(result, new_priors, changed, report_dir, evidence, seed, cache, settings, start,
            compression) -> Reweighted:
+    # PyMC is loaded only for a refit: reweighting a saved result builds no model
     from foomcalc.analysis.run import run_analysis
     from foomcalc.inference.sampling import SamplerSettings
 

@@ -166,24 +166,41 @@ def run_analysis(
     """Sample the posterior, draw the prior, simulate takeoffs, attach provenance.
 
     Sensitivity (tornado, power-scaling groups) is a later step on the result,
-    `sensitivity.add_sensitivity`, so the analysis never imports what reads it.
+    `analysis.sensitivity.add_sensitivity`, so the analysis never imports what reads it.
     """
     posterior, stats, diagnostics = sample_posterior(
         priors, evidence, seed, settings, progress, cache or _DEFAULT_CACHE)
     prior = draw_prior(priors, (1, n_prior_draws), seed)
     lr = total_likelihood_ratio(list(evidence))
-    common = dict(gap_from=priors.gap_from, gap_weights=priors.gap_weights,
-                  horizon_months=HORIZON_MONTHS)
-    post_shape = (posterior.sizes["chain"], posterior.sizes["draw"])
-    post_out = _outcomes_dataset(
-        parameter_draws(priors, posterior, post_shape), ("chain", "draw"), compression,
-        likelihood_ratio=lr, **common,
-    ).assign_coords(chain=posterior["chain"], draw=posterior["draw"])
-    prior_out = _outcomes_dataset(
-        parameter_draws(priors, prior, (1, n_prior_draws)), ("chain", "draw"), compression,
-        likelihood_ratio=1.0, **common,
-    ).assign_coords(chain=prior["chain"], draw=prior["draw"])
-    attrs = {
+    groups = {
+        "/": xr.Dataset(attrs=provenance(priors, evidence, seed, settings, diagnostics, lr,
+                                         command)),
+        "posterior": posterior,
+        "sample_stats": stats,
+        "prior": prior,
+        "posterior_outcomes": draw_outcomes(priors, posterior, compression, lr),
+        "prior_outcomes": draw_outcomes(priors, prior, compression, 1.0),
+    }
+    return xr.DataTree.from_dict(groups)
+
+
+def draw_outcomes(priors: PriorSet, draws: xr.Dataset, compression: Sequence[tuple[float, float]],
+                  likelihood_ratio: float) -> xr.Dataset:
+    """Takeoff outcomes of every (chain, draw) of `draws` (prior or posterior)."""
+    shape = (draws.sizes["chain"], draws.sizes["draw"])
+    return _outcomes_dataset(
+        parameter_draws(priors, draws, shape), ("chain", "draw"), compression,
+        likelihood_ratio=likelihood_ratio, gap_from=priors.gap_from,
+        gap_weights=priors.gap_weights, horizon_months=HORIZON_MONTHS,
+    ).assign_coords(chain=draws["chain"], draw=draws["draw"])
+
+
+def provenance(priors: PriorSet, evidence: Sequence[EvidenceSet], seed: int,
+               settings: SamplerSettings, diagnostics: Diagnostics, likelihood_ratio: float,
+               command: str) -> dict:
+    """The result's root attributes: what went in (priors, evidence, seed, sampler,
+    versions, command) and the sampling diagnostics."""
+    return {
         "schema_version": SCHEMA_VERSION,
         "foomcalc_version": __version__,
         "priors_name": priors.name,
@@ -195,7 +212,7 @@ def run_analysis(
             [{"kind": e.kind, "label": e.label, "path": e.path, "sha256": e.sha256,
               "description": e.describe()} for e in evidence]
         ),
-        "likelihood_ratio": float(lr),
+        "likelihood_ratio": float(likelihood_ratio),
         "seed": int(seed),
         "sampler_json": json.dumps({"sampler": "nutpie NUTS", **settings.__dict__}),
         "diagnostics_json": json.dumps(diagnostics.to_dict()),
@@ -204,12 +221,3 @@ def run_analysis(
         "horizon_months": HORIZON_MONTHS,
         "modelled_parameters_json": json.dumps(modelled_parameters(evidence)),
     }
-    groups = {
-        "/": xr.Dataset(attrs=attrs),
-        "posterior": posterior,
-        "sample_stats": stats,
-        "prior": prior,
-        "posterior_outcomes": post_out,
-        "prior_outcomes": prior_out,
-    }
-    return xr.DataTree.from_dict(groups)

@@ -70,47 +70,19 @@ def tornado(
     """
     window = float(priors.hard_takeoff_days)
     draws = _flat_draws(priors, posterior, n_draws)
-    inputs = simulator_inputs(draws)
-    weight = feasibility_weight(draws["p_rsi_feasible"], likelihood_ratio)
-    gap_only = set(GAP_PARAMETERS[priors.gap_from]) - set(SIMULATOR_PARAMETERS)
     unused = unused_gap_parameters(priors.gap_from, set(informed), priors.gap_weights)
     names = [n for n, s in priors.specs.items() if s.prior is not None and n not in unused]
     values = {name: [float(np.quantile(posterior[name].values, q)) if name in informed
                      else priors.specs[name].quantile(q) for q in quantiles] for name in names}
-
-    def gap_for(d: dict[str, np.ndarray]) -> np.ndarray:
-        return gap_ooms(d, priors.gap_from, priors.gap_weights)
-
-    # one simulation for the base gap and every pinned gap-only parameter: the gap
-    # moves, the dynamics do not (a column per gap)
-    gaps = [gap_for(draws)] + [gap_for({**draws, name: np.full_like(draws[name], value)})
-                               for name in names if name in gap_only for value in values[name]]
-    branches = branch_outcomes(inputs, weight, gaps, (), horizon_months)
-    gap_columns = iter(range(1, len(gaps)))
-
-    def times_for_gap(column: int) -> dict[str, np.ndarray]:
-        return {"weight_feasible": weight, **takeoff_months(
-            branches, column, inputs["retrain_months"], horizon_months)}
-
-    base = times_for_gap(0)
-    p_base = float(hard_per_draw(base, window).mean())
-    rows = {"low_value": [], "high_value": [], "p_hard_low": [], "p_hard_high": []}
+    pinned = _PinnedTakeoffs(priors, draws, likelihood_ratio, horizon_months, values)
+    p_base = float(hard_per_draw(pinned.base, window).mean())
+    rows: dict[str, list[float]] = {"low_value": [], "high_value": [], "p_hard_low": [],
+                                    "p_hard_high": []}
     for name in names:
         for end, value in zip(("low", "high"), values[name], strict=True):
-            pinned = {**draws, name: np.full_like(draws[name], value)}
-            if name == "p_rsi_feasible":
-                out = {**base, "weight_feasible": np.broadcast_to(
-                    likelihood_ratio * value / (likelihood_ratio * value + 1 - value),
-                    base["weight_feasible"].shape)}
-            elif name in gap_only:
-                out = times_for_gap(next(gap_columns))
-            elif name in SIMULATOR_PARAMETERS or name in GAP_PARAMETERS[priors.gap_from]:
-                out = takeoff_times(pinned, priors.gap_from, likelihood_ratio, horizon_months,
-                                    priors.gap_weights)
-            else:  # enters neither the simulator nor the gap: outcomes are unchanged
-                out = base
             rows[f"{end}_value"].append(value)
-            rows[f"p_hard_{end}"].append(float(hard_per_draw(out, window).mean()))
+            rows[f"p_hard_{end}"].append(float(hard_per_draw(pinned.times(name, value),
+                                                             window).mean()))
     return xr.Dataset(
         {k: ("parameter", np.asarray(v, dtype=float)) for k, v in rows.items()},
         coords={"parameter": names},
@@ -118,6 +90,48 @@ def tornado(
                "window_days": window, "quantiles": list(quantiles),
                "posterior_quantile_parameters": [n for n in names if n in informed]},
     )
+
+
+class _PinnedTakeoffs:
+    """Takeoff times (months, both RSI branches) with one parameter pinned at a value,
+    every other parameter at its draws. Pinned gap-only parameters share one simulation
+    with the unpinned draws: the gap moves, the dynamics do not (a column per gap)."""
+
+    def __init__(self, priors: PriorSet, draws: dict[str, np.ndarray], likelihood_ratio: float,
+                 horizon_months: float, values: dict[str, list[float]]) -> None:
+        self.priors, self.draws = priors, draws
+        self.likelihood_ratio, self.horizon_months = likelihood_ratio, horizon_months
+        self.weight = feasibility_weight(draws["p_rsi_feasible"], likelihood_ratio)
+        self.gap_only = set(GAP_PARAMETERS[priors.gap_from]) - set(SIMULATOR_PARAMETERS)
+        pins = [(name, value) for name in values if name in self.gap_only
+                for value in values[name]]
+        gaps = [self._gap(draws)] + [self._gap({**draws, name: np.full_like(draws[name], value)})
+                                     for name, value in pins]
+        self.inputs = simulator_inputs(draws)
+        self.branches = branch_outcomes(self.inputs, self.weight, gaps, (), horizon_months)
+        self.gap_column = {pin: column for column, pin in enumerate(pins, start=1)}
+        self.base = self._times_for_gap(0)
+
+    def _gap(self, draws: dict[str, np.ndarray]) -> np.ndarray:
+        return gap_ooms(draws, self.priors.gap_from, self.priors.gap_weights)
+
+    def _times_for_gap(self, column: int) -> dict[str, np.ndarray]:
+        return {"weight_feasible": self.weight, **takeoff_months(
+            self.branches, column, self.inputs["retrain_months"], self.horizon_months)}
+
+    def times(self, name: str, value: float) -> dict[str, np.ndarray]:
+        """Takeoff times and branch weights with `name` pinned at `value`."""
+        if name == "p_rsi_feasible":
+            lr = self.likelihood_ratio
+            return {**self.base, "weight_feasible": np.broadcast_to(
+                lr * value / (lr * value + 1 - value), self.base["weight_feasible"].shape)}
+        if name in self.gap_only:
+            return self._times_for_gap(self.gap_column[(name, value)])
+        if name in SIMULATOR_PARAMETERS or name in GAP_PARAMETERS[self.priors.gap_from]:
+            pinned = {**self.draws, name: np.full_like(self.draws[name], value)}
+            return takeoff_times(pinned, self.priors.gap_from, self.likelihood_ratio,
+                                 self.horizon_months, self.priors.gap_weights)
+        return self.base  # enters neither the simulator nor the gap: outcomes unchanged
 
 
 def add_sensitivity(result: xr.DataTree, priors: PriorSet, evidence: Sequence
