@@ -2,8 +2,8 @@
 
 
 def __getattr__(name: str) -> str:
-    # looked up on first use: importlib.metadata costs ~0.1 s at every CLI start
     if name == "__version__":
+        # looked up on first use: importlib.metadata costs ~0.1 s at every CLI start
         from importlib.metadata import PackageNotFoundError, version
 
         try:

@@ -119,6 +119,47 @@ def _compile_functions(model: pm.Model, logp, rewrites: list[str]) -> dict:
             "remaining": [v.name for v in remaining]}
 
 
+def _callbacks(logp_jit: Callable, expand_jit: Callable, args: tuple, out_names: list[str],
+               out_shapes: list[tuple[int, ...]]) -> tuple[Callable, Callable]:
+    """nutpie's callback factories: logp and gradient at a flat point, and the expansion
+    of a flat point into the traced variables, with the data values `args` bound."""
+    def make_logp() -> Callable:
+        def logp_at(x: np.ndarray) -> tuple[float, np.ndarray]:
+            value, gradient = logp_jit(x, *args)
+            return float(value), gradient
+        return logp_at
+
+    def make_expand(seed1: int, seed2: int, chain: int) -> Callable:
+        def expand(x: np.ndarray) -> dict[str, np.ndarray]:
+            outs = expand_jit(x, *args)
+            return {n: np.asarray(v, dtype="float64").reshape(s)
+                    for n, v, s in zip(out_names, outs, out_shapes, strict=True)}
+        return expand
+
+    return make_logp, make_expand
+
+
+def _initial_point_fn(model: pm.Model, names: list[str], data_vars: list
+                      ) -> Callable[[dict[str, np.ndarray], int], np.ndarray]:
+    """nutpie's starting points: the jittered support point for given data values, as a
+    flat vector of the free variables `names`. The model's `pm.Data` are set first, so
+    the start depends on the bound hyperparameters alone, not on which priors the model
+    was compiled with (a reused compiled model gives the draws a fresh one gives)."""
+    point_fn = make_initial_point_fn(
+        model=model, default_strategy="support_point", jitter_rvs=set(model.free_RVs),
+        return_transformed=True)
+    lock = threading.Lock()  # nutpie asks for initial points from several threads
+
+    def initial_point(data: dict[str, np.ndarray], seed: int) -> np.ndarray:
+        with lock:
+            for v in data_vars:
+                v.set_value(data[v.name])
+            point = point_fn(seed)
+        return np.concatenate([np.asarray(point[n], dtype="float64").ravel() for n in names])
+
+    return initial_point
+
+
 def nutpie_model(model: pm.Model, inputs: tuple | None = None) -> CompiledModel:
     """Compile `model` for nutpie: logp and gradient on the flat unconstrained vector
     (PyTensor numba mode; the rewritten graphs and the machine code cached on disk,
@@ -147,49 +188,22 @@ def nutpie_model(model: pm.Model, inputs: tuple | None = None) -> CompiledModel:
     out_names = names + compiled["remaining"]
     out_shapes = free_shapes + [shapes[n] for n in compiled["remaining"]]
 
+    initial_point = _initial_point_fn(model, names, data_vars)
+    reparameterized = [model.rvs_to_values[rv].name for rv in model.free_RVs
+                       if model.rvs_to_transforms.get(rv) is not None]
+    dims, coords = _dims_and_coords(model, out_names, out_shapes, len(names), reparameterized)
+
     def bind(data: dict[str, np.ndarray]) -> PyFuncModel:
         """nutpie's model with the data values bound as positional arguments (nutpie's
         own `shared_data` would pass ~40 keyword arguments per gradient: +15 us)."""
         args = tuple(data[n] for n in data_names)
-
-        def make_logp() -> Callable:
-            def logp_at(x: np.ndarray) -> tuple[float, np.ndarray]:
-                value, gradient = logp_jit(x, *args)
-                return float(value), gradient
-            return logp_at
-
-        def make_expand(seed1: int, seed2: int, chain: int) -> Callable:
-            def expand(x: np.ndarray) -> dict[str, np.ndarray]:
-                outs = expand_jit(x, *args)
-                return {n: np.asarray(v, dtype="float64").reshape(s)
-                        for n, v, s in zip(out_names, outs, out_shapes, strict=True)}
-            return expand
-
+        make_logp, make_expand = _callbacks(logp_jit, expand_jit, args, out_names, out_shapes)
         return from_pyfunc(n_free, make_logp, make_expand,
                            [np.dtype("float64")] * len(out_names), out_shapes, out_names,
                            coords=coords, dims=dims,
                            make_initial_point_fn=lambda seed: initial_point(data, seed),
                            reparameterized_names=reparameterized)
 
-    point_fn = make_initial_point_fn(
-        model=model, default_strategy="support_point", jitter_rvs=set(model.free_RVs),
-        return_transformed=True)
-    lock = threading.Lock()  # nutpie asks for initial points from several threads
-
-    def initial_point(data: dict[str, np.ndarray], seed) -> np.ndarray:
-        """Jittered support point for these data values: the model's `pm.Data` are set
-        first, so the start depends on the bound hyperparameters alone, not on which
-        priors the model was compiled with (a reused compiled model gives the draws a
-        fresh one gives)."""
-        with lock:
-            for v in data_vars:
-                v.set_value(data[v.name])
-            point = point_fn(seed)
-        return np.concatenate([np.asarray(point[n], dtype="float64").ravel() for n in names])
-
-    reparameterized = [model.rvs_to_values[rv].name for rv in model.free_RVs
-                       if model.rvs_to_transforms.get(rv) is not None]
-    dims, coords = _dims_and_coords(model, out_names, out_shapes, len(names), reparameterized)
     data = {v.name: np.array(v.get_value(), order="C") for v in data_vars}
     return CompiledModel(bind(data), data, bind, initial_point, logp_jit)
 

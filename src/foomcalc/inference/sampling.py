@@ -220,6 +220,13 @@ def sample(
     first = settings.chains - second
     if not second:
         return _nutpie_sample(compiled.nutpie, seed, first, settings, 1, progress)
+    return _sample_halves(compiled, seed, settings, progress, first, second)
+
+
+def _sample_halves(compiled: CompiledModel, seed: int, settings: SamplerSettings, progress,
+                   first: int, second: int) -> xr.DataTree:
+    """`first` chains here and `second` chains (seed `second_half_seed(seed)`) in a forked
+    child where that is safe, else after the first half; progress covers both."""
     per_chain = settings.tune + settings.draws
 
     def with_other(other: Callable[[], _Chains]):
