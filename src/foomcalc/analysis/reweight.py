@@ -1,7 +1,7 @@
 """Fast answers to "what if my prior on X were different?" from a saved result.
 
 A prior change is answered without re-sampling wherever that is exact or checkably
-accurate (issue 6):
+accurate:
 
 - parameters the evidence does not inform (not in the PyMC model) have posterior =
   prior, so their draws are replaced by draws from the new prior, exactly. The new
@@ -94,7 +94,7 @@ def prior_support(spec: PriorSpec) -> tuple[float, float]:
 
 def support_within(new: PriorSpec, old: PriorSpec) -> bool:
     """Whether the new prior puts no mass outside the old one's support: importance
-    weights from old-prior draws can only reach where the old prior went (issue 14)."""
+    weights from old-prior draws can only reach where the old prior went."""
     new_low, new_high = prior_support(new)
     old_low, old_high = prior_support(old)
     return old_low <= new_low and new_high <= old_high

@@ -61,7 +61,7 @@ def tornado(
 ) -> xr.Dataset:
     """P(hard takeoff) with each uncertain parameter pinned at its quantiles: posterior
     quantiles for the evidence-`informed` parameters (their prior q10/q90 would overstate
-    what the answer hangs on, issue 14), prior quantiles (= posterior) for the rest.
+    what the answer hangs on), prior quantiles (= posterior) for the rest.
 
     Returns a Dataset over `parameter` with `low_value`, `high_value` (the pinned
     values, parameter units) and `p_hard_low`, `p_hard_high`; attrs `p_hard_base`

@@ -1,13 +1,14 @@
 """Sampler coordinates of positive parameters: the geometry NUTS sees, not the model.
 
 `model.build_model` creates each prior as a PyMC variable, which NUTS samples on the log
-scale. For a few parameters a likelihood term knows better coordinates (issue 13,
-"Geometry"): build_model then hands the term a `DeferredPrior` instead, and the term
-creates the parameter with `softplus_coordinate` or `log_coordinate`. The parameter keeps
-its name and its prior exactly (the coordinate's density is the prior's density times
-the Jacobian, for any positive family), so posteriors, reports and SBC are unchanged; only
-the sampler's coordinate (a free variable named `<name>__coord`) is new. Any other use of
-a deferred prior (`realise`) creates the plain variable.
+scale. For a few parameters a likelihood term knows better coordinates
+(docs/decisions.md, "Sampler geometry"): build_model then hands the term a
+`DeferredPrior` instead, and the term creates the parameter with `softplus_coordinate`
+or `log_coordinate`. The parameter keeps its name and its prior exactly (the
+coordinate's density is the prior's density times the Jacobian, for any positive
+family), so posteriors, reports and SBC are unchanged; only the sampler's coordinate (a
+free variable named `<name>__coord`) is new. Any other use of a deferred prior
+(`realise`) creates the plain variable.
 
 - `softplus_coordinate`: value = exp(log_scale) * softplus(u). Log-like below the scale
   (u ~ log value), linear above it. For a term of a sum that the data bound from above

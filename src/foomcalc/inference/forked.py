@@ -1,4 +1,4 @@
-"""A call in a forked child process (issue 13): the second half of the NUTS chains, and
+"""A call in a forked child process: the second half of the NUTS chains, and
 writing posterior.nc while the report's other files are written.
 
 nutpie calls foomcalc's logp through Python (`nutpie_model`), so its chains share one

@@ -1,5 +1,5 @@
 """A disk cache of rewritten PyTensor graphs: compile a model's functions without
-re-running PyTensor's graph rewrites in every process (issue 13).
+re-running PyTensor's graph rewrites in every process.
 
 PyTensor caches the numba machine code of a compiled function on disk, but it reaches
 that cache only after rewriting the graph (canonicalise, specialise, fuse, inplace),

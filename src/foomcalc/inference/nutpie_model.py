@@ -1,4 +1,4 @@
-"""A PyMC model as a nutpie model, through public APIs only (issue 13 part 4).
+"""A PyMC model as a nutpie model, through public APIs only.
 
 nutpie's `compile_pymc_model` (numba backend) wraps PyTensor's logp-and-gradient function
 in a C callback that numba compiles again in every process (10-20 s; it cannot be cached

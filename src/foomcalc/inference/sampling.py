@@ -13,8 +13,8 @@ PyTensor's numba function itself, which PyTensor caches on disk
 (`nutpie_model.py`): about 1.5 s to compile in a fresh process, at tens of us of call
 overhead per gradient.
 
-Everything is compiled with PyTensor's numba fast-math flags off (`numba__fastmath`,
-issue 11 item 4): the cached logp function calls its helper kernels through weak
+Everything is compiled with PyTensor's numba fast-math flags off (`numba__fastmath`):
+the cached logp function calls its helper kernels through weak
 symbols, which resolve to the helpers' own compiled copies when they were compiled
 in this process (cold cache) and to the function's re-optimised copies when it was
 loaded from disk (warm cache). With fast-math (reassociation, contraction,
@@ -49,25 +49,21 @@ MAX_DEPTH_SHARE = 0.01
 @dataclass(frozen=True)
 class SamplerSettings:
     draws: int = 1000
-    #: 400, not 1,000, and target acceptance 0.85, not 0.95 (issue 13): since the
-    #: scaling law, game and horizon terms were reparametrised (coordinates.py) no preset
-    #: has divergences at 0.85 (5 presets x 3 seeds: 0 divergent, bulk ESS >= 1,800),
-    #: and the fit needs ~140,000 gradients instead of ~300,000-380,000 (2.5x faster);
-    #: the gate's retry still goes to 0.925 with 800 tuning draws (benchmarks/README.md)
+    #: 400 tuning draws at target acceptance 0.85: with the scaling-law, game and horizon
+    #: terms in their own coordinates (coordinates.py) no preset diverges at 0.85, at
+    #: less than half the gradients of 1,000 at 0.95; the gate's retry goes to 0.925
+    #: with 800 tuning draws (docs/decisions.md, benchmarks/README.md)
     tune: int = 400
     chains: int = 4
     target_accept: float = 0.85
     #: low-rank mass-matrix adaptation: more ESS per gradient than a diagonal one here
     #: (default preset: bulk ESS ~2,100 vs ~1,300 at a similar cost)
     adaptation: str = "low_rank"
-    #: at most 2^8 = 256 leapfrog steps per draw, not nutpie's 2^10 (issue 13): the first
-    #: warm-up draws, before the step size and mass matrix adapt, otherwise run to 1,023
-    #: steps and took ~50% of all gradients; once adapted the draws take ~15 steps (5
-    #: presets x 3 seeds: none at the limit, the same ESS, 0 divergent; ~150,000 ->
-    #: ~105,000 gradients). 2^6 saved ~15,000 more but let a chain of the sparse returns
-    #: random-effects fit (a funnel in tau) stick: r_hat 1.08 in 1 of 10 seeds
-    #: (tests/test_likelihoods.py). The gate counts draws at the limit and its retry
-    #: lifts it to 10.
+    #: at most 2^8 = 256 leapfrog steps per draw, not nutpie's 2^10: the first warm-up
+    #: draws, before the step size and mass matrix adapt, would otherwise run to 1,023
+    #: steps; once adapted the draws take ~15. 2^6 lets a chain of the sparse returns
+    #: random-effects fit (a funnel in tau) stick (docs/decisions.md). The gate counts
+    #: draws at the limit and its retry lifts it to 10.
     maxdepth: int = 8
 
 

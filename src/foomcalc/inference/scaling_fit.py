@@ -64,9 +64,8 @@ def sample_model(model: pm.Model, seed: int = 0, draws: int = 1000, tune: int = 
     strong A-a and B-b posterior correlations of the Chinchilla law; with a diagonal
     mass matrix the same fit gives ~10x lower ESS.
     """
-    # the one compile entry point reports use too (issue 14): PyTensor's disk-cached
-    # function, compiled without fast-math so that a cold and a warm cache give the
-    # same draws (issue 11 item 4, sampling.py)
+    # the compile entry point reports use: PyTensor's disk-cached function, compiled
+    # without fast-math so that a cold and a warm cache give the same draws (sampling.py)
     return sample(compile_model(model), seed,
                   SamplerSettings(draws=draws, tune=tune, chains=chains))
 

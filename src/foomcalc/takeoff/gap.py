@@ -1,6 +1,6 @@
 """The capability gap, par-human -> strongly superhuman, in OOMs of effective compute.
 
-Routes (DESIGN.md section 2; issue 9 part 1 added horizon, elo and the mixture):
+Routes (DESIGN.md section 2, extended with horizon, elo and the mixture):
 - "scaling": gap_ooms = log10(capability_factor) / alpha_C, where alpha_C = a*b/(a+b)
   is the compute-optimal exponent of a Chinchilla-form law L(N, D) = E + A/N^a + B/D^b
   (Hoffmann et al. 2022, eq. 4 with the compute-optimal allocation). A reducible-loss

@@ -98,7 +98,7 @@ def gap_ooms(draws: Mapping[str, np.ndarray], gap_from: str,
 
 
 #: Simulator parameters that may be left out of hand-built draws: their defaults mean
-#: "no compute bottleneck" (the model before issue 10).
+#: "no compute bottleneck" (labour alone drives research).
 NO_BOTTLENECK = {"compute_share": 0.0, "substitution_elasticity": np.inf}
 
 
@@ -190,7 +190,7 @@ def compute_outcomes(
                                          horizon_months).items():
             out[f"{ROUTE_PREFIX}{route}__{key}"] = value
     for branch, result in branches.items():
-        # discovered research progress in both branches (docs/decisions.md, issue 14)
+        # discovered research progress in both branches (docs/decisions.md)
         columns = [np.zeros(n, dtype=bool) if result is None else
                    result.window_gain_ooms[:, windows.index(float(months))] >= years * rate
                    for years, months in compression]

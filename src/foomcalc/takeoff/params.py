@@ -42,7 +42,7 @@ class DrawParams:
 
 
 def log2_research_input(compute_share, rho, log2_labour, log2_compute) -> np.ndarray:
-    """log2 of the CES research input R = (a L^rho + (1 - a) C^rho)^(1 / rho) (issue 10).
+    """log2 of the CES research input R = (a L^rho + (1 - a) C^rho)^(1 / rho).
 
     a = 1 - compute_share, rho = 1 - 1 / sigma; L = 2^log2_labour (AI labour, x2 per
     usable software doubling) and C = 2^log2_compute (research compute), both 1 at
