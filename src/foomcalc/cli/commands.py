@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from foomcalc.cli.progress import ProgressLines
 from foomcalc.errors import InputError
 from foomcalc.parameters import HORIZON_MONTHS
 
@@ -115,7 +116,7 @@ def report(
         if inputs.replaces:
             typer.echo(f"replacing the existing report in {inputs.out_dir} (--force)", err=True)
         summary = make_report(inputs, seed=seed, draws=draws,
-                              progress="bar" if sys.stderr.isatty() else "lines",
+                              progress=ProgressLines(live=sys.stderr.isatty()),
                               command="foomcalc " + " ".join(sys.argv[1:]))
     except InputError as exc:
         fail(exc)

@@ -14,9 +14,10 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -31,6 +32,9 @@ from foomcalc.parameters import STANDARD_COMPRESSION
 from foomcalc.paths import evidence_dir
 from foomcalc.priors.files import PriorSet, load_preset, load_priors
 from foomcalc.reporting.output import check_output_folder, write_atomically, write_json
+
+#: nutpie's progress callback: called with the chains' progress (a list of ChainProgress).
+ProgressCallback = Callable[[Sequence[Any]], None]
 
 
 @contextlib.contextmanager
@@ -206,44 +210,6 @@ def overlap_notes(evidence: Sequence[EvidenceSet]) -> tuple[str, ...]:
     return tuple(notes)
 
 
-class ProgressLines:
-    """Sampling progress for nutpie's `progress_callback` (a list of ChainProgress).
-
-    `live` True (a terminal): one line rewritten in place; False (piped to a file): a
-    plain line at most every `every_s` seconds. The time-remaining estimate is shown
-    only once 20% of the draws are done and is smoothed (the mean rate since the
-    start), so the first noisy guesses (e.g. "29 min" on a 4 s run) never appear.
-    """
-
-    def __init__(self, stream=None, live: bool = False, every_s: float = 2.0,
-                 clock=time.monotonic) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.live, self.every_s, self.clock = live, every_s, clock
-        self.start = clock()
-        self.last = -float("inf")
-        self.last_done = -1
-
-    def line(self, done: int, total: int, divergences: int) -> str:
-        elapsed = self.clock() - self.start
-        text = f"sampling: {done}/{total} draws ({100 * done / max(total, 1):.0f}%)"
-        if divergences:
-            text += f", {divergences} divergent"
-        if total and done >= 0.2 * total and done < total:
-            text += f", about {elapsed * (total - done) / done:.0f} s left"
-        return text
-
-    def __call__(self, chains) -> None:
-        done = sum(int(c.finished_draws) for c in chains)
-        total = sum(int(c.total_draws) for c in chains)
-        now = self.clock()
-        if done == self.last_done or (now - self.last < self.every_s and done < total):
-            return  # no news (e.g. while nutpie initialises), or too soon
-        self.last, self.last_done = now, done
-        text = self.line(done, total, sum(int(c.divergences) for c in chains))
-        end = "\n" if not self.live or done >= total else ""
-        print(("\r" if self.live else "") + text, end=end, file=self.stream, flush=True)
-
-
 def resolved_priors_text(priors: PriorSet) -> str:
     """The priors fully resolved (no `base:`), as a priors file that re-runs the report."""
     import yaml
@@ -254,13 +220,13 @@ def resolved_priors_text(priors: PriorSet) -> str:
 
 
 def make_report(
-    inputs: ReportInputs, *, seed: int = 0, draws: int = 1000, progress: bool | str = False,
-    command: str = "",
+    inputs: ReportInputs, *, seed: int = 0, draws: int = 1000,
+    progress: ProgressCallback | Literal[False] = False, command: str = "",
 ) -> dict:
     """Run the analysis and write the report folder; returns the summary.
 
-    `progress`: False (silent), "bar" (a live line on a terminal) or "lines" (plain
-    lines, for output piped to a file); True means "bar". Progress goes to stderr.
+    `progress`: False (silent), or a callable that nutpie calls with its chains' progress
+    (e.g. `cli.progress.ProgressLines`); with one, each stage is also announced on stderr.
     """
     from foomcalc.analysis.result import RESULT_FILE, save_result
     from foomcalc.analysis.run import run_analysis
@@ -277,12 +243,11 @@ def make_report(
     say(f"{inputs.priors.name} with {len(inputs.evidence)} evidence file(s); compiling the "
         "model, then sampling 4 chains ...")
     started = time.monotonic()
-    callback = ProgressLines(live=progress in (True, "bar")) if progress else False
     with _interrupts_noticed() as interrupted:
         try:
             result = run_analysis(inputs.priors, inputs.evidence, seed=seed,
                                   settings=SamplerSettings(draws=draws),
-                                  compression=inputs.compression, progress=callback,
+                                  compression=inputs.compression, progress=progress,
                                   command=command)
         except Exception:
             if interrupted:  # a library that swallowed Ctrl-C and failed on (e.g. compile)
