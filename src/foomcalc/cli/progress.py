@@ -1,4 +1,5 @@
-"""Sampling progress on stderr for `foomcalc report`: nutpie's progress callback as text."""
+"""Progress on stderr: `foomcalc report`'s sampling progress (nutpie's progress callback
+as text) and `foomcalc survey`'s log lines with the elapsed time."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Protocol, TextIO
+
+import typer
 
 
 class ChainProgress(Protocol):
@@ -53,3 +56,13 @@ class ProgressLines:
         text = self.line(done, total, sum(int(c.divergences) for c in chains))
         end = "\n" if not self.live or done >= total else ""
         print(("\r" if self.live else "") + text, end=end, file=self.stream, flush=True)
+
+
+def plain_progress() -> Callable[[str], None]:
+    """A log function writing each message on stderr after the seconds elapsed since this
+    call, for logs and pipes (no progress bar there)."""
+    start = time.perf_counter()
+
+    def log(message: str) -> None:
+        typer.echo(f"foomcalc [{time.perf_counter() - start:5.1f} s] {message}", err=True)
+    return log
