@@ -54,6 +54,7 @@ def _main(
 
 
 def fail(exc: InputError) -> None:
+    """Print the input error on stderr and exit with status 2."""
     typer.echo(f"error: {exc}", err=True)
     raise typer.Exit(2)
 

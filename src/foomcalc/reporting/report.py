@@ -29,14 +29,18 @@ class Block:
 
 
 def pct(p: float | None) -> str:
+    """A probability (fraction) as a percentage with one decimal; "n/a" for None."""
     return "n/a" if p is None else f"{100 * p:.1f}%"
 
 
 def pct_pm(p: float, mcse: float) -> str:
+    """A probability and its Monte Carlo standard error (fractions) as "x.x% ± y.y"."""
     return f"{100 * p:.1f}% ± {100 * mcse:.1f}"
 
 
 def months_text(m: float | None, horizon: float) -> str:
+    """A time in months (1 month = 30.4375 days) in the unit that reads best; None means
+    beyond the horizon (months)."""
     if m is None:
         return f"> {horizon / 12:g} years"
     if m == 0:
@@ -51,12 +55,14 @@ def months_text(m: float | None, horizon: float) -> str:
 
 
 def number(x: float | None) -> str:
+    """A number to three significant figures; "n/a" for None."""
     if x is None:
         return "n/a"
     return f"{x:.3g}"
 
 
-def diagnostics_blocks(summary: dict) -> list[Block]:
+def diagnostics_blocks(summary: Summary) -> list[Block]:
+    """A warning naming the sampling problems when the diagnostics failed; else none."""
     d = summary["diagnostics"]
     if d["ok"]:
         return []
@@ -67,7 +73,7 @@ def diagnostics_blocks(summary: dict) -> list[Block]:
     return [Block("warn", text)]
 
 
-def gap_route_blocks(summary: dict) -> list[Block]:
+def gap_route_blocks(summary: Summary) -> list[Block]:
     """For gap_from "mixture": each gap route's weight and P(hard takeoff)."""
     routes = summary.get("gap_routes")
     if not routes:
@@ -202,7 +208,7 @@ def parameter_rows(summary: Summary) -> tuple[tuple[str, ...], ...]:
     return tuple(rows)
 
 
-def branch_sentence(summary: dict) -> str:
+def branch_sentence(summary: Summary) -> str:
     """The two RSI branches in one sentence (docs/simulator.md)."""
     rsi = summary["p_rsi_feasible"]
     return (f"Every draw is run twice: once with seed-AI RSI feasible (AI improves itself at "
@@ -217,10 +223,12 @@ def toc_block(blocks: list[Block]) -> Block:
 
 
 def anchor(text: str) -> str:
+    """A heading's link target: the text in lower case, each character that is not a
+    letter or digit a hyphen, hyphens stripped at the ends."""
     return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
 
 
-def sensitivity_blocks(summary: dict) -> list[Block]:
+def sensitivity_blocks(summary: Summary) -> list[Block]:
     """Tornado of P(hard takeoff) and the power-scaling table (docs/compare-and-sensitivity.md)."""
     sens = summary.get("sensitivity")
     if not sens:
@@ -259,7 +267,9 @@ def sensitivity_blocks(summary: dict) -> list[Block]:
     return blocks
 
 
-def provenance_blocks(summary: dict) -> list[Block]:
+def provenance_blocks(summary: Summary) -> list[Block]:
+    """The evidence files (kind, description, sha256), the sampler and its diagnostics,
+    the seed, the command and the package versions."""
     ev = summary["evidence"]
     blocks = [Block("h2", "Evidence and provenance")]
     if ev:
@@ -282,6 +292,7 @@ def provenance_blocks(summary: dict) -> list[Block]:
 
 
 def render_markdown(blocks: list[Block]) -> str:
+    """The blocks as Markdown (figures linked as figures/<file>)."""
     out = []
     for b in blocks:
         if b.kind == "h1":
@@ -323,6 +334,8 @@ figcaption{font-size:.9em;color:#555}"""
 
 
 def render_html(blocks: list[Block], title: str) -> str:
+    """The blocks as one self-contained HTML page: figures inlined as base64 PNG, every
+    piece of text escaped."""
     e = html.escape
     out = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title)}</title>"
            f"<style>{CSS}</style></head><body>"]
@@ -355,7 +368,7 @@ def render_html(blocks: list[Block], title: str) -> str:
     return "\n".join(out)
 
 
-def short_summary(summary: dict) -> str:
+def short_summary(summary: Summary) -> str:
     """The few lines printed at the end of `foomcalc report`."""
     h = summary["hard_takeoff"]
     lines = [

@@ -60,8 +60,9 @@ def _finite_or_none(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def probability(per_draw: xr.DataArray, mcmc: bool) -> dict:
-    """Mean of a per-draw probability with its Monte Carlo standard error."""
+def probability(per_draw: xr.DataArray, mcmc: bool) -> dict[str, float]:
+    """Mean of a per-draw probability with its Monte Carlo standard error, {"p", "mcse"}:
+    ArviZ's MCSE of the mean for MCMC draws (`mcmc`), else sd/sqrt(n)."""
     values = np.asarray(per_draw.values, dtype=float)
     mean = float(values.mean())
     if mcmc:
@@ -82,6 +83,7 @@ def describe_draws(values: np.ndarray) -> DrawSummary:
 
 
 def window_label(days: float) -> str:
+    """A window in days as the report names it, e.g. 7 -> "1 week"."""
     names = {1.0: "1 day", 7.0: "1 week", 30.0: "30 days", 365.25: "1 year"}
     return names.get(float(days), f"{days:g} days")
 

@@ -96,6 +96,7 @@ def _is_dir(path: Path) -> bool:
 
 
 def is_bundled(e: EvidenceSet) -> bool:
+    """Whether an evidence file is one of the bundled ones (in paths.evidence_dir())."""
     return Path(e.path).resolve().is_relative_to(evidence_dir().resolve())
 
 

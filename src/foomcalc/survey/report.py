@@ -30,6 +30,7 @@ MIN_SILHOUETTE = 0.5
 
 
 def logit(p: np.ndarray) -> np.ndarray:
+    """log(p / (1 - p)) of probabilities clipped to [CLIP, 1 - CLIP]."""
     p = np.clip(np.asarray(p, dtype=float), CLIP, 1 - CLIP)
     return np.log(p / (1 - p))
 

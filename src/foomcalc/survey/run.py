@@ -32,6 +32,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import yaml
@@ -43,9 +44,14 @@ from foomcalc.priors.files import PriorSet, load_priors, priors_from_dict
 from foomcalc.reporting.output import write_json_atomically
 from foomcalc.survey.report import summarize_survey, write_survey_report
 
+if TYPE_CHECKING:
+    from dask.distributed import Client
+
+    from foomcalc.reporting.workflow import ReportInputs
+
 # The analysis modules (pandas, xarray, numba, PyMC) and Dask are imported inside the
-# functions that run once the survey file is read and valid: a bad survey is answered at
-# once, and `foomcalc survey --help` loads none of them.
+# functions that run once the survey file is read and valid, or on the Dask workers: a
+# bad survey file is answered at once.
 
 #: Prior draws per respondent for the prior P(hard takeoff).
 N_PRIOR_DRAWS = 4000
@@ -63,7 +69,7 @@ class SurveyInput:
     #: id -> the preset a respondent's priors start from (`base:`; absent if none given)
     bases: dict[str, str] = field(default_factory=dict)
     #: id -> the validated PriorSet (kept from validation; workers get `respondents`)
-    parsed: dict = field(default_factory=dict)
+    parsed: dict[str, PriorSet] = field(default_factory=dict)
 
 
 def respondent_seed(survey_seed: int, respondent: str) -> int:
@@ -211,7 +217,7 @@ def run_respondent(rid: str, priors_dict: dict, base_path: str,
 
 
 @contextlib.contextmanager
-def survey_client(scheduler: str | None = None) -> Iterator:
+def survey_client(scheduler: str | None = None) -> Iterator[Client]:
     """A Dask client: on the scheduler at `scheduler`, or on a LocalCluster with one
     single-threaded worker process per core (closed afterwards)."""
     # Dask: imported where a cluster starts
@@ -228,7 +234,7 @@ def survey_client(scheduler: str | None = None) -> Iterator:
 
 def run_survey(
     survey: SurveyInput, base_path: Path | dict[str, Path], evidence_paths: Sequence[Path],
-    out_dir: Path, *, seed: int = 0, client=None, resume: bool = False,
+    out_dir: Path, *, seed: int = 0, client: Client | None = None, resume: bool = False,
     on_result: Callable[[dict], None] | None = None,
 ) -> dict[str, dict]:
     """Every respondent's answer, computed as Dask tasks on `client` (a LocalCluster with
@@ -271,7 +277,7 @@ def run_survey(
 def plan_bases(
     survey: SurveyInput, out_dir: Path, evidence: Sequence[Path], no_evidence: bool,
     seed: int = 0,
-) -> tuple[dict, dict[str, list[str]]]:
+) -> tuple[dict[str, ReportInputs], dict[str, list[str]]]:
     """The inputs of one shared base result per preset that respondents start from
     (`survey.bases`), to go in OUT/base/<preset>/. Where respondents' priors leave the
     preset's support for an evidence-informed parameter, the base uses a proposal prior
@@ -295,9 +301,9 @@ def plan_bases(
     return plans, widened
 
 
-def sample_bases(plans: dict, client, *, seed: int = 0, draws: int = 1000,
-                 resume: bool = False, log: Callable[[str], None] = lambda _message: None
-                 ) -> dict[str, Path]:
+def sample_bases(plans: dict[str, ReportInputs], client: Client, *, seed: int = 0,
+                 draws: int = 1000, resume: bool = False,
+                 log: Callable[[str], None] = lambda _message: None) -> dict[str, Path]:
     """Sample the planned bases as Dask tasks on `client` (in parallel; with `resume`, a
     base already written is kept). Returns preset -> its posterior.nc."""
     # the report workflow (pandas): once the survey is valid
