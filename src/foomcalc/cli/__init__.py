@@ -1,1 +1,1 @@
-"""The `foomcalc` command line (typer) and its progress lines."""
+"""The `foomcalc` command line (typer) and its sampling progress lines."""

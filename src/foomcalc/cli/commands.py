@@ -9,6 +9,7 @@ numbers may be unreliable; 4 (`survey` only) done but some respondents were skip
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import sys
@@ -17,8 +18,11 @@ from typing import Annotated
 
 import typer
 
+from foomcalc.cli.progress import ProgressLines, plain_progress
 from foomcalc.errors import InputError
-from foomcalc.parameters import HORIZON_MONTHS
+from foomcalc.parameters import HORIZON_MONTHS, PARAMETERS
+from foomcalc.paths import presets_dir
+from foomcalc.reporting.comparison import make_comparison
 
 app = typer.Typer(
     add_completion=False,
@@ -33,6 +37,7 @@ EXIT_DIAGNOSTICS = 3
 
 def _version_callback(value: bool) -> None:
     if value:
+        # foomcalc.__version__ reads the installed metadata: only for --version
         from foomcalc import __version__
 
         typer.echo(f"foomcalc {__version__}")
@@ -49,6 +54,7 @@ def _main(
 
 
 def fail(exc: InputError) -> None:
+    """Print the input error on stderr and exit with status 2."""
     typer.echo(f"error: {exc}", err=True)
     raise typer.Exit(2)
 
@@ -105,6 +111,7 @@ def report(
         help="Extra compression row YEARSxMONTHS, e.g. 5x6 (repeatable).")] = None,
 ) -> None:
     try:
+        # pandas and the input loaders: only for a report, so --help stays instant
         from foomcalc.reporting.workflow import make_report, resolve_inputs
 
         inputs = resolve_inputs(priors, preset, evidence or [], no_evidence, out,
@@ -115,13 +122,14 @@ def report(
         if inputs.replaces:
             typer.echo(f"replacing the existing report in {inputs.out_dir} (--force)", err=True)
         summary = make_report(inputs, seed=seed, draws=draws,
-                              progress="bar" if sys.stderr.isatty() else "lines",
+                              progress=ProgressLines(live=sys.stderr.isatty()),
                               command="foomcalc " + " ".join(sys.argv[1:]))
     except InputError as exc:
         fail(exc)
     except KeyboardInterrupt:
         typer.echo("interrupted: nothing written, any earlier report left as it was", err=True)
         raise typer.Exit(130) from None
+    # report.py loads ArviZ and matplotlib: here, once the report is written, not for --help
     from foomcalc.reporting.report import short_summary
 
     typer.echo(short_summary(summary))
@@ -138,12 +146,10 @@ def presets(
         "--show", metavar="NAME", help="Print one preset's YAML.")] = None,
 ) -> None:
     """List the bundled priors presets, or print one with --show NAME."""
-    from foomcalc.priors.files import list_presets
+    # the YAML parser: only for the presets, so --help stays instant
+    from foomcalc.priors.files import list_presets, load_preset
 
     if show is not None:
-        from foomcalc.paths import presets_dir
-        from foomcalc.priors.files import load_preset
-
         try:
             load_preset(show)  # unknown names get the usual message with a suggestion
         except InputError as exc:
@@ -157,8 +163,6 @@ def presets(
 @app.command()
 def parameters() -> None:
     """List the model's parameters: name, unit, support and meaning."""
-    from foomcalc.parameters import PARAMETERS
-
     for p in PARAMETERS.values():
         typer.echo(f"{p.name}\n    unit: {p.unit}; support: {p.support}\n    {p.meaning}")
 
@@ -171,9 +175,8 @@ def fit_scaling(
     seed: Annotated[int, typer.Option(min=0, max=2**31 - 1)] = 0,
 ) -> None:
     """Fit the Chinchilla law L = E + A/N^a + B/D^b to one file and print the posterior."""
-    import json
-
     try:
+        # pandas and the evidence loaders: only for a fit, so --help stays instant
         from foomcalc.reporting.scaling_report import fit_scaling_file, format_scaling_summary
 
         if plot is not None and plot.suffix.lower() != ".png":
@@ -196,23 +199,10 @@ def compare(
 ) -> None:
     """Compare reports: headline table, overlaid takeoff curves and the crux table."""
     try:
-        from foomcalc.reporting.comparison import make_comparison
-
         text = make_comparison(reports, out)
     except InputError as exc:
         fail(exc)
     typer.echo(text)
-
-
-def plain_progress():
-    """Progress lines with elapsed seconds, for logs and pipes (no progress bar there)."""
-    import time
-
-    start = time.perf_counter()
-
-    def log(message: str) -> None:
-        typer.echo(f"foomcalc [{time.perf_counter() - start:5.1f} s] {message}", err=True)
-    return log
 
 
 @app.command()
@@ -240,6 +230,7 @@ def survey(
     4 done but some respondents were skipped (listed), 130 interrupted.
     """
     try:
+        # Dask and the survey's analysis modules: only when a survey runs
         from foomcalc.survey.run import make_survey
 
         summary = make_survey(input_path, out, base=base, evidence=evidence or [],
@@ -273,6 +264,7 @@ def app_command(
 ) -> None:
     """Serve the web app: sliders for your priors, evidence upload, shareable link."""
     try:
+        # Shiny: only when the app is served
         from foomcalc.app.server import run_app
 
         run_app(port=port, open_browser=not no_browser, work_dir=work_dir, draws=draws)
@@ -282,9 +274,9 @@ def app_command(
 
 def main() -> None:  # pragma: no cover - console entry point (tests run it in processes)
     """`foomcalc` and `python -m foomcalc`: run the command, then end the process without
-    the interpreter's teardown, which after a report spends ~1.3 s freeing PyTensor graphs
-    and numba/LLVM state that the exit frees anyway. Every file is closed by then; the
-    standard streams and logging are flushed here."""
+    the interpreter's teardown, which after a report spends seconds freeing PyTensor
+    graphs and numba/LLVM state that the exit frees anyway. Every file is closed by then;
+    the standard streams and logging are flushed here."""
     try:
         app(prog_name="foomcalc")
         code = 0

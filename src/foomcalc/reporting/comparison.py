@@ -20,7 +20,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from foomcalc.analysis.result import RESULT_FILE
+from foomcalc.analysis.result import RESULT_FILE, load_result
 from foomcalc.errors import InputError
 from foomcalc.reporting.output import write_atomically, write_json
 
@@ -45,8 +45,6 @@ def _load_report(folder: Path) -> tuple[xr.DataTree, dict]:
     if not (folder / RESULT_FILE).is_file() or not (folder / "summary.json").is_file():
         raise InputError(f"not a foomcalc report (needs {RESULT_FILE} and summary.json)",
                          source=folder)
-    from foomcalc.analysis.result import load_result
-
     result = load_result(folder)
     try:
         summary = json.loads((folder / "summary.json").read_text())
@@ -77,6 +75,7 @@ def crux_rows(result_a: xr.DataTree, result_b: xr.DataTree, *, seed: int | None 
     """For each parameter whose priors differ: each side's P(hard) after adopting the
     other's prior for it alone, with its Monte Carlo standard error, ranked by the larger
     |shift| (fractions). Redraws and refits use each report's own seed unless `seed`."""
+    # xarray, scipy and numba (reweighting) load here: only once the folders are reports
     from foomcalc.analysis.reweight import changed_parameters, result_priors, reweight
 
     pa, pb = result_priors(result_a), result_priors(result_b)
@@ -114,6 +113,8 @@ def _describe(spec) -> str:
 
 
 def _headline_rows(labels: list[str], summaries: list[dict]) -> list[tuple[str, ...]]:
+    """The headline table: one row per number, one column per report."""
+    # report loads ArviZ and matplotlib: only once the folders are reports
     from foomcalc.reporting.report import months_text, pct
 
     def row(name: str, get) -> tuple[str, ...]:
@@ -150,15 +151,42 @@ def build_comparison(folders: list[Path], loaded: list | None = None
                      ) -> tuple[list[Block], dict]:
     """Blocks and the comparison.json dictionary for two or more report folders
     (`loaded`: their (result, summary) pairs, if already read)."""
-    from foomcalc.reporting import figures
-    from foomcalc.reporting.report import Block, pct
-
     loaded = loaded or [_load_report(f) for f in folders]
     results = [r for r, _ in loaded]
     summaries = [s for _, s in loaded]
     labels = _labels(folders, summaries)
     evidence = [frozenset(e["sha256"] for e in s["evidence"]) for s in summaries]
     same_evidence = len(set(evidence)) == 1
+    blocks = comparison_headline_blocks(labels, summaries, results, same_evidence)
+    cruxes = []
+    for i, j in combinations(range(len(folders)), 2):
+        a, b = labels[i], labels[j]
+        rows = crux_rows(results[i], results[j], report_dirs=(folders[i], folders[j]))
+        cruxes.append({"a": a, "b": b, "same_evidence": evidence[i] == evidence[j],
+                       "rows": rows})
+        blocks += crux_blocks(a, b, rows)
+    data = {
+        "schema_version": COMPARISON_SCHEMA,
+        "reports": [{"label": lab, "folder": str(f), "priors_name": s["priors_name"],
+                     "hard_takeoff": s["hard_takeoff"], "p_rsi_feasible": s["p_rsi_feasible"],
+                     "p_r_above_1": s["p_r_above_1"], "takeoff_months": s["takeoff_months"],
+                     "evidence_sha256": sorted(ev), "diagnostics_ok": s["diagnostics"]["ok"]}
+                    for lab, f, s, ev in zip(labels, folders, summaries, evidence, strict=True)],
+        "same_evidence": same_evidence,
+        "cruxes": [_finite(c) for c in cruxes],
+    }
+    return blocks, data
+
+
+def comparison_headline_blocks(labels: list[str], summaries: list[dict],
+                               results: list[xr.DataTree], same_evidence: bool
+                               ) -> list[Block]:
+    """Title, warnings (different evidence, sampling problems), the headline table and
+    the overlaid takeoff-time CDFs."""
+    # report and figures load ArviZ and matplotlib: only once the folders are reports
+    from foomcalc.reporting import figures
+    from foomcalc.reporting.report import Block
+
     blocks = [Block("h1", "foomcalc comparison: " + " vs ".join(labels))]
     if not same_evidence:
         blocks.append(Block("warn", (
@@ -177,49 +205,40 @@ def build_comparison(folders: list[Path], loaded: list | None = None
                         png=figures.takeoff_cdf_figure(dict(zip(labels, results, strict=True)),
                                                        hard_days),
                         file="takeoff_cdf.png"))
-    cruxes = []
-    for i, j in combinations(range(len(folders)), 2):
-        a, b = labels[i], labels[j]
-        rows = crux_rows(results[i], results[j], report_dirs=(folders[i], folders[j]))
-        cruxes.append({"a": a, "b": b, "same_evidence": evidence[i] == evidence[j],
-                       "rows": rows})
-        blocks.append(Block("h2", f"Cruxes: {a} vs {b}"))
-        blocks.append(Block("p", (
-            f"For each parameter whose priors differ: P(hard takeoff) when {a} adopts {b}'s "
-            f"prior on that parameter alone, and vice versa; largest shift first. Parameters "
-            f"with identical priors shift by exactly 0 and are not listed. Method: exact = "
-            f"redrawn from the new prior (no evidence informs it), psis = importance-"
-            f"reweighted (Pareto k-hat <= 0.7), refit = re-sampled (also whenever the new prior "
-            f"has mass outside the old one's support); ± is the Monte Carlo standard error "
-            f"of the adopted answer, in pp.")))
-        if rows:
-            blocks.append(Block("table", f"Cruxes {a} vs {b}", headers=(
-                "parameter", f"{a} prior", f"{b} prior", f"{a} adopting {b}'s",
-                f"{b} adopting {a}'s", "method"),
-                rows=tuple((r["parameter"], r["prior_a"], r["prior_b"],
-                            f"{pct(r['a_base'])} -> {pct(r['a_adopting_b'])} "
-                            f"({100 * r['shift_a']:+.1f} pp, ± {100 * r['mcse_a']:.1f})",
-                            f"{pct(r['b_base'])} -> {pct(r['b_adopting_a'])} "
-                            f"({100 * r['shift_b']:+.1f} pp, ± {100 * r['mcse_b']:.1f})",
-                            _method(r)) for r in rows)))
-            top = rows[0]
-            blocks.append(Block("p", (
-                f"The biggest crux is {top['parameter']}: adopting the other's prior on it "
-                f"moves {a} by {100 * top['shift_a']:+.1f} pp and {b} by "
-                f"{100 * top['shift_b']:+.1f} pp.")))
-        else:
-            blocks.append(Block("p", "The two reports' priors are identical."))
-    data = {
-        "schema_version": COMPARISON_SCHEMA,
-        "reports": [{"label": lab, "folder": str(f), "priors_name": s["priors_name"],
-                     "hard_takeoff": s["hard_takeoff"], "p_rsi_feasible": s["p_rsi_feasible"],
-                     "p_r_above_1": s["p_r_above_1"], "takeoff_months": s["takeoff_months"],
-                     "evidence_sha256": sorted(ev), "diagnostics_ok": s["diagnostics"]["ok"]}
-                    for lab, f, s, ev in zip(labels, folders, summaries, evidence, strict=True)],
-        "same_evidence": same_evidence,
-        "cruxes": [_finite(c) for c in cruxes],
-    }
-    return blocks, data
+    return blocks
+
+
+def crux_blocks(a: str, b: str, rows: list[dict]) -> list[Block]:
+    """The crux section of reports `a` and `b`: what the table means, the table (largest
+    shift first) and the biggest crux in words."""
+    # report loads ArviZ and matplotlib: only once the folders are reports
+    from foomcalc.reporting.report import Block, pct
+
+    blocks = [Block("h2", f"Cruxes: {a} vs {b}"), Block("p", (
+        f"For each parameter whose priors differ: P(hard takeoff) when {a} adopts {b}'s "
+        f"prior on that parameter alone, and vice versa; largest shift first. Parameters "
+        f"with identical priors shift by exactly 0 and are not listed. Method: exact = "
+        f"redrawn from the new prior (no evidence informs it), psis = importance-"
+        f"reweighted (Pareto k-hat <= 0.7), refit = re-sampled (also whenever the new prior "
+        f"has mass outside the old one's support); ± is the Monte Carlo standard error "
+        f"of the adopted answer, in pp."))]
+    if not rows:
+        return [*blocks, Block("p", "The two reports' priors are identical.")]
+    blocks.append(Block("table", f"Cruxes {a} vs {b}", headers=(
+        "parameter", f"{a} prior", f"{b} prior", f"{a} adopting {b}'s",
+        f"{b} adopting {a}'s", "method"),
+        rows=tuple((r["parameter"], r["prior_a"], r["prior_b"],
+                    f"{pct(r['a_base'])} -> {pct(r['a_adopting_b'])} "
+                    f"({100 * r['shift_a']:+.1f} pp, ± {100 * r['mcse_a']:.1f})",
+                    f"{pct(r['b_base'])} -> {pct(r['b_adopting_a'])} "
+                    f"({100 * r['shift_b']:+.1f} pp, ± {100 * r['mcse_b']:.1f})",
+                    _method(r)) for r in rows)))
+    top = rows[0]
+    blocks.append(Block("p", (
+        f"The biggest crux is {top['parameter']}: adopting the other's prior on it "
+        f"moves {a} by {100 * top['shift_a']:+.1f} pp and {b} by "
+        f"{100 * top['shift_b']:+.1f} pp.")))
+    return blocks
 
 
 def _method(r: dict) -> str:
@@ -257,6 +276,7 @@ def make_comparison(report_dirs: list[Path], out_dir: Path) -> str:
             problems.extend(str(exc).splitlines())
     if problems:
         raise InputError(problems)
+    # report loads ArviZ and matplotlib: only now that every folder is a report
     from foomcalc.reporting.report import pct, render_html, render_markdown
 
     blocks, data = build_comparison(folders, loaded)

@@ -17,6 +17,7 @@ from matplotlib.patches import Patch
 
 from foomcalc.parameters import PARAMETERS
 from foomcalc.reporting.summary import unused_parameters
+from foomcalc.reporting.summary_schema import Summary, Tornado
 from foomcalc.takeoff.outcomes import DAYS_PER_MONTH, takeoff_cdf
 
 PRIOR_STYLE = {"color": "#888888", "label": "prior"}
@@ -66,7 +67,7 @@ def takeoff_cdf_figure(results: dict[str, xr.DataTree], hard_days: float) -> byt
     return _png(fig)
 
 
-def hard_by_window_figure(summary: dict) -> bytes:
+def hard_by_window_figure(summary: Summary) -> bytes:
     """P(takeoff within window) for each standard window, prior vs posterior bars."""
     rows = summary["hard_takeoff_by_window"]
     x = np.arange(len(rows))
@@ -118,7 +119,7 @@ def parameters_figure(result: xr.DataTree) -> bytes | None:
     return _png(fig)
 
 
-def tornado_figure(tornado: dict, max_bars: int = 12) -> bytes | None:
+def tornado_figure(tornado: Tornado, max_bars: int = 12) -> bytes | None:
     """Tornado of P(hard takeoff): each parameter pinned at its prior's 10th and 90th
     percentile (summary.json `sensitivity.tornado`), largest swing on top."""
     rows = [r for r in tornado["rows"] if r["swing"] > 0][:max_bars]

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from foomcalc.errors import InputError
 
@@ -63,7 +64,8 @@ def write_atomically(out_dir: Path, fill: Callable[[Path], None]) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def write_json(path: Path, data: dict) -> None:
+def write_json(path: Path, data: Mapping[str, Any]) -> None:
+    """Write indented JSON (indent 2, keys in their order; NaN refused)."""
     path.write_text(json.dumps(data, indent=2, sort_keys=False, allow_nan=False) + "\n")
 
 

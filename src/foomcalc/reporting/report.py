@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import xarray as xr
 
+from foomcalc.reporting import figures
 from foomcalc.reporting.summary import RSI_BRANCH_LABEL, RSI_PARAMETER_LABEL, window_label
+from foomcalc.reporting.summary_schema import Summary
 
 
 @dataclass(frozen=True)
@@ -27,14 +29,18 @@ class Block:
 
 
 def pct(p: float | None) -> str:
+    """A probability (fraction) as a percentage with one decimal; "n/a" for None."""
     return "n/a" if p is None else f"{100 * p:.1f}%"
 
 
 def pct_pm(p: float, mcse: float) -> str:
+    """A probability and its Monte Carlo standard error (fractions) as "x.x% ± y.y"."""
     return f"{100 * p:.1f}% ± {100 * mcse:.1f}"
 
 
 def months_text(m: float | None, horizon: float) -> str:
+    """A time in months (1 month = 30.4375 days) in the unit that reads best; None means
+    beyond the horizon (months)."""
     if m is None:
         return f"> {horizon / 12:g} years"
     if m == 0:
@@ -49,12 +55,14 @@ def months_text(m: float | None, horizon: float) -> str:
 
 
 def number(x: float | None) -> str:
+    """A number to three significant figures; "n/a" for None."""
     if x is None:
         return "n/a"
     return f"{x:.3g}"
 
 
-def diagnostics_blocks(summary: dict) -> list[Block]:
+def diagnostics_blocks(summary: Summary) -> list[Block]:
+    """A warning naming the sampling problems when the diagnostics failed; else none."""
     d = summary["diagnostics"]
     if d["ok"]:
         return []
@@ -65,8 +73,8 @@ def diagnostics_blocks(summary: dict) -> list[Block]:
     return [Block("warn", text)]
 
 
-def gap_route_blocks(summary: dict) -> list[Block]:
-    """For gap_from "mixture": each gap route's weight and P(hard takeoff) (issue 9)."""
+def gap_route_blocks(summary: Summary) -> list[Block]:
+    """For gap_from "mixture": each gap route's weight and P(hard takeoff)."""
     routes = summary.get("gap_routes")
     if not routes:
         return []
@@ -78,66 +86,109 @@ def gap_route_blocks(summary: dict) -> list[Block]:
 
 
 def build_blocks(
-    summary: dict, result: xr.DataTree, extra: list[Block] | None = None
+    summary: Summary, result: xr.DataTree, extra: list[Block] | None = None
 ) -> list[Block]:
-    """The report's content, top to bottom."""
-    from foomcalc.reporting import figures  # matplotlib: only where figures are drawn
+    """The report's content, top to bottom: the headline, `extra` blocks, a table of
+    contents, then the sections."""
+    blocks = [*headline_blocks(summary), *(extra or []), Block("toc"),
+              *takeoff_blocks(summary, result), *compression_blocks(summary),
+              *parameter_blocks(summary, result), *sensitivity_blocks(summary),
+              *provenance_blocks(summary)]
+    toc = toc_block(blocks)
+    return [toc if b.kind == "toc" else b for b in blocks]
 
+
+def headline_blocks(summary: Summary) -> list[Block]:
+    """Title, any sampling warning (before any number), the headline numbers and
+    warnings about the inputs."""
     h = summary["hard_takeoff"]
-    horizon = summary["takeoff_months"]["horizon_months"]
-    rsi = summary["p_rsi_feasible"]
     blocks = [Block("h1", f"foomcalc report: {summary['priors_name']}")]
-    blocks += diagnostics_blocks(summary)  # failed diagnostics: said before any number
+    blocks += diagnostics_blocks(summary)
     blocks.append(Block("lead", (
         f"P(hard takeoff) = {pct_pm(h['posterior'], h['mcse'])} after the evidence "
         f"({pct(h['prior'])} before it). Hard takeoff: {h['definition']}.")))
     blocks.append(Block("p", branch_sentence(summary)))
+    blocks.append(Block("p", takeoff_sentence(summary)))
+    for note in summary.get("notes", []):
+        blocks.append(Block("warn", f"Evidence may count twice: {note}."))
+    return blocks + gap_route_blocks(summary)
+
+
+def takeoff_sentence(summary: Summary) -> str:
+    """Median takeoff time with its 90% interval, before and after, and P(r > 1)."""
+    horizon = summary["takeoff_months"]["horizon_months"]
     tq = summary["takeoff_months"]
 
     def interval(which: str) -> str:
         q = {k: months_text(v, horizon) for k, v in tq[which].items()}
         return f"{q['q50']} ({q['q05']} to {q['q95']})"
 
-    blocks.append(Block("p", f"Takeoff time (par-human to strongly superhuman), median "
-                             f"(90% interval): after the evidence {interval('posterior')}; "
-                             f"before it {interval('prior')}. "
-                             "P(returns to software R&D r > 1): "
-                             f"{pct(summary['p_r_above_1']['prior'])} -> "
-                             f"{pct(summary['p_r_above_1']['posterior'])}."))
-    for note in summary.get("notes", []):
-        blocks.append(Block("warn", f"Evidence may count twice: {note}."))
-    blocks += gap_route_blocks(summary)
-    blocks += extra or []
-    blocks.append(Block("toc"))
+    return (f"Takeoff time (par-human to strongly superhuman), median "
+            f"(90% interval): after the evidence {interval('posterior')}; "
+            f"before it {interval('prior')}. "
+            "P(returns to software R&D r > 1): "
+            f"{pct(summary['p_r_above_1']['prior'])} -> "
+            f"{pct(summary['p_r_above_1']['posterior'])}.")
+
+
+def takeoff_blocks(summary: Summary, result: xr.DataTree) -> list[Block]:
+    """The takeoff-time section: CDF figure, P(takeoff within window) table and bars."""
     hard_days = summary["hard_takeoff"]["window_days"]
-    blocks.append(Block("h2", "Takeoff time"))
-    blocks.append(Block("figure", "Takeoff-time CDF, prior (dashed) vs posterior",
-                        png=figures.takeoff_cdf_figure({"": result}, hard_days),
-                        file="takeoff_cdf.png"))
-    blocks.append(Block("table", "P(takeoff within window)",
-                        headers=("window", "prior", "posterior", "MCSE"),
-                        rows=tuple((r["label"], pct(r["prior"]), pct(r["posterior"]),
-                                    f"{100 * r['mcse']:.2f} pp")
-                                   for r in summary["hard_takeoff_by_window"])))
-    blocks.append(Block("figure", "P(takeoff within window)",
-                        png=figures.hard_by_window_figure(summary), file="hard_by_window.png"))
-    blocks.append(Block("h2", "Compression (Davidson & Houlden 2025 metric)"))
-    blocks.append(Block("p", "P(some window of Y months holds at least X years of progress at "
-                             "recent rates)."))
-    blocks.append(Block("table", "Compression", headers=("X years", "within Y months", "prior",
-                                                         "posterior", "MCSE"),
-                        rows=tuple((f"{r['years_of_progress']:g}", f"{r['within_months']:g}",
-                                    pct(r["prior"]), pct(r["posterior"]),
-                                    f"{100 * r['mcse']:.2f} pp") for r in summary["compression"])))
-    blocks.append(Block("h2", "Parameters"))
+    return [
+        Block("h2", "Takeoff time"),
+        Block("figure", "Takeoff-time CDF, prior (dashed) vs posterior",
+              png=figures.takeoff_cdf_figure({"": result}, hard_days), file="takeoff_cdf.png"),
+        Block("table", "P(takeoff within window)",
+              headers=("window", "prior", "posterior", "MCSE"),
+              rows=tuple((r["label"], pct(r["prior"]), pct(r["posterior"]),
+                          f"{100 * r['mcse']:.2f} pp")
+                         for r in summary["hard_takeoff_by_window"])),
+        Block("figure", "P(takeoff within window)",
+              png=figures.hard_by_window_figure(summary), file="hard_by_window.png"),
+    ]
+
+
+def compression_blocks(summary: Summary) -> list[Block]:
+    """The compression section (Davidson & Houlden 2025's metric)."""
+    return [
+        Block("h2", "Compression (Davidson & Houlden 2025 metric)"),
+        Block("p", "P(some window of Y months holds at least X years of progress at "
+                   "recent rates)."),
+        Block("table", "Compression", headers=("X years", "within Y months", "prior",
+                                               "posterior", "MCSE"),
+              rows=tuple((f"{r['years_of_progress']:g}", f"{r['within_months']:g}",
+                          pct(r["prior"]), pct(r["posterior"]),
+                          f"{100 * r['mcse']:.2f} pp") for r in summary["compression"])),
+    ]
+
+
+def parameter_blocks(summary: Summary, result: xr.DataTree) -> list[Block]:
+    """The parameters section: prior-vs-posterior figure, the two RSI numbers told
+    apart, the table of used parameters and a note naming the unused ones."""
+    blocks = [Block("h2", "Parameters")]
     png = figures.parameters_figure(result)
     if png:
         blocks.append(Block("figure", "Key parameters, prior vs posterior", png=png,
                             file="parameters.png"))
     blocks.append(Block("p", (
         f"The parameter p_rsi_feasible is the prior credence in seed-AI RSI before the "
-        f"observations; {RSI_BRANCH_LABEL} ({pct(rsi['posterior'])} above) is that credence "
-        "updated by the observations' likelihood ratios, so the two differ.")))
+        f"observations; {RSI_BRANCH_LABEL} ({pct(summary['p_rsi_feasible']['posterior'])} "
+        "above) is that credence updated by the observations' likelihood ratios, so the two "
+        "differ.")))
+    blocks.append(Block("table", "Parameters (median [q05, q95], in the unit shown)",
+                        headers=("parameter", "unit", "prior", "posterior", "source"),
+                        rows=parameter_rows(summary)))
+    unused = summary.get("unused_parameters", [])
+    if unused:
+        blocks.append(Block("p", (
+            f"Not shown: {', '.join(unused)}, which set the capability gap only when it comes "
+            f"from another route (here the gap comes from {summary['gap_from']}).")))
+    return blocks
+
+
+def parameter_rows(summary: Summary) -> tuple[tuple[str, ...], ...]:
+    """One row per used parameter: name, unit, prior and posterior median [q05, q95]
+    (or the fixed value) and the source, with any approximate quantile fit noted."""
     rows = []
     for name, p in summary["parameters"].items():
         if not p.get("used", True):
@@ -154,21 +205,10 @@ def build_blocks(
                          f"{number(a['q50'])} [{number(a['q05'])}, {number(a['q95'])}]",
                          f"{number(b['q50'])} [{number(b['q05'])}, {number(b['q95'])}]",
                          p["source"] + fit))
-    blocks.append(Block("table", "Parameters (median [q05, q95], in the unit shown)",
-                        headers=("parameter", "unit", "prior", "posterior", "source"),
-                        rows=tuple(rows)))
-    unused = summary.get("unused_parameters", [])
-    if unused:
-        blocks.append(Block("p", (
-            f"Not shown: {', '.join(unused)}, which set the capability gap only when it comes "
-            f"from another route (here the gap comes from {summary['gap_from']}).")))
-    blocks += sensitivity_blocks(summary)
-    blocks += provenance_blocks(summary)
-    toc = toc_block(blocks)
-    return [toc if b.kind == "toc" else b for b in blocks]
+    return tuple(rows)
 
 
-def branch_sentence(summary: dict) -> str:
+def branch_sentence(summary: Summary) -> str:
     """The two RSI branches in one sentence (docs/simulator.md)."""
     rsi = summary["p_rsi_feasible"]
     return (f"Every draw is run twice: once with seed-AI RSI feasible (AI improves itself at "
@@ -183,13 +223,13 @@ def toc_block(blocks: list[Block]) -> Block:
 
 
 def anchor(text: str) -> str:
+    """A heading's link target: the text in lower case, each character that is not a
+    letter or digit a hyphen, hyphens stripped at the ends."""
     return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
 
 
-def sensitivity_blocks(summary: dict) -> list[Block]:
+def sensitivity_blocks(summary: Summary) -> list[Block]:
     """Tornado of P(hard takeoff) and the power-scaling table (docs/compare-and-sensitivity.md)."""
-    from foomcalc.reporting import figures
-
     sens = summary.get("sensitivity")
     if not sens:
         return []
@@ -227,7 +267,9 @@ def sensitivity_blocks(summary: dict) -> list[Block]:
     return blocks
 
 
-def provenance_blocks(summary: dict) -> list[Block]:
+def provenance_blocks(summary: Summary) -> list[Block]:
+    """The evidence files (kind, description, sha256), the sampler and its diagnostics,
+    the seed, the command and the package versions."""
     ev = summary["evidence"]
     blocks = [Block("h2", "Evidence and provenance")]
     if ev:
@@ -250,6 +292,7 @@ def provenance_blocks(summary: dict) -> list[Block]:
 
 
 def render_markdown(blocks: list[Block]) -> str:
+    """The blocks as Markdown (figures linked as figures/<file>)."""
     out = []
     for b in blocks:
         if b.kind == "h1":
@@ -291,6 +334,8 @@ figcaption{font-size:.9em;color:#555}"""
 
 
 def render_html(blocks: list[Block], title: str) -> str:
+    """The blocks as one self-contained HTML page: figures inlined as base64 PNG, every
+    piece of text escaped."""
     e = html.escape
     out = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title)}</title>"
            f"<style>{CSS}</style></head><body>"]
@@ -323,7 +368,7 @@ def render_html(blocks: list[Block], title: str) -> str:
     return "\n".join(out)
 
 
-def short_summary(summary: dict) -> str:
+def short_summary(summary: Summary) -> str:
     """The few lines printed at the end of `foomcalc report`."""
     h = summary["hard_takeoff"]
     lines = [

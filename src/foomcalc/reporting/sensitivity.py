@@ -10,20 +10,25 @@ import math
 
 import numpy as np
 import xarray as xr
+from arviz_stats import psense_summary
 
 from foomcalc.analysis.reweight import hard_per_draw
 from foomcalc.parameters import PARAMETERS
+from foomcalc.reporting.summary_schema import (
+    PowerScalingRow,
+    Sensitivity,
+    Tornado,
+    TornadoRow,
+)
 
 #: psense_summary's threshold on the CJS distance gradient (Kallioinen et al. 2024).
 PSENSE_THRESHOLD = 0.05
 
 
-def power_scaling(result: xr.DataTree) -> list[dict] | None:
+def power_scaling(result: xr.DataTree) -> list[PowerScalingRow] | None:
     """Prior and likelihood power-scaling sensitivity (CJS distance gradients) of each
     evidence-informed parameter and of `hard_takeoff` (the per-draw P(hard takeoff));
     None when the result has no evidence-informed parameters or no saved groups."""
-    from arviz_stats import psense_summary
-
     if "log_likelihood" not in result or "log_prior" not in result:
         return None
     log_prior = result["log_prior"].to_dataset()
@@ -50,26 +55,26 @@ def power_scaling(result: xr.DataTree) -> list[dict] | None:
             for idx, row in table.iterrows()]
 
 
-def tornado_rows(result: xr.DataTree) -> dict | None:
+def tornado_rows(result: xr.DataTree) -> Tornado | None:
     """The saved tornado as summary rows, largest swing first (None if not saved)."""
     if "sensitivity_tornado" not in result:
         return None
     ds = result["sensitivity_tornado"].to_dataset()
-    rows = [{"parameter": str(p), "unit": PARAMETERS[str(p)].unit,
-             "low_value": float(ds["low_value"].sel(parameter=p)),
-             "high_value": float(ds["high_value"].sel(parameter=p)),
-             "p_low": float(ds["p_hard_low"].sel(parameter=p)),
-             "p_high": float(ds["p_hard_high"].sel(parameter=p))}
-            for p in ds["parameter"].values]
-    for r in rows:
-        r["swing"] = abs(r["p_high"] - r["p_low"])
+    rows: list[TornadoRow] = []
+    for p in ds["parameter"].values:
+        p_low = float(ds["p_hard_low"].sel(parameter=p))
+        p_high = float(ds["p_hard_high"].sel(parameter=p))
+        rows.append({"parameter": str(p), "unit": PARAMETERS[str(p)].unit,
+                     "low_value": float(ds["low_value"].sel(parameter=p)),
+                     "high_value": float(ds["high_value"].sel(parameter=p)),
+                     "p_low": p_low, "p_high": p_high, "swing": abs(p_high - p_low)})
     rows.sort(key=lambda r: -r["swing"])
     return {"base": float(ds.attrs["p_hard_base"]), "n_draws": int(ds.attrs["n_draws"]),
             "window_days": float(ds.attrs["window_days"]),
             "quantiles": [float(q) for q in np.atleast_1d(ds.attrs["quantiles"])], "rows": rows}
 
 
-def hangs_on(tornado_summary: dict | None, psense_rows: list[dict] | None,
+def hangs_on(tornado_summary: Tornado | None, psense_rows: list[PowerScalingRow] | None,
              has_evidence: bool) -> str:
     """One or two sentences naming the inputs the answer hangs on."""
     parts = []
@@ -99,7 +104,7 @@ def hangs_on(tornado_summary: dict | None, psense_rows: list[dict] | None,
     return " ".join(parts)
 
 
-def sensitivity_summary(result: xr.DataTree) -> dict:
+def sensitivity_summary(result: xr.DataTree) -> Sensitivity:
     """The `sensitivity` section of summary.json (docs/summary-schema.md)."""
     torn = tornado_rows(result)
     psense = power_scaling(result)

@@ -1,7 +1,8 @@
 """summary.json: the stable, versioned headline numbers of one saved result.
 
 Reads only the saved result (posterior.nc). The schema is documented in
-docs/summary-schema.md; intervals are named (q05/q50/q95), never ArviZ defaults.
+docs/summary-schema.md and typed in `summary_schema` (`Summary`); intervals are named
+(q05/q50/q95), never ArviZ defaults.
 Monte Carlo standard errors: ArviZ's MCSE of the mean for posterior (MCMC) draws,
 sd/sqrt(n) for the independent prior draws.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import cast
 
 import arviz as az
 import numpy as np
@@ -18,6 +20,20 @@ import xarray as xr
 from foomcalc.analysis.result import attr_json
 from foomcalc.parameters import PARAMETERS, unused_gap_parameters
 from foomcalc.reporting.sensitivity import sensitivity_summary
+from foomcalc.reporting.summary_schema import (
+    AboveOne,
+    CompressionRow,
+    DrawSummary,
+    GapRoute,
+    HardTakeoff,
+    ParameterEntry,
+    Probability,
+    Quantiles,
+    Sensitivity,
+    Summary,
+    TakeoffMonths,
+    WindowRow,
+)
 from foomcalc.takeoff.outcomes import (
     STANDARD_WINDOWS_DAYS,
     hard_takeoff_probability,
@@ -44,8 +60,9 @@ def _finite_or_none(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def probability(per_draw: xr.DataArray, mcmc: bool) -> dict:
-    """Mean of a per-draw probability with its Monte Carlo standard error."""
+def probability(per_draw: xr.DataArray, mcmc: bool) -> dict[str, float]:
+    """Mean of a per-draw probability with its Monte Carlo standard error, {"p", "mcse"}:
+    ArviZ's MCSE of the mean for MCMC draws (`mcmc`), else sd/sqrt(n)."""
     values = np.asarray(per_draw.values, dtype=float)
     mean = float(values.mean())
     if mcmc:
@@ -57,15 +74,16 @@ def probability(per_draw: xr.DataArray, mcmc: bool) -> dict:
     return {"p": mean, "mcse": mcse}
 
 
-def describe_draws(values: np.ndarray) -> dict:
-    """mean, sd and named quantiles of draws."""
+def describe_draws(values: np.ndarray) -> DrawSummary:
+    """mean, sd and named quantiles of draws, in the draws' unit."""
     flat = np.asarray(values, dtype=float).ravel()
     out = {"mean": float(flat.mean()), "sd": float(flat.std(ddof=1)) if flat.size > 1 else 0.0}
     out.update({k: float(np.quantile(flat, q)) for k, q in QUANTILES.items()})
-    return out
+    return cast(DrawSummary, out)
 
 
 def window_label(days: float) -> str:
+    """A window in days as the report names it, e.g. 7 -> "1 week"."""
     names = {1.0: "1 day", 7.0: "1 week", 30.0: "30 days", 365.25: "1 year"}
     return names.get(float(days), f"{days:g} days")
 
@@ -80,100 +98,36 @@ def unused_parameters(result: xr.DataTree) -> list[str]:
         priors.get("gap_weights")))
 
 
-def _pair(prior: dict, posterior: dict) -> dict:
+def _pair(prior: dict, posterior: dict) -> Probability:
     return {"prior": prior["p"], "prior_mcse": prior["mcse"],
             "posterior": posterior["p"], "mcse": posterior["mcse"]}
 
 
-def summarize(result: xr.DataTree) -> dict:
-    """The summary.json dictionary of a saved result."""
+def summarize(result: xr.DataTree) -> Summary:
+    """The summary.json dictionary of a saved result (docs/summary-schema.md)."""
     attrs = result.attrs
     post = result["posterior_outcomes"].to_dataset()
     prior = result["prior_outcomes"].to_dataset()
     priors = attr_json(result, "priors_json")
     window = float(attrs["hard_takeoff_days"])
-    windows = sorted({*STANDARD_WINDOWS_DAYS, window})
-
-    by_window = []
-    for days in windows:
-        row = _pair(probability(hard_takeoff_probability(prior, days), False),
-                    probability(hard_takeoff_probability(post, days), True))
-        by_window.append({"window_days": days, "label": window_label(days), **row})
-    headline = next(r for r in by_window if r["window_days"] == window)
-
-    compression = []
-    for i, name in enumerate(post["compression"].values):
-        def per_draw(ds: xr.Dataset, i: int = i) -> xr.DataArray:
-            sel = ds.isel(compression=i)
-            return mixture_probability(sel["compressed_feasible"], sel["compressed_infeasible"],
-                                       sel["weight_feasible"])
-        compression.append({
-            "id": str(name),
-            "years_of_progress": float(post["years_of_progress"].values[i]),
-            "within_months": float(post["within_months"].values[i]),
-            **_pair(probability(per_draw(prior), False), probability(per_draw(post), True)),
-        })
-
-    prior_draws = result["prior"].to_dataset()
-    post_draws = result["posterior"].to_dataset()
-    parameters = {}
+    by_window = hard_takeoff_by_window(prior, post, window)
     unused = unused_parameters(result)
-    for name, meta in PARAMETERS.items():
-        spec = priors["parameters"][name]
-        entry = {"unit": meta.unit, "meaning": meta.meaning, "source": spec.get("source", ""),
-                 "fixed": name not in post_draws, "used": name not in unused,
-                 "fit_note": spec.get("fit_note")}
-        if name in post_draws:
-            entry["prior"] = describe_draws(prior_draws[name].values)
-            entry["posterior"] = describe_draws(post_draws[name].values)
-        else:
-            entry["value"] = spec.get("value")
-        parameters[name] = entry
-
-    def above_one(ds: xr.Dataset) -> xr.DataArray:
-        return (ds["returns_r"] > 1.0).astype(float)
-
-    r_fixed = "returns_r" not in post_draws
-    p_r_above_1 = (
-        {"prior": float(priors["parameters"]["returns_r"]["value"] > 1),
-         "posterior": float(priors["parameters"]["returns_r"]["value"] > 1), "mcse": 0.0}
-        if r_fixed else
-        _pair(probability(above_one(prior_draws), False), probability(above_one(post_draws), True))
-    )
-    quantiles = list(QUANTILES.values())
-    horizon = float(attrs["horizon_months"])
-    takeoff = {
-        "horizon_months": horizon,
-        "note": "null means the gap is not crossed within the horizon",
-        "prior": dict(zip(QUANTILES, map(_finite_or_none, takeoff_quantiles(prior, quantiles)),
-                          strict=True)),
-        "posterior": dict(zip(QUANTILES, map(_finite_or_none, takeoff_quantiles(post, quantiles)),
-                              strict=True)),
-    }
-    return {
+    summary: Summary = {
         "schema_version": attrs["schema_version"],
         "package_version": attrs["foomcalc_version"],
         "priors_name": attrs["priors_name"],
         "seed": int(attrs["seed"]),
         "command": attrs["command"],
         "gap_from": attrs["gap_from"],
-        "hard_takeoff": {
-            "definition": f"AI goes from par-human to strongly superhuman (crosses the capability "
-                          f"gap) within {window_label(window)} of fully automating AI R&D",
-            "window_days": window,
-            **{k: headline[k] for k in ("prior", "prior_mcse", "posterior", "mcse")},
-        },
+        "hard_takeoff": headline(by_window, window),
         "hard_takeoff_by_window": by_window,
-        "p_rsi_feasible": {
-            "label": RSI_BRANCH_LABEL,
-            "meaning": RSI_BRANCH_MEANING,
-            **_pair(probability(prior["weight_feasible"], False),
-                    probability(post["weight_feasible"], True)),
-        },
-        "p_r_above_1": p_r_above_1,
-        "compression": compression,
-        "takeoff_months": takeoff,
-        "parameters": parameters,
+        "p_rsi_feasible": {"label": RSI_BRANCH_LABEL, "meaning": RSI_BRANCH_MEANING,
+                           **_pair(probability(prior["weight_feasible"], False),
+                                   probability(post["weight_feasible"], True))},
+        "p_r_above_1": r_above_one(result, priors),
+        "compression": compression_rows(prior, post),
+        "takeoff_months": takeoff_months(prior, post, float(attrs["horizon_months"])),
+        "parameters": parameter_entries(result, priors, unused),
         "likelihood_ratio_observations": float(attrs["likelihood_ratio"]),
         "diagnostics": {k: _finite_or_none(v) if isinstance(v, float) else v  # no NaN in JSON
                         for k, v in attr_json(result, "diagnostics_json").items()},
@@ -185,11 +139,102 @@ def summarize(result: xr.DataTree) -> dict:
         "sensitivity": _without(sensitivity_summary(result), unused),
         "unused_parameters": unused,
         "notes": json.loads(attrs.get("notes_json", "[]")),
-        **gap_routes_summary(priors, prior, post, window),
     }
+    routes = gap_routes(priors, prior, post, window)
+    if routes is not None:
+        summary["gap_routes"] = routes
+    return summary
 
 
-def _without(sensitivity: dict, unused: list[str]) -> dict:
+def hard_takeoff_by_window(prior: xr.Dataset, post: xr.Dataset, window_days: float
+                           ) -> list[WindowRow]:
+    """P(takeoff time <= window) for the standard windows and the priors' own one."""
+    rows: list[WindowRow] = []
+    for days in sorted({*STANDARD_WINDOWS_DAYS, window_days}):
+        row = _pair(probability(hard_takeoff_probability(prior, days), False),
+                    probability(hard_takeoff_probability(post, days), True))
+        rows.append({"window_days": days, "label": window_label(days), **row})
+    return rows
+
+
+def headline(by_window: list[WindowRow], window_days: float) -> HardTakeoff:
+    """The headline P(hard takeoff): the row of the priors' window, with its definition."""
+    row = next(r for r in by_window if r["window_days"] == window_days)
+    return {"definition": f"AI goes from par-human to strongly superhuman (crosses the "
+                          f"capability gap) within {window_label(window_days)} of fully "
+                          f"automating AI R&D",
+            "window_days": window_days,
+            **{k: row[k] for k in ("prior", "prior_mcse", "posterior", "mcse")}}
+
+
+def compression_rows(prior: xr.Dataset, post: xr.Dataset) -> list[CompressionRow]:
+    """Each compression row's P(some window of Y months holds >= X years of progress)."""
+    rows: list[CompressionRow] = []
+    for i, name in enumerate(post["compression"].values):
+        def per_draw(ds: xr.Dataset, i: int = i) -> xr.DataArray:
+            sel = ds.isel(compression=i)
+            return mixture_probability(sel["compressed_feasible"], sel["compressed_infeasible"],
+                                       sel["weight_feasible"])
+        rows.append({
+            "id": str(name),
+            "years_of_progress": float(post["years_of_progress"].values[i]),
+            "within_months": float(post["within_months"].values[i]),
+            **_pair(probability(per_draw(prior), False), probability(per_draw(post), True)),
+        })
+    return rows
+
+
+def parameter_entries(result: xr.DataTree, priors: dict, unused: list[str]
+                      ) -> dict[str, ParameterEntry]:
+    """Every registry parameter: unit, meaning, source; its value when fixed, else its
+    prior and posterior draws described (in the parameter's unit)."""
+    prior_draws = result["prior"].to_dataset()
+    post_draws = result["posterior"].to_dataset()
+    entries = {}
+    for name, meta in PARAMETERS.items():
+        spec = priors["parameters"][name]
+        entry: ParameterEntry = {
+            "unit": meta.unit, "meaning": meta.meaning, "source": spec.get("source", ""),
+            "fixed": name not in post_draws, "used": name not in unused,
+            "fit_note": spec.get("fit_note")}
+        if name in post_draws:
+            entry["prior"] = describe_draws(prior_draws[name].values)
+            entry["posterior"] = describe_draws(post_draws[name].values)
+        else:
+            entry["value"] = spec.get("value")
+        entries[name] = entry
+    return entries
+
+
+def r_above_one(result: xr.DataTree, priors: dict) -> AboveOne:
+    """P(returns to software R&D r > 1); 0 or 1 with no Monte Carlo error when r is fixed."""
+    post_draws = result["posterior"].to_dataset()
+    if "returns_r" not in post_draws:
+        above = float(priors["parameters"]["returns_r"]["value"] > 1)
+        return {"prior": above, "posterior": above, "mcse": 0.0}
+
+    def above_one(ds: xr.Dataset) -> xr.DataArray:
+        return (ds["returns_r"] > 1.0).astype(float)
+
+    return _pair(probability(above_one(result["prior"].to_dataset()), False),
+                 probability(above_one(post_draws), True))
+
+
+def takeoff_months(prior: xr.Dataset, post: xr.Dataset, horizon: float) -> TakeoffMonths:
+    """Named quantiles of the takeoff time (months); None where the gap is not crossed
+    within the horizon."""
+    levels = list(QUANTILES.values())
+
+    def named(ds: xr.Dataset) -> Quantiles:
+        values = map(_finite_or_none, takeoff_quantiles(ds, levels))
+        return cast(Quantiles, dict(zip(QUANTILES, values, strict=True)))
+
+    return {"horizon_months": horizon,
+            "note": "null means the gap is not crossed within the horizon",
+            "prior": named(prior), "posterior": named(post)}
+
+
+def _without(sensitivity: Sensitivity, unused: list[str]) -> Sensitivity:
     """The sensitivity section without tornado rows of unused gap parameters (their
     swing is zero by construction: they do not enter the answer)."""
     torn = sensitivity.get("tornado")
@@ -199,15 +244,14 @@ def _without(sensitivity: dict, unused: list[str]) -> dict:
     return sensitivity
 
 
-def gap_routes_summary(priors: dict, prior: xr.Dataset, post: xr.Dataset,
-                       window_days: float) -> dict:
-    """For gap_from "mixture": {"gap_routes": {route: {weight, prior, prior_mcse, posterior,
-    mcse}}}, each route's P(hard takeoff) had every draw used it; {} otherwise."""
+def gap_routes(priors: dict, prior: xr.Dataset, post: xr.Dataset, window_days: float
+               ) -> dict[str, GapRoute] | None:
+    """For gap_from "mixture": each route's weight and P(hard takeoff) had every draw
+    used it; None otherwise."""
     weights = priors.get("gap_weights") or {}
     if priors.get("gap_from") != "mixture" or not weights:
-        return {}
-    return {"gap_routes": {
-        route: {"weight": float(w), **_pair(
-            probability(route_hard_takeoff_probability(prior, route, window_days), False),
-            probability(route_hard_takeoff_probability(post, route, window_days), True))}
-        for route, w in weights.items()}}
+        return None
+    return {route: {"weight": float(w), **_pair(
+        probability(route_hard_takeoff_probability(prior, route, window_days), False),
+        probability(route_hard_takeoff_probability(post, route, window_days), True))}
+        for route, w in weights.items()}

@@ -14,12 +14,15 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
+import yaml
 
+from foomcalc.analysis.result import RESULT_FILE, save_result
 from foomcalc.errors import InputError
 from foomcalc.evidence.files import (
     EvidenceSet,
@@ -27,10 +30,18 @@ from foomcalc.evidence.files import (
     load_evidence,
     parameters_informed,
 )
+from foomcalc.inference.forked import ForkedCall, can_fork
 from foomcalc.parameters import STANDARD_COMPRESSION
 from foomcalc.paths import evidence_dir
 from foomcalc.priors.files import PriorSet, load_preset, load_priors
 from foomcalc.reporting.output import check_output_folder, write_atomically, write_json
+from foomcalc.reporting.summary_schema import Summary
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+#: nutpie's progress callback: called with the chains' progress (a list of ChainProgress).
+ProgressCallback = Callable[[Sequence[Any]], None]
 
 
 @contextlib.contextmanager
@@ -85,6 +96,7 @@ def _is_dir(path: Path) -> bool:
 
 
 def is_bundled(e: EvidenceSet) -> bool:
+    """Whether an evidence file is one of the bundled ones (in paths.evidence_dir())."""
     return Path(e.path).resolve().is_relative_to(evidence_dir().resolve())
 
 
@@ -125,9 +137,26 @@ def resolve_inputs(
     `out_dir` None means reports/<priors name>. `drop_evidence` names bundled evidence
     files to leave out (e.g. "scaling_fits.csv"). With `force` False an existing report in
     `out_dir` is refused (the CLI's default); the Python API replaces it.
+    `extra_compression`: more (years of progress, within months) rows.
     """
     problems: list[str] = []
-    priors = None
+    priors = _chosen_priors(priors_path, preset, problems)
+    evidence = _bundled_evidence_kept(no_evidence, drop_evidence, problems)
+    evidence += _user_evidence(evidence_paths, {e.sha256 for e in evidence}, problems)
+    if out_dir is None and priors is not None:
+        out_dir = default_out_dir(priors.name)
+    replaces = _usable_out_dir(out_dir, force, problems) if out_dir is not None else False
+    if problems:
+        raise InputError(problems)
+    compression = tuple(dict.fromkeys([*STANDARD_COMPRESSION, *extra_compression]))
+    return ReportInputs(priors, evidence, out_dir, compression, overlap_notes(evidence),
+                        replaces)
+
+
+def _chosen_priors(priors_path: Path | None, preset: str | None,
+                   problems: list[str]) -> PriorSet | None:
+    """The priors file or preset (the default preset when neither is given); None, with
+    the problem appended, when they cannot be loaded."""
     if priors_path is not None and preset is not None:
         problems.append("give either --priors FILE or --preset NAME, not both")
     elif priors_path is not None and _is_dir(Path(priors_path)):
@@ -135,9 +164,16 @@ def resolve_inputs(
                         "folder; e.g. --priors my-priors.yaml (see docs/priors.md)")
     else:
         try:
-            priors = load_priors(priors_path) if priors_path else load_preset(preset or "default")
+            return load_priors(priors_path) if priors_path else load_preset(preset or "default")
         except InputError as exc:
             problems.append(str(exc))
+    return None
+
+
+def _bundled_evidence_kept(no_evidence: bool, drop_evidence: Sequence[str],
+                           problems: list[str]) -> list[EvidenceSet]:
+    """The bundled evidence files (none with `no_evidence`) less those named in
+    `drop_evidence`; a name that is not bundled, or given twice, is a problem."""
     evidence = [] if no_evidence else bundled_evidence()
     names = {Path(e.path).name: e for e in evidence}
     for name in drop_evidence:
@@ -148,9 +184,15 @@ def resolve_inputs(
         elif name not in names and not no_evidence:
             problems.append(f"--drop-evidence {name!r}: given twice")
         names.pop(name, None)
-    evidence = list(names.values())
-    seen = {e.sha256 for e in evidence}
-    for path in evidence_paths:
+    return list(names.values())
+
+
+def _user_evidence(paths: Sequence[Path], seen: set[str],
+                   problems: list[str]) -> list[EvidenceSet]:
+    """The user's evidence files, each loaded once: an unreadable or invalid file, or
+    content already in `seen` (sha256 of the files so far), is a problem."""
+    evidence = []
+    for path in paths:
         try:
             item = load_evidence(path)
         except InputError as exc:
@@ -163,21 +205,19 @@ def resolve_inputs(
             problems.append(f"{path}: the same evidence is given twice (sha256 {item.sha256[:12]})")
         seen.add(item.sha256)
         evidence.append(item)
-    if out_dir is None and priors is not None:
-        out_dir = default_out_dir(priors.name)
-    replaces = False
-    if out_dir is not None:
-        try:
-            replaces = check_output_folder(out_dir, force=force)
-        except InputError as exc:
-            problems.append(str(exc))
-        except OSError as exc:  # e.g. a folder name too long for the file system
-            problems.append(f"{str(out_dir)[:80]}: unusable output folder ({exc.strerror})")
-    if problems:
-        raise InputError(problems)
-    compression = tuple(dict.fromkeys([*STANDARD_COMPRESSION, *extra_compression]))
-    return ReportInputs(priors, evidence, out_dir, compression, overlap_notes(evidence),
-                        replaces)
+    return evidence
+
+
+def _usable_out_dir(out_dir: Path, force: bool, problems: list[str]) -> bool:
+    """Whether writing the report replaces one already in `out_dir`; an unusable folder
+    is a problem (output.check_output_folder)."""
+    try:
+        return check_output_folder(out_dir, force=force)
+    except InputError as exc:
+        problems.append(str(exc))
+    except OSError as exc:  # e.g. a folder name too long for the file system
+        problems.append(f"{str(out_dir)[:80]}: unusable output folder ({exc.strerror})")
+    return False
 
 
 def overlap_notes(evidence: Sequence[EvidenceSet]) -> tuple[str, ...]:
@@ -206,70 +246,23 @@ def overlap_notes(evidence: Sequence[EvidenceSet]) -> tuple[str, ...]:
     return tuple(notes)
 
 
-class ProgressLines:
-    """Sampling progress for nutpie's `progress_callback` (a list of ChainProgress).
-
-    `live` True (a terminal): one line rewritten in place; False (piped to a file): a
-    plain line at most every `every_s` seconds. The time-remaining estimate is shown
-    only once 20% of the draws are done and is smoothed (the mean rate since the
-    start), so the first noisy guesses (e.g. "29 min" on a 4 s run) never appear.
-    """
-
-    def __init__(self, stream=None, live: bool = False, every_s: float = 2.0,
-                 clock=time.monotonic) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.live, self.every_s, self.clock = live, every_s, clock
-        self.start = clock()
-        self.last = -float("inf")
-        self.last_done = -1
-
-    def line(self, done: int, total: int, divergences: int) -> str:
-        elapsed = self.clock() - self.start
-        text = f"sampling: {done}/{total} draws ({100 * done / max(total, 1):.0f}%)"
-        if divergences:
-            text += f", {divergences} divergent"
-        if total and done >= 0.2 * total and done < total:
-            text += f", about {elapsed * (total - done) / done:.0f} s left"
-        return text
-
-    def __call__(self, chains) -> None:
-        done = sum(int(c.finished_draws) for c in chains)
-        total = sum(int(c.total_draws) for c in chains)
-        now = self.clock()
-        if done == self.last_done or (now - self.last < self.every_s and done < total):
-            return  # no news (e.g. while nutpie initialises), or too soon
-        self.last, self.last_done = now, done
-        text = self.line(done, total, sum(int(c.divergences) for c in chains))
-        end = "\n" if not self.live or done >= total else ""
-        print(("\r" if self.live else "") + text, end=end, file=self.stream, flush=True)
-
-
 def resolved_priors_text(priors: PriorSet) -> str:
     """The priors fully resolved (no `base:`), as a priors file that re-runs the report."""
-    import yaml
-
     header = (f"# Priors of this report, fully resolved from '{priors.name}'.\n"
               "# Re-run: foomcalc report --priors priors.yaml [--evidence evidence/*.csv]\n")
     return header + yaml.safe_dump(priors.to_dict(), sort_keys=False, allow_unicode=True)
 
 
 def make_report(
-    inputs: ReportInputs, *, seed: int = 0, draws: int = 1000, progress: bool | str = False,
-    command: str = "",
-) -> dict:
+    inputs: ReportInputs, *, seed: int = 0, draws: int = 1000,
+    progress: ProgressCallback | Literal[False] = False, command: str = "",
+) -> Summary:
     """Run the analysis and write the report folder; returns the summary.
 
-    `progress`: False (silent), "bar" (a live line on a terminal) or "lines" (plain
-    lines, for output piped to a file); True means "bar". Progress goes to stderr.
+    `draws` per chain. `progress`: False (silent), or a callable that nutpie calls with
+    its chains' progress (e.g. `cli.progress.ProgressLines`); with one, each stage is also
+    announced on stderr. `command`: the command line recorded in the report.
     """
-    from foomcalc.analysis.result import RESULT_FILE, save_result
-    from foomcalc.analysis.run import run_analysis
-    from foomcalc.analysis.sensitivity import add_sensitivity
-    from foomcalc.inference.forked import ForkedCall, can_fork
-    from foomcalc.inference.sampling import SamplerSettings
-    from foomcalc.reporting.report import build_blocks, render_html, render_markdown
-    from foomcalc.reporting.summary import summarize
-
     def say(text: str) -> None:
         if progress:
             print(f"foomcalc: {text}", file=sys.stderr, flush=True)
@@ -277,12 +270,29 @@ def make_report(
     say(f"{inputs.priors.name} with {len(inputs.evidence)} evidence file(s); compiling the "
         "model, then sampling 4 chains ...")
     started = time.monotonic()
-    callback = ProgressLines(live=progress in (True, "bar")) if progress else False
+    result = analyse(inputs, seed=seed, draws=draws, progress=progress, command=command,
+                     say=say)
+    say(f"analysis done in {time.monotonic() - started:.0f} s; writing the report ...")
+    # saved with the result, so summary.json and the report carry them
+    result.attrs["notes_json"] = json.dumps(list(inputs.notes))
+    return write_report(inputs, result)
+
+
+def analyse(inputs: ReportInputs, *, seed: int, draws: int,
+            progress: ProgressCallback | Literal[False], command: str,
+            say: Callable[[str], None]) -> xr.DataTree:
+    """The saved-result tree: the posterior and prior draws, their takeoffs and the
+    sensitivity groups. Ctrl-C raises KeyboardInterrupt even where a library caught it."""
+    # PyMC and nutpie load here, once the inputs are known good: bad input is answered at once
+    from foomcalc.analysis.run import run_analysis
+    from foomcalc.analysis.sensitivity import add_sensitivity
+    from foomcalc.inference.sampling import SamplerSettings
+
     with _interrupts_noticed() as interrupted:
         try:
             result = run_analysis(inputs.priors, inputs.evidence, seed=seed,
                                   settings=SamplerSettings(draws=draws),
-                                  compression=inputs.compression, progress=callback,
+                                  compression=inputs.compression, progress=progress,
                                   command=command)
         except Exception:
             if interrupted:  # a library that swallowed Ctrl-C and failed on (e.g. compile)
@@ -291,48 +301,63 @@ def make_report(
         if interrupted:  # nutpie turns Ctrl-C into a truncated trace: never report one
             raise KeyboardInterrupt
         say("sensitivity: tornado and power-scaling ...")
-        result = add_sensitivity(result, inputs.priors, inputs.evidence)
-    say(f"analysis done in {time.monotonic() - started:.0f} s; writing the report ...")
-    # saved with the result, so summary.json and the report carry them
-    result.attrs["notes_json"] = json.dumps(list(inputs.notes))
-    summary: dict = {}
+        return add_sensitivity(result, inputs.priors, inputs.evidence)
+
+
+def write_report(inputs: ReportInputs, result: xr.DataTree) -> Summary:
+    """Write the report folder `inputs.out_dir` atomically; returns the summary.
+
+    posterior.nc, the slowest file, is written by a forked child while this process
+    writes the rest, where forking is safe (inference.forked); else, or if the child
+    fails or stalls (forked.STALL_SECONDS), here. The report reads only the result tree,
+    the one saved: what reading posterior.nc back gives (the same summary and report,
+    tests/reporting/test_pipeline.py).
+    """
+    written: list[Summary] = []
 
     def fill(folder: Path) -> None:
-        # posterior.nc (~1 s through h5netcdf) is written by a forked child while this
-        # process writes the rest, where forking is safe (forked.py); else, or if the
-        # child fails or takes over 120 s (forked.STALL_SECONDS), here. The report reads
-        # only the result tree, the one saved: what reading posterior.nc back gives (the
-        # same summary and report, tests/test_pipeline.py)
         writer = ForkedCall(lambda counts: save_result(result, folder / RESULT_FILE) or True
                             ) if can_fork() else None
         try:
-            write_report_files(folder)
+            written.append(write_report_files(folder, inputs, result))
             if writer is None or writer.result() is None:
                 save_result(result, folder / RESULT_FILE)
         finally:
             if writer is not None:
                 writer.cancel()
 
-    def write_report_files(folder: Path) -> None:
-        summary.update(summarize(result))
-        write_json(folder / "summary.json", summary)
-        blocks = build_blocks(summary, result)
-        (folder / "figures").mkdir()
-        for block in blocks:
-            if block.kind == "figure":
-                (folder / "figures" / block.file).write_bytes(block.png)
-        (folder / "report.md").write_text(render_markdown(blocks))
-        (folder / "report.html").write_text(
-            render_html(blocks, f"foomcalc report: {summary['priors_name']}"))
-        (folder / "priors.yaml").write_text(resolved_priors_text(inputs.priors))
-        (folder / "priors-as-given.yaml").write_text(inputs.priors.text)
-        bundled = evidence_dir().resolve()
-        user_evidence = [e for e in inputs.evidence
-                         if not Path(e.path).resolve().is_relative_to(bundled)]
-        if user_evidence:  # copied in, so the folder alone can re-run the result
-            (folder / "evidence").mkdir()
-            for e in user_evidence:
-                shutil.copyfile(e.path, folder / "evidence" / f"{e.sha256[:8]}-{Path(e.path).name}")
-
     write_atomically(inputs.out_dir, fill)
+    return written[0]
+
+
+def write_report_files(folder: Path, inputs: ReportInputs, result: xr.DataTree) -> Summary:
+    """summary.json, figures/, report.md, report.html, the priors (resolved and as
+    given) and copies of the user's evidence files, into `folder`; returns the summary."""
+    # ArviZ and matplotlib load here, after the sampling (bad input never loads them)
+    from foomcalc.reporting.report import build_blocks, render_html, render_markdown
+    from foomcalc.reporting.summary import summarize
+
+    summary = summarize(result)
+    write_json(folder / "summary.json", summary)
+    blocks = build_blocks(summary, result)
+    (folder / "figures").mkdir()
+    for block in blocks:
+        if block.kind == "figure":
+            (folder / "figures" / block.file).write_bytes(block.png)
+    (folder / "report.md").write_text(render_markdown(blocks))
+    (folder / "report.html").write_text(
+        render_html(blocks, f"foomcalc report: {summary['priors_name']}"))
+    (folder / "priors.yaml").write_text(resolved_priors_text(inputs.priors))
+    (folder / "priors-as-given.yaml").write_text(inputs.priors.text)
+    copy_user_evidence(folder, inputs.evidence)
     return summary
+
+
+def copy_user_evidence(folder: Path, evidence: Sequence[EvidenceSet]) -> None:
+    """The user's (not bundled) evidence files into folder/evidence/, each named
+    <first 8 of its sha256>-<file name>, so the folder alone can re-run the result."""
+    user_evidence = [e for e in evidence if not is_bundled(e)]
+    if user_evidence:
+        (folder / "evidence").mkdir()
+        for e in user_evidence:
+            shutil.copyfile(e.path, folder / "evidence" / f"{e.sha256[:8]}-{Path(e.path).name}")

@@ -1,5 +1,5 @@
 """A survey's shared base per preset: the preset's priors, widened where respondents go
-beyond them, so that they reweight instead of refitting (issue 12).
+beyond them, so that they reweight instead of refitting.
 
 Importance reweighting from a base posterior can only reach where the base prior went:
 a respondent whose prior for an evidence-informed parameter puts mass outside the
@@ -33,7 +33,7 @@ WIDEN = 1.5
 #: Draws per prior in the pool.
 POOL_DRAWS = 2000
 
-# support -> (to the proposal's normal scale, its family)
+# support -> the transform to the proposal's normal scale (its family: DEFAULT_FAMILY)
 _SCALES = {
     "positive": np.log,
     "nonnegative": np.log,

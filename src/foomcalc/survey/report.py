@@ -1,7 +1,7 @@
 """The survey report: how people's P(hard takeoff) spreads, before and after the shared
 evidence, which beliefs drive the disagreement, and whether people form clusters.
 
-Reads only the per-respondent results (survey.py writes them). Disagreement is measured
+Reads only the per-respondent results (survey.run writes them). Disagreement is measured
 on the log-odds scale, logit(P) with P clipped to [0.001, 0.999] (a 0.0% and a 0.01%
 answer are not 7 log-odds apart in any useful sense).
 
@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from foomcalc.parameters import PARAMETERS
+from foomcalc.reporting.output import write_json_atomically
 
 SURVEY_SCHEMA = "1.0"
 CLIP = 1e-3
@@ -29,6 +30,7 @@ MIN_SILHOUETTE = 0.5
 
 
 def logit(p: np.ndarray) -> np.ndarray:
+    """log(p / (1 - p)) of probabilities clipped to [CLIP, 1 - CLIP]."""
     p = np.clip(np.asarray(p, dtype=float), CLIP, 1 - CLIP)
     return np.log(p / (1 - p))
 
@@ -85,6 +87,7 @@ def silhouette(x: np.ndarray, labels: np.ndarray) -> float:
 
 def clusters(rows: list[dict], seed: int = 0) -> dict:
     """Best k-means split (k = 2..4) of people's standardised prior medians, if clear."""
+    # scipy: only for the report, not when survey.run reads the survey file
     from scipy.cluster.vq import kmeans2
 
     _, x = belief_matrix(rows)
@@ -150,8 +153,9 @@ def method_sentence(summary: dict) -> str:
 
 def write_survey_report(out_dir: Path, summary: dict, per_person: bool = False) -> None:
     """survey.json, survey.md and survey.html (figure embedded), each written atomically."""
+    # matplotlib and ArviZ (figures, report): only for the report, not when survey.run
+    # reads the survey file
     from foomcalc.reporting.figures import survey_figure
-    from foomcalc.reporting.output import write_json_atomically
     from foomcalc.reporting.report import Block, pct, render_html, render_markdown
 
     h = summary["hard_takeoff_across_people"]

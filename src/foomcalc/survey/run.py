@@ -3,21 +3,21 @@
 A survey is a folder of priors files, or one YAML mapping (respondent id -> priors
 mapping) or one CSV (a row per respondent: `respondent`, optional `base`, and
 `<parameter>@<percent>` quantile columns such as `speedup@10, speedup@50, speedup@90`,
-optional `<parameter>@dist`). Every respondent is validated up front (priors.py's rules);
+optional `<parameter>@dist`). Every respondent is validated up front (priors.files' rules);
 bad ones are listed and skipped.
 
 The work per respondent is the cheapest exact path through a shared base result (the
 `--base` preset with the shared evidence, sampled once): parameters no evidence informs
 are redrawn from the respondent's prior (exact), evidence-informed ones are
 importance-reweighted (PSIS, k-hat <= 0.7), and anything else is refitted with NUTS on
-a compiled model kept once per worker (`reweight.reweight`). The prior P(hard takeoff)
+a compiled model kept once per worker (`analysis.reweight.reweight`). The prior P(hard takeoff)
 comes from the respondent's own prior draws. Seeds come from the survey seed and the
 respondent id, never from the worker, so a LocalCluster and any other cluster agree.
 
 Tasks run on `dask.distributed` (a LocalCluster by default, `--scheduler ADDRESS` for an
 existing one) with retries, so a killed worker's respondents are recomputed. Each
 finished respondent is written atomically to OUT/respondents/<id>.json; `--resume` skips
-those. Only then is the survey report written (survey_report.py).
+those. Only then is the survey report written (survey.report).
 """
 
 from __future__ import annotations
@@ -32,13 +32,26 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import yaml
 
+from foomcalc.analysis.result import load_result
 from foomcalc.errors import InputError
 from foomcalc.parameters import PARAMETERS
+from foomcalc.priors.files import PriorSet, load_priors, priors_from_dict
 from foomcalc.reporting.output import write_json_atomically
+from foomcalc.survey.report import summarize_survey, write_survey_report
+
+if TYPE_CHECKING:
+    from dask.distributed import Client
+
+    from foomcalc.reporting.workflow import ReportInputs
+
+# The analysis modules (pandas, xarray, numba, PyMC) and Dask are imported inside the
+# functions that run once the survey file is read and valid, or on the Dask workers: a
+# bad survey file is answered at once.
 
 #: Prior draws per respondent for the prior P(hard takeoff).
 N_PRIOR_DRAWS = 4000
@@ -56,7 +69,7 @@ class SurveyInput:
     #: id -> the preset a respondent's priors start from (`base:`; absent if none given)
     bases: dict[str, str] = field(default_factory=dict)
     #: id -> the validated PriorSet (kept from validation; workers get `respondents`)
-    parsed: dict = field(default_factory=dict)
+    parsed: dict[str, PriorSet] = field(default_factory=dict)
 
 
 def respondent_seed(survey_seed: int, respondent: str) -> int:
@@ -101,8 +114,6 @@ def _csv_respondents(path: Path) -> dict[str, dict | str]:
 
 def read_survey(path: Path) -> SurveyInput:
     """Read and validate every respondent; bad ones are skipped with their message."""
-    from foomcalc.priors.files import load_priors, priors_from_dict
-
     path = Path(path)
     raw: dict[str, dict | str | Path] = {}
     if path.is_dir():
@@ -155,7 +166,7 @@ def _worker_state(base_path: str, evidence_paths: Sequence[str]) -> dict:
     base per preset), and one compiled-model cache per worker shared by all bases."""
     key = (base_path, tuple(evidence_paths))
     if key not in _WORKER_STATE:
-        from foomcalc.analysis.result import load_result
+        # on a Dask worker: PyMC (compiled-model cache) and pandas (evidence) load here
         from foomcalc.analysis.run import CompiledCache
         from foomcalc.evidence.files import load_evidence
 
@@ -166,8 +177,11 @@ def _worker_state(base_path: str, evidence_paths: Sequence[str]) -> dict:
     return _WORKER_STATE[key]
 
 
-def prior_hard_takeoff(priors, seed: int, n: int = N_PRIOR_DRAWS) -> tuple[float, float]:
-    """P(hard takeoff) under a prior alone, and its Monte Carlo standard error."""
+def prior_hard_takeoff(priors: PriorSet, seed: int, n: int = N_PRIOR_DRAWS
+                       ) -> tuple[float, float]:
+    """P(hard takeoff) under a prior alone from `n` prior draws, and its Monte Carlo
+    standard error (both fractions)."""
+    # the takeoff simulator (xarray, numba): on a Dask worker, not when the survey is read
     from foomcalc.analysis.reweight import hard_per_draw
     from foomcalc.takeoff.outcomes import compute_outcomes
 
@@ -182,8 +196,8 @@ def prior_hard_takeoff(priors, seed: int, n: int = N_PRIOR_DRAWS) -> tuple[float
 def run_respondent(rid: str, priors_dict: dict, base_path: str,
                    evidence_paths: Sequence[str], seed: int) -> dict:
     """One respondent's prior and posterior answer (runs on a Dask worker)."""
+    # reweighting (xarray, numba; PyMC for a refit): on a Dask worker
     from foomcalc.analysis.reweight import reweight
-    from foomcalc.priors.files import priors_from_dict
 
     state = _worker_state(base_path, evidence_paths)
     priors = priors_from_dict(priors_dict, source=f"respondent {rid}")
@@ -203,9 +217,10 @@ def run_respondent(rid: str, priors_dict: dict, base_path: str,
 
 
 @contextlib.contextmanager
-def survey_client(scheduler: str | None = None) -> Iterator:
+def survey_client(scheduler: str | None = None) -> Iterator[Client]:
     """A Dask client: on the scheduler at `scheduler`, or on a LocalCluster with one
     single-threaded worker process per core (closed afterwards)."""
+    # Dask: imported where a cluster starts
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
@@ -219,7 +234,7 @@ def survey_client(scheduler: str | None = None) -> Iterator:
 
 def run_survey(
     survey: SurveyInput, base_path: Path | dict[str, Path], evidence_paths: Sequence[Path],
-    out_dir: Path, *, seed: int = 0, client=None, resume: bool = False,
+    out_dir: Path, *, seed: int = 0, client: Client | None = None, resume: bool = False,
     on_result: Callable[[dict], None] | None = None,
 ) -> dict[str, dict]:
     """Every respondent's answer, computed as Dask tasks on `client` (a LocalCluster with
@@ -227,6 +242,7 @@ def run_survey(
 
     `base_path` is one saved base result for everyone, or one per base preset (keyed by
     `survey.bases`; respondents reweight from the base their priors start from)."""
+    # Dask: imported where the tasks run
     from dask.distributed import as_completed
 
     folder = out_dir / "respondents"
@@ -261,14 +277,15 @@ def run_survey(
 def plan_bases(
     survey: SurveyInput, out_dir: Path, evidence: Sequence[Path], no_evidence: bool,
     seed: int = 0,
-) -> tuple[dict, dict[str, list[str]]]:
+) -> tuple[dict[str, ReportInputs], dict[str, list[str]]]:
     """The inputs of one shared base result per preset that respondents start from
     (`survey.bases`), to go in OUT/base/<preset>/. Where respondents' priors leave the
     preset's support for an evidence-informed parameter, the base uses a proposal prior
-    covering them (`survey_base.proposal_priors`). Validates the evidence (InputError).
+    covering them (`survey.bases.proposal_priors`). Validates the evidence (InputError).
     Returns (preset -> ReportInputs, preset -> widened parameters)."""
+    # PyMC (the model's parameters), pandas (evidence) and xarray (proposals): once the
+    # survey is valid
     from foomcalc.inference.model import modelled_parameters
-    from foomcalc.priors.files import priors_from_dict
     from foomcalc.reporting.workflow import resolve_inputs
     from foomcalc.survey.bases import proposal_priors
 
@@ -284,11 +301,12 @@ def plan_bases(
     return plans, widened
 
 
-def sample_bases(plans: dict, client, *, seed: int = 0, draws: int = 1000,
-                 resume: bool = False, log: Callable[[str], None] = lambda _message: None
-                 ) -> dict[str, Path]:
+def sample_bases(plans: dict[str, ReportInputs], client: Client, *, seed: int = 0,
+                 draws: int = 1000, resume: bool = False,
+                 log: Callable[[str], None] = lambda _message: None) -> dict[str, Path]:
     """Sample the planned bases as Dask tasks on `client` (in parallel; with `resume`, a
     base already written is kept). Returns preset -> its posterior.nc."""
+    # the report workflow (pandas): once the survey is valid
     from foomcalc.reporting.workflow import make_report
 
     futures = []
@@ -311,8 +329,6 @@ def make_survey(
 ) -> dict:
     """The `survey` command: validate, sample the shared base once, run every respondent
     on Dask, then write the survey report. Returns the survey summary."""
-    from foomcalc.survey.report import summarize_survey, write_survey_report
-
     survey = read_survey(input_path)
     if not survey.respondents:
         raise InputError("no valid respondent: " + "; ".join(
@@ -356,7 +372,7 @@ def _per_person_reports(survey: SurveyInput, out_dir: Path, evidence: Sequence[P
                         no_evidence: bool, seed: int, draws: int,
                         log: Callable[[str], None]) -> None:
     """A full report per respondent in OUT/people/<id>/ (skipped where one exists)."""
-    from foomcalc.priors.files import priors_from_dict
+    # the report workflow (pandas): once the survey is valid
     from foomcalc.reporting.workflow import ReportInputs, make_report, resolve_inputs
 
     for rid, priors_dict in survey.respondents.items():
