@@ -155,7 +155,7 @@ def _nutpie_sample(model, seed: int, chains: int, settings: SamplerSettings, cor
         seed=seed,
         save_warmup=False,
         # progress: True -> nutpie's bar; a callable -> nutpie's public progress_callback
-        # (list of ChainProgress), e.g. workflow.ProgressLines
+        # (list of ChainProgress), e.g. cli.progress.ProgressLines
         progress_bar=progress is True,
         progress_callback=progress if callable(progress) else None,
         target_accept=settings.target_accept,
