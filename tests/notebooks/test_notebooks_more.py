@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.notebooks.test_notebooks import report_summary, run_notebook
+from tests.notebooks.runner import report_summary, run_notebook
 
 
 @pytest.mark.slow
