@@ -155,6 +155,15 @@ def state_from_query(search: str) -> AppState:
     return AppState(preset, tuple(edits), gap_from, days)
 
 
+def initial_state(search: str) -> tuple[AppState, str | None]:
+    """The state of a link's query string and None, or, when the link cannot be read,
+    the default state and the error text to show."""
+    try:
+        return state_from_query(search), None
+    except InputError as exc:
+        return AppState(), str(exc)
+
+
 def priors_document(state: AppState, base: PriorSet | None = None) -> dict:
     """The priors file (as a mapping) for a state: `base:` the preset, plus the edits."""
     base = base or load_preset(state.preset)
