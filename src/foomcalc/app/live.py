@@ -34,7 +34,7 @@ from foomcalc.parameters import DAYS_PER_MONTH, HORIZON_MONTHS
 from foomcalc.priors.files import PriorSet, load_preset
 from foomcalc.reporting.report import months_text, pct
 
-# Figures are drawn off any display, in Shiny's server thread.
+# Agg: the curve is rendered to a PNG with no display (the server may run headless)
 matplotlib.use("Agg")
 
 #: The takeoff-time axis ticks (months) and their labels.
