@@ -1,8 +1,11 @@
-"""The web app's logic without a browser (issue 11 part 2): link and YAML round trips,
-the prior-only numbers, uploads with the CLI's messages, and the import direction."""
+"""The web app's logic without a browser: link and YAML round trips, the prior-only
+numbers, uploads with the CLI's messages, the run status lines, and the import
+direction."""
 
 from __future__ import annotations
 
+import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,10 +14,13 @@ import numpy as np
 import pytest
 
 from foomcalc.analysis.reweight import spec_key
-from foomcalc.app.jobs import add_upload, safe_name
+from foomcalc.app.jobs import Job, add_upload, safe_name
+from foomcalc.app.runs import failed_job, job_status
 from foomcalc.app.state import (
+    MONTHS_GRID,
     AppState,
     controls,
+    initial_state,
     prior_numbers,
     priors_yaml,
     state_from_query,
@@ -25,6 +31,8 @@ from foomcalc.evidence.files import load_evidence
 from foomcalc.parameters import PARAMETERS
 from foomcalc.paths import evidence_dir
 from foomcalc.priors.files import list_presets, load_preset
+from foomcalc.reporting.workflow import resolve_inputs
+from foomcalc.takeoff.outcomes import weighted_cdf
 
 ROOT = Path(__file__).resolve().parents[2]
 EDITED = AppState("default", (("returns_r", (0.6, 1.3, 3.2)), ("speedup", (4.0, 10.0, 40.0)),
@@ -35,6 +43,12 @@ def test_link_round_trip():
     assert state_from_query(EDITED.query()) == EDITED
     assert state_from_query("?" + EDITED.query()) == EDITED
     assert state_from_query("") == AppState()
+
+
+def test_unreadable_link_shows_the_default_state_and_the_error():
+    assert initial_state(EDITED.query()) == (EDITED, None)
+    state, err = initial_state("preset=nope")
+    assert state == AppState() and err.startswith("link: ") and "unknown preset" in err
 
 
 def test_bad_link_names_every_field():
@@ -48,8 +62,6 @@ def test_bad_link_names_every_field():
 
 def test_priors_yaml_is_accepted_unchanged_by_report(tmp_path):
     """The downloaded YAML, fed to `foomcalc report --priors`, gives the app's priors."""
-    from foomcalc.reporting.workflow import resolve_inputs
-
     path = tmp_path / "mine.yaml"
     path.write_text(priors_yaml(EDITED))
     inputs = resolve_inputs(path, None, [], True, tmp_path / "out")
@@ -128,6 +140,24 @@ def test_upload_gives_the_cli_message_and_keeps_no_bad_copy(tmp_path):
     assert safe_name("a/b/../c d.txt") == "c_d.txt.csv"
 
 
+def test_job_status_ids_and_views():
+    """The ids the page and the browser tests look for: <label>_progress while running,
+    <label>_error after a failure, and the view of a result when done."""
+    assert job_status(None, str) is None
+    failed = failed_job("run", "fix the priors first: x")
+    assert not failed.running and failed.seconds() == 0
+    assert 'id="run_error"' in str(job_status(failed, str))
+    done = Job("compare").start(lambda j: {"folder": "f"})
+    done.wait(10)
+    assert done.result == {"folder": "f"}
+    shown = str(job_status(done, lambda r: r["folder"]))
+    assert re.search(r"done in \d+ s</p>\s+f\s+</div>", shown), shown
+    broken = Job("compare").start(lambda j: 1 / 0)
+    broken.wait(10)
+    assert broken.error == "ZeroDivisionError: division by zero"
+    assert 'id="compare_error"' in str(job_status(broken, str))
+
+
 def test_core_never_imports_the_app_and_cli_stays_light():
     """Only the command line imports the app (tests/test_structure.py checks every stage's
     imports); importing the command line loads neither Shiny nor PyMC."""
@@ -143,8 +173,6 @@ def test_core_never_imports_the_app_and_cli_stays_light():
 
 
 def test_app_command_refuses_a_busy_port_and_a_file_as_work_dir(tmp_path):
-    import socket
-
     env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -163,10 +191,9 @@ def test_app_command_refuses_a_busy_port_and_a_file_as_work_dir(tmp_path):
     assert run.returncode == 2 and "expected a folder" in run.stderr
 
 
-def test_weighted_cdf_equals_the_table_it_replaces():
-    from foomcalc.app.state import MONTHS_GRID
-    from foomcalc.takeoff.outcomes import weighted_cdf
-
+def test_weighted_cdf_equals_the_indicator_table():
+    """On the app's grid (plus a point with ties), the weighted CDF equals the sum of
+    weight x indicator(time <= grid point)."""
     rng = np.random.default_rng(0)
     times = np.concatenate([rng.exponential(30, 500), np.full(50, np.inf), [0.0, 12.0, 12.0]])
     weights = rng.uniform(size=times.size)

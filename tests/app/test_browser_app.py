@@ -1,6 +1,6 @@
-"""The web app in a real browser (headless Chromium, system package; issue 11 part 3):
-load, move a slider and see the number change, upload a bad CSV and see the CLI's
-message, copy the link, open it and see the same state; no remote requests."""
+"""The web app in a real browser (headless Chromium, system package): load, move a
+slider and see the number change, upload a bad CSV and see the CLI's message, copy the
+link, open it and see the same state; no remote requests."""
 
 from __future__ import annotations
 

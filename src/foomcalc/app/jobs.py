@@ -1,4 +1,4 @@
-"""The web app's slow work: uploaded evidence, the full posterior, comparisons (issue 11).
+"""The web app's slow work: uploaded evidence, the full posterior, comparisons.
 
 Each job calls the report workflow exactly as `foomcalc report` and `foomcalc compare`
 do (workflow.resolve_inputs / make_report, comparison.make_comparison), in a worker
@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from foomcalc.errors import InputError
+from foomcalc.evidence.files import load_evidence
+from foomcalc.reporting.comparison import MARKER, make_comparison
+from foomcalc.reporting.workflow import make_report, resolve_inputs
 
 
 def safe_name(name: str) -> str:
@@ -32,8 +35,6 @@ def add_upload(uploads_dir: Path, name: str, datapath: str | Path) -> tuple[Path
 
     Returns (path, description); raises InputError with the CLI's message, naming the
     file by its uploaded name, and keeps no copy of a rejected file."""
-    from foomcalc.evidence.files import load_evidence
-
     uploads_dir.mkdir(parents=True, exist_ok=True)
     target = uploads_dir / safe_name(name)
     shutil.copyfile(datapath, target)
@@ -59,12 +60,16 @@ class Job:
 
     @property
     def running(self) -> bool:
+        """Whether the work has not finished yet (with a result or an error)."""
         return self.finished is None
 
     def seconds(self) -> float:
+        """Seconds from the start to the end, or to now while running (monotonic clock)."""
         return (self.finished or time.monotonic()) - self.started
 
     def start(self, work: Callable[[Job], dict]) -> Job:
+        """Run `work(self)` in a daemon thread; its dict becomes `result`, an exception
+        becomes `error` (an InputError's text as it is, others with their type)."""
         def run() -> None:
             try:
                 self.result = work(self)
@@ -80,6 +85,7 @@ class Job:
         return self
 
     def wait(self, timeout: float | None = None) -> None:
+        """Block until the thread ends, or `timeout` seconds pass."""
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -98,8 +104,6 @@ def run_report(job: Job, work_dir: Path, priors_text: str, stem: str,
                evidence_paths: list[Path], no_bundled: bool, draws: int, seed: int) -> dict:
     """`foomcalc report --priors P [--evidence ...]` into a new folder; returns the
     summary plus `folder`. The priors file written is the one the page offers."""
-    from foomcalc.reporting.workflow import make_report, resolve_inputs
-
     work_dir.mkdir(parents=True, exist_ok=True)
     out = _fresh_folder(work_dir, stem)
     priors_path = work_dir / f"{out.name}-priors.yaml"
@@ -115,8 +119,6 @@ def run_report(job: Job, work_dir: Path, priors_text: str, stem: str,
 
 def run_comparison(job: Job, work_dir: Path, mine: Path, other: Path) -> dict:
     """`foomcalc compare MINE OTHER` into a new folder; returns comparison.json + folder."""
-    from foomcalc.reporting.comparison import MARKER, make_comparison
-
     out = _fresh_folder(work_dir, "comparison")
     job.stage = "computing the crux table (reweighting; refit where k-hat > 0.7)"
     make_comparison([mine, other], out)

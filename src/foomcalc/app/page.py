@@ -90,6 +90,8 @@ def _param_row(c: Control, values: tuple[float, ...]) -> ui.Tag:
 
 
 def sidebar(state: AppState, base: PriorSet) -> ui.Tag:
+    """The priors column: preset picker, gap mode, window (days) and a row per parameter,
+    showing `state`'s edits and `base`'s values elsewhere."""
     edits = dict(state.edits)
     presets = [name for name, _ in list_presets()]
     pick = ui.tags.select(*(ui.tags.option(n, value=n, selected=(n == state.preset) or None)
@@ -106,6 +108,8 @@ def sidebar(state: AppState, base: PriorSet) -> ui.Tag:
 
 
 def main_panel() -> ui.TagList:
+    """The answer cards: prior answer, share and save, curve, compression table, update
+    with evidence and compare (the outputs are filled by the server)."""
     return ui.TagList(
         ui.layout_columns(
             ui.card(ui.card_header("Prior answer (no evidence), redrawn as you move"),
@@ -149,6 +153,7 @@ def main_panel() -> ui.TagList:
 
 
 def page(state: AppState, base: PriorSet, link_error: str | None) -> ui.Tag:
+    """The whole page for `state` on preset `base`, with the link's error (if any) on top."""
     notice = ui.div(f"The link could not be read; showing the preset instead.\n{link_error}",
                     class_="fc-error", id="link_error") if link_error else None
     return ui.page_sidebar(

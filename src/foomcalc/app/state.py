@@ -1,12 +1,12 @@
 """The web app's state, without the web: controls, priors from slider values, the
-shareable link, the priors YAML and the prior-only numbers (issue 11).
+shareable link, the priors YAML and the prior-only numbers.
 
 State = a preset + per-parameter 10/50/90% quantiles the user moved (or a fixed value)
 + the gap mode + the hard-takeoff window (days). It is carried in the URL query
 (`?preset=default&returns_r=0.5,1.2,3&days=30`) and in a priors YAML that
 `foomcalc report --priors` reads unchanged (`base:` the preset, edited parameters as
 `quantiles:` fitted to the preset's family). The live numbers are prior-only: fresh
-prior draws through `outcomes.compute_outcomes`, no sampling (~0.5 s for 5,000 draws).
+prior draws through `outcomes.compute_outcomes`, no sampling.
 Probabilities are fractions; times are months.
 """
 
@@ -155,6 +155,15 @@ def state_from_query(search: str) -> AppState:
     return AppState(preset, tuple(edits), gap_from, days)
 
 
+def initial_state(search: str) -> tuple[AppState, str | None]:
+    """The state of a link's query string and None, or, when the link cannot be read,
+    the default state and the error text to show."""
+    try:
+        return state_from_query(search), None
+    except InputError as exc:
+        return AppState(), str(exc)
+
+
 def priors_document(state: AppState, base: PriorSet | None = None) -> dict:
     """The priors file (as a mapping) for a state: `base:` the preset, plus the edits."""
     base = base or load_preset(state.preset)
@@ -206,6 +215,8 @@ def prior_numbers(priors: PriorSet, n_draws: int = N_LIVE_DRAWS, seed: int = 0) 
     """Prior-only answer: P(hard takeoff), P(RSI feasible), the takeoff-time CDF on
     `MONTHS_GRID`, its median (months; None beyond the horizon) and the compression
     table, from `n_draws` independent prior draws (no evidence, no sampling)."""
+    # analysis.run loads PyMC: imported here, so `foomcalc app` reports a busy port or a
+    # bad --work-dir before that load, and the first live numbers pay for it instead
     from foomcalc.analysis.run import draw_prior, parameter_draws
 
     ds = draw_prior(priors, (1, n_draws), seed)
