@@ -30,8 +30,9 @@ import pymc as pm
 import xarray as xr
 from scipy import stats
 
-from foomcalc.evidence.cells import AI_RESEARCH
-from foomcalc.evidence.files import AI_SOFTWARE, EvidenceSet
+from foomcalc.evidence.files import EvidenceSet
+from foomcalc.evidence.kinds.returns import AI_SOFTWARE
+from foomcalc.evidence.kinds.substitution import AI_RESEARCH
 from foomcalc.inference.coordinates import is_coordinate
 from foomcalc.inference.model import build_model
 from foomcalc.inference.sampling import SamplerSettings, compile_model, diagnose, sample

@@ -29,7 +29,8 @@ import pymc as pm
 import pytensor.tensor as pt
 from scipy import stats
 
-from foomcalc.evidence.files import AI_SOFTWARE, EvidenceSet
+from foomcalc.evidence.files import EvidenceSet
+from foomcalc.evidence.kinds.returns import AI_SOFTWARE
 from foomcalc.inference.coordinates import (
     DeferredPrior,
     realise,

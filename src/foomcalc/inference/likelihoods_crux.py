@@ -11,8 +11,8 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
-from foomcalc.evidence.cells import AI_RESEARCH
 from foomcalc.evidence.files import EvidenceSet
+from foomcalc.evidence.kinds.substitution import AI_RESEARCH
 from foomcalc.inference.coordinates import log_coordinate
 from foomcalc.inference.likelihoods import NU_ALPHA, NU_BETA, UPPER_BOUND_Z, _deferred, _tensor
 

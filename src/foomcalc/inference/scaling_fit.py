@@ -25,7 +25,7 @@ import numpy as np
 import pymc as pm
 
 from foomcalc.evidence.files import EvidenceSet
-from foomcalc.evidence.scaling_law import chinchilla_log_loss
+from foomcalc.evidence.kinds.scaling import chinchilla_log_loss
 from foomcalc.inference.likelihoods import add_scaling, reference_scales
 from foomcalc.inference.sampling import SamplerSettings, compile_model, sample
 
