@@ -23,7 +23,8 @@ def horizon_frontier(ev: EvidenceSet) -> pd.DataFrame:
     return ev.table[ev.table["frontier"]]
 
 
-def horizon_data_strength(y, x: np.ndarray, index: np.ndarray, k: int) -> pt.TensorVariable:
+def horizon_data_strength(y: pt.TensorVariable, x: np.ndarray, index: np.ndarray,
+                          k: int) -> pt.TensorVariable:
     """Per domain, how precisely the data fix log(slope): the OLS standard error of the
     slope over (|slope| + se), in [0, 1). x is centred per domain. Only chooses sampler
     coordinates (a rough guide; any value gives the same model)."""
@@ -36,8 +37,8 @@ def horizon_data_strength(y, x: np.ndarray, index: np.ndarray, k: int) -> pt.Ten
     return se / (pt.abs(slope) + se + 1e-12)
 
 
-def pooled_log_months(params: dict, prefix: str, observed, year_centred: np.ndarray,
-                      index: np.ndarray, k: int) -> pt.TensorVariable:
+def pooled_log_months(params: dict, prefix: str, observed: pt.TensorVariable,
+                      year_centred: np.ndarray, index: np.ndarray, k: int) -> pt.TensorVariable:
     """log months_d of the k > 1 domains, in the sampler coordinates of `add_time_horizons`;
     also records z (`<prefix>__z`)."""
     tau = pm.HalfNormal(f"{prefix}__tau", sigma=HORIZON_TAU_SD)
