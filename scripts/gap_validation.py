@@ -21,12 +21,9 @@ import pandas as pd
 import pymc as pm
 
 from foomcalc.evidence.files import load_evidence
-from foomcalc.inference.likelihoods_crux import (
-    add_game_scaling,
-    add_time_horizons,
-    horizon_frontier,
-)
 from foomcalc.inference.scaling_fit import posterior_summary, sample_model
+from foomcalc.inference.terms.game_scaling import add_game_scaling
+from foomcalc.inference.terms.time_horizons import add_time_horizons, horizon_frontier
 
 SOURCES = Path(__file__).resolve().parents[1].parent / "shared" / "sources"
 METR = SOURCES / "metr-time-horizons" / "all_data.csv"

@@ -10,7 +10,7 @@ on AI Models", June 2025 snapshot; PROVENANCE.md there). Two uses:
    `Compute rank when published` <= 5), domain Language, published 2020 onwards, with a
    training-time estimate. Columns model, publication_date, training_hours, training_flop.
 2. `section()`: markdown for docs/validation.md comparing foomcalc's robust trend
-   (`likelihoods.add_training_durations`) with Epoch's published growth rates:
+   (`terms.training_durations.add_training_durations`) with Epoch's published growth rates:
    frontier LLMs since 2020, 1.4x/yr (90% CI 1.3-1.5x, 38 models; the insight above),
    and notable models since 2010 excluding fine-tunes, 1.2x/yr (an Epoch AI data insight,
    quoted: "Since 2010, the length of training runs has increased by 1.2x per year among
@@ -32,7 +32,7 @@ import pandas as pd
 import pymc as pm
 
 from foomcalc.evidence.files import load_evidence
-from foomcalc.inference.likelihoods import add_training_durations
+from foomcalc.inference.terms.training_durations import add_training_durations
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT.parent / "shared" / "sources" / "epoch-ai-models" / "all_ml_systems_full_view.csv"
@@ -136,8 +136,9 @@ def section() -> str:
         "### Training-run durations (Epoch AI models database, June 2025 snapshot)",
         "",
         "Data: `Training time (hours)` of `shared/sources/epoch-ai-models`. Our fit: robust "
-        "Student-t trend of log duration (`likelihoods.add_training_durations`), the default "
-        "prior on retrain_months, automation_year 2027. Cells: posterior median (90% interval).",
+        "Student-t trend of log duration (`terms.training_durations.add_training_durations`), "
+        "the default prior on retrain_months, automation_year 2027. Cells: posterior median "
+        "(90% interval).",
         "",
         "| rows | models | foomcalc growth x/yr | OLS x/yr | retrain_months at 2027 | "
         "published (Epoch AI) |",

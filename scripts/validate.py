@@ -1,6 +1,6 @@
 """`make validate`: write docs/validation.md (SBC, hostile-input counts, real data).
 
-1. Simulation-based calibration of every likelihood term (`foomcalc.calibration`),
+1. Simulation-based calibration of every likelihood term (`foomcalc.inference.calibration`),
    SBC_SIMS simulations per model: rank histograms to docs/figures/sbc-*.png, ranks
    to docs/figures/sbc-ranks.json, a chi-square uniformity test per parameter.
 2. The hostile-input suite (tests/test_hostile.py) run through pytest; the number
@@ -141,7 +141,8 @@ def sbc_section(records: list[dict]) -> tuple[str, bool]:
         "",
         "Method (Talts et al. 2018, arXiv:1804.06788): per evidence kind, a fixed design "
         "(covariates, standard errors) and the real model, `model.build_model(default "
-        "priors, [evidence])`, with the likelihood of `likelihoods.py`. Per simulation: "
+        "priors, [evidence])`, with the likelihood terms of `foomcalc.inference.terms`. Per "
+        "simulation: "
         "parameters drawn from the prior, data from the likelihood's generative form "
         "(PyMC prior predictive; for observations a binary signal per observation given "
         "the latent feasibility, whose likelihood ratio is the evidence), a refit with "
@@ -151,7 +152,8 @@ def sbc_section(records: list[dict]) -> tuple[str, bool]:
         f"posterior draws (ranks 0-{N_RANK_DRAWS}). A calibrated fit gives uniform ranks. "
         "Test: chi-square on equal-width rank bins (20 bins at 200 simulations). "
         f"Pass: p >= {FAMILY_ALPHA}/{m} = {threshold:.2g} (Bonferroni over all {m} "
-        f"parameters, family-wise error {FAMILY_ALPHA}). Code: `foomcalc.calibration`, "
+        f"parameters, family-wise error {FAMILY_ALPHA}). Code: "
+        "`foomcalc.inference.calibration` (designs: `foomcalc.evidence.kinds`), "
         "`scripts/validate.py`.",
         "",
         f"**Result: {'every parameter passes' if all_pass else 'FAILURES (see table)'}.** "

@@ -25,8 +25,8 @@ from gap_validation import section as gap_section
 from training_durations import section as training_durations_section
 
 from foomcalc.evidence.files import load_evidence
-from foomcalc.inference.likelihoods import add_compute_trend, trend_rows
 from foomcalc.inference.scaling_fit import fit_scaling_evidence, posterior_summary, sample_model
+from foomcalc.inference.terms.compute_trend import add_compute_trend, trend_rows
 
 SOURCES = Path(__file__).resolve().parents[1].parent / "shared" / "sources"
 CHINCHILLA = SOURCES / "chinchilla-epoch-replication" / "svg_extracted_data.csv"
@@ -109,7 +109,7 @@ def section() -> str:
         "### Chinchilla scaling law (Hoffmann et al. 2022 Fig. 4, Epoch extraction)",
         "",
         f"Data: `{CHINCHILLA.relative_to(SOURCES.parent)}` (245 points; tokens D = C/(6N)). "
-        "Our fit: robust Student-t likelihood in log-loss (`likelihoods.add_scaling`), "
+        "Our fit: robust Student-t likelihood in log-loss (`terms.scaling.add_scaling`), "
         "priors of `scaling.py`, nutpie 4 x 1000 draws. Cells: posterior median (90% interval).",
         "",
         "| fit | points | E | A | B | a | b | alpha_C |",
@@ -134,7 +134,8 @@ def section() -> str:
         "",
         "Data: notable models (non-empty `Notability criteria`) with a training-compute "
         "estimate, published from 2010-01-01. Our fit: robust Student-t log-linear trend "
-        "(`likelihoods.add_compute_trend`), prior compute_growth_per_year ~ LogNormal(log 3, 1).",
+        "(`terms.compute_trend.add_compute_trend`), prior compute_growth_per_year ~ "
+        "LogNormal(log 3, 1).",
         "",
         "| window | models | foomcalc growth x/yr, median (90% interval) | OLS x/yr | "
         "published (Epoch) |",

@@ -27,7 +27,8 @@ from typer.testing import CliRunner
 
 from foomcalc.cli import commands as cli
 from foomcalc.errors import InputError
-from foomcalc.evidence.files import KINDS, MAX_BYTES, load_evidence
+from foomcalc.evidence.files import MAX_BYTES, load_evidence
+from foomcalc.evidence.kinds import KINDS
 from foomcalc.inference import scaling_fit as scaling
 from foomcalc.parameters import PARAMETERS
 from foomcalc.paths import presets_dir
@@ -74,8 +75,10 @@ NUMBER_TEXT = st.one_of(
 DATE_TEXT = st.one_of(st.dates().map(str), st.floats(1800, 2300).map(lambda x: f"{x:.2f}"))
 CELL = st.one_of(NUMBER_TEXT, DATE_TEXT, NASTY_TEXT, st.text(max_size=12),
                  st.sampled_from(["ai-software", "chess", "scaling_a", "returns_r", "x"]))
-ALL_COLUMNS = sorted({c for cols in KINDS.values() for c in cols} | {"compute", "notable", "model",
-                                                                      "note"})
+#: Required columns by kind.
+COLUMNS = {name: kind.columns for name, kind in KINDS.items()}
+ALL_COLUMNS = sorted({c for cols in COLUMNS.values() for c in cols}
+                     | {"compute", "notable", "model", "note"})
 
 
 def _csv_cell(text: str) -> str:
@@ -128,7 +131,7 @@ def evidence_text(draw) -> bytes:
         columns = draw(st.lists(st.sampled_from([*ALL_COLUMNS, "Params", "lo ss", "", "x"]),
                                 min_size=1, max_size=8))
     else:
-        columns = list(KINDS.get(kind) or draw(st.sampled_from(list(KINDS.values()))))
+        columns = list(COLUMNS.get(kind) or draw(st.sampled_from(list(COLUMNS.values()))))
         if draw(st.integers(0, 4)) == 0 and columns:
             columns.pop(draw(st.integers(0, len(columns) - 1)))
         if draw(st.integers(0, 4)) == 0:

@@ -17,7 +17,7 @@ from foomcalc.evidence.files import (
     parameters_informed,
     total_likelihood_ratio,
 )
-from foomcalc.inference.likelihoods import add_evidence
+from foomcalc.inference.terms import add_evidence
 from foomcalc.parameters import PARAMETERS
 from foomcalc.paths import data_dir
 

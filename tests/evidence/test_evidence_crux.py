@@ -22,8 +22,9 @@ from foomcalc.evidence.files import (
     parameters_informed,
     total_likelihood_ratio,
 )
-from foomcalc.inference.likelihoods import HOURS_PER_MONTH, add_evidence
 from foomcalc.inference.sampling import SamplerSettings
+from foomcalc.inference.terms import add_evidence
+from foomcalc.inference.terms.training_durations import HOURS_PER_MONTH
 from foomcalc.paths import data_dir
 from foomcalc.priors.files import load_preset
 from foomcalc.reporting.summary import summarize

@@ -13,9 +13,9 @@ from scipy import stats
 from foomcalc.inference import model as model_module
 from foomcalc.inference.calibration import CASES, FIT_SETTINGS, checked_parameters
 from foomcalc.inference.coordinates import COORD_SUFFIX
-from foomcalc.inference.likelihoods import EXPONENT_SCALE, NOISE_SCALE, reference_scales
 from foomcalc.inference.model import build_model
 from foomcalc.inference.sampling import compile_model, diagnose, sample
+from foomcalc.inference.terms.scaling import EXPONENT_SCALE, NOISE_SCALE, reference_scales
 from foomcalc.priors.files import load_preset
 
 SCALING, HORIZONS = CASES["scaling-law fit"], CASES["time-horizon trend"]

@@ -11,8 +11,8 @@ import pytest
 from scipy import integrate, stats
 
 from foomcalc.evidence.files import load_evidence
-from foomcalc.inference.likelihoods import add_evidence
 from foomcalc.inference.scaling_fit import fit_scaling_evidence, posterior_summary, sample_model
+from foomcalc.inference.terms import add_evidence
 
 pytestmark = pytest.mark.slow
 TRUTH = {"E": 1.8, "A": 480.0, "B": 2000.0, "a": 0.35, "b": 0.37}
@@ -173,7 +173,7 @@ def substitution_csv(path: Path, sigma: float, tau: float, k: int, seed: int,
                      far: int = 0) -> Path:
     """k AI-research specifications around sigma (log spread tau, se 15% of each true value)
     and `far` capital-labour rows with the extra between-domain spread of the likelihood."""
-    from foomcalc.inference.likelihoods_crux import SUBSTITUTION_DOMAIN_TAU
+    from foomcalc.inference.terms.substitution import SUBSTITUTION_DOMAIN_TAU
 
     rng = np.random.default_rng(seed)
     rows = []

@@ -21,10 +21,10 @@ from foomcalc.inference.calibration import (
     SbcCase,
     ranks_of,
     run_case,
-    simulate_observations,
     thin,
     uniformity,
 )
+from foomcalc.inference.terms.observations import simulate_observations
 
 pytestmark = pytest.mark.slow
 N_SIMS = {"scaling-law fit": 20}

@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 from foomcalc.cli.commands import app
 from foomcalc.errors import InputError
 from foomcalc.evidence.files import bundled_evidence, load_evidence, parameters_informed
-from foomcalc.evidence.gap_kinds import frontier_mask
-from foomcalc.inference.likelihoods import add_evidence
+from foomcalc.evidence.kinds.time_horizons import frontier_mask
+from foomcalc.inference.terms import add_evidence
 from foomcalc.priors.files import load_preset, priors_from_dict
 from foomcalc.takeoff.gap import gap_ooms_from_elo, gap_years_from_horizon, mixture_routes
 from foomcalc.takeoff.outcomes import DAYS_PER_MONTH, compute_outcomes, gap_ooms

@@ -2,39 +2,9 @@
 
 A file's first line may be ``# kind: <kind>``; otherwise the kind is inferred from
 its columns. Other lines starting with ``#`` are comments. Column names are
-matched case-insensitively, with spaces read as underscores. Kinds (units in the
-column names or here):
+matched case-insensitively, with spaces read as underscores. The kinds, their columns
+and units are in `evidence.kinds` (one module per kind) and docs/evidence.md.
 
-- ``scaling``: params (N, parameters), tokens (D), loss (nats/token); or params,
-  compute (training FLOP), loss, with tokens = compute / (6 * params) (C = 6ND,
-  Hoffmann et al. 2022; Besiroglu et al. 2024 derive Chinchilla tokens this way).
-  Compute-only files (compute, loss) are refused: without N and D the two
-  exponents a and b are not separately identified.
-- ``compute_trend``: date (ISO date or decimal year), training_flop (FLOP, not
-  log10), optional notable (true/false), optional model (name; tells apart
-  different models with the same date and compute). If any row is notable, the
-  likelihood uses only the notable rows.
-- ``growth_rates``: domain, efficiency_doubling_years (+ _lower, _upper),
-  input_growth_per_year (annual growth fraction of research input, 0.1 = +10%/yr;
-  + _lower, _upper), interval, citation.
-- ``returns``: domain, estimate, lower, upper, interval, citation (r; domain
-  ``ai-software`` is a direct estimate of AI-software r).
-- ``summary``: parameter (a registry name), estimate, lower, upper, interval, citation.
-- ``substitution``: study, domain, estimate, se, citation (published elasticities of
-  substitution sigma between research labour and compute, se on the same linear scale;
-  domain ``ai-research`` measures AI research itself, any other domain, e.g.
-  ``capital-labour``, is a distant one with a wider spread; docs/evidence.md).
-- ``observations``: name, likelihood_ratio (P(obs | RSI feasible) / P(obs | not)),
-  optional note.
-- ``training_durations``: model, publication_date (ISO date or decimal year),
-  training_hours (wall-clock hours of the final training run), optional
-  training_flop (FLOP). A robust time trend of log duration; its value at
-  `automation_year` is retrain_months (docs/evidence.md).
-- ``time_horizons``: model, release_date, horizon_minutes (METR 50% time horizon, minutes),
-  optional domain; ``game_scaling``: train_flop (FLOP), elo, optional board_size
-  (evidence_gap.py; they inform horizon_doubling_months and elo_per_oom).
-
-``interval`` is the central probability of [lower, upper] (0.9 = a 90% interval).
 Every problem is reported as an InputError naming the file, row (and line) and
 column; nothing here raises a traceback for bad input.
 """
@@ -50,46 +20,21 @@ import numpy as np
 import pandas as pd
 
 from foomcalc.errors import InputError
-from foomcalc.evidence.cells import AI_SOFTWARE, BUILDERS, MAX_PROBLEMS, Problems, suggest
+from foomcalc.evidence.cells import MAX_PROBLEMS, Problems, suggest
+from foomcalc.evidence.kinds import KINDS
+from foomcalc.evidence.kinds.observations import log_likelihood_ratio
 from foomcalc.paths import evidence_dir
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 2_000_000
-
-_INTERVAL = ("estimate", "lower", "upper", "interval", "citation")
-_GROWTH = (
-    "domain", "efficiency_doubling_years", "efficiency_doubling_years_lower",
-    "efficiency_doubling_years_upper", "input_growth_per_year",
-    "input_growth_per_year_lower", "input_growth_per_year_upper", "interval", "citation",
-)
-#: kind -> required columns (alternatives are handled in _scaling_table).
-KINDS: dict[str, tuple[str, ...]] = {
-    "scaling": ("params", "tokens", "loss"),
-    "compute_trend": ("date", "training_flop"),
-    "growth_rates": _GROWTH,
-    "returns": ("domain", *_INTERVAL),
-    "summary": ("parameter", *_INTERVAL),
-    "observations": ("name", "likelihood_ratio"),
-    "training_durations": ("model", "publication_date", "training_hours"),
-    "time_horizons": ("model", "release_date", "horizon_minutes"),
-    "game_scaling": ("train_flop", "elo"),
-    "substitution": ("study", "domain", "estimate", "se", "citation"),
-}
-_NOUNS = {
-    "scaling": "points", "compute_trend": "models", "growth_rates": "domains",
-    "returns": "estimates", "summary": "published estimates", "observations": "observations",
-    "training_durations": "training runs",
-    "time_horizons": "models", "game_scaling": "points", "substitution": "estimates",
-}
 
 
 @dataclass(frozen=True)
 class EvidenceSet:
     """One validated evidence file.
 
-    `table` has canonical columns: scaling (params, tokens, loss); compute_trend
-    (year [decimal], training_flop, log10_flop, notable); returns/summary/
-    growth_rates/observations as in the module docstring (numbers as floats).
+    `table` has the canonical columns of its kind (`evidence.kinds`, each module's
+    docstring); `label` is the file's stem, which names its likelihood term's variables.
     """
 
     kind: str
@@ -100,11 +45,12 @@ class EvidenceSet:
 
     def describe(self) -> str:
         """One line for reports, e.g. 'scaling: 42 points from chinchilla.csv'."""
+        kind = KINDS[self.kind]
         n = len(self.table)
-        noun = _NOUNS[self.kind] if n != 1 else _NOUNS[self.kind][:-1]
+        noun = kind.noun if n != 1 else kind.noun[:-1]
         text = f"{self.kind}: {n} {noun} from {Path(self.path).name}"
-        if self.kind == "observations":
-            text += f" (likelihood ratio {total_likelihood_ratio([self]):.3g})"
+        if kind.describe_extra is not None:
+            text += kind.describe_extra(self.table)
         return text
 
 
@@ -155,13 +101,14 @@ def _infer_kind(declared: str | None, columns: list[str], path: Path) -> str:
                              f"{suggest(declared, list(KINDS))} Known kinds: "
                              f"{', '.join(KINDS)}.", path)
         return declared
+    for kind in KINDS.values():
+        if kind.matches_alternative(columns):
+            return kind.name
     present = set(columns)
-    if {"params", "compute", "loss"} <= present:
-        return "scaling"
-    matches = [k for k, req in KINDS.items() if set(req) <= present]
+    matches = [k for k, kind in KINDS.items() if set(kind.columns) <= present]
     if len(matches) == 1:
         return matches[0]
-    expected = "; ".join(f"{k}: {', '.join(req)}" for k, req in KINDS.items())
+    expected = "; ".join(f"{k}: {', '.join(kind.columns)}" for k, kind in KINDS.items())
     raise InputError(f"cannot tell the evidence kind from the columns {columns}. Add a first "
                      f"line '# kind: <kind>' or use the columns of one kind ({expected}).", path)
 
@@ -171,31 +118,23 @@ def load_evidence(path: str | Path) -> EvidenceSet:
     path = Path(path)
     declared, frame, lines, raw = _read(path)
     kind = _infer_kind(declared, list(frame.columns), path)
-    required = KINDS[kind]
-    if kind == "scaling" and "compute" in frame.columns:
-        required = ("params", "compute", "loss")
-    missing = [c for c in required if c not in frame.columns]
+    spec = KINDS[kind]
+    missing = [c for c in spec.required_columns(list(frame.columns)) if c not in frame.columns]
     if missing:
-        hint = "".join(suggest(m, list(frame.columns)) for m in missing[:1])
-        if kind == "scaling":
-            hint += (" Scaling needs params, tokens, loss (or params, compute, loss, with tokens "
-                     "= compute/(6 params)); compute-only data cannot separate the exponents "
-                     "a and b.")
+        hint = "".join(suggest(m, list(frame.columns)) for m in missing[:1]) + spec.missing_hint
         raise InputError(f"{kind} file is missing column(s) {', '.join(missing)}; it has "
                          f"{', '.join(frame.columns)}.{hint}", path)
     if frame.empty:
         raise InputError("empty file: a header but no data rows.", path)
     problems = Problems(lines)
-    # linear: group identical rows once (a pairwise search was quadratic, issue 14)
+    # identical rows found by one groupby (linear in the rows, not a pairwise search)
     group = frame.groupby(list(frame.columns), dropna=False, sort=False).ngroup().to_numpy()
     first_of = pd.Series(np.arange(len(frame))).groupby(group).transform("min").to_numpy()
     for i in np.flatnonzero(first_of != np.arange(len(frame)))[:MAX_PROBLEMS + 1]:
         first = int(first_of[i])
-        hint = (" If they are different models, add a 'model' column naming them."
-                if kind == "compute_trend" else "")
         problems.add(f"row {i + 1} (line {lines[i]}) duplicates row {first + 1}; remove "
-                     f"one copy (duplicates would count twice).{hint}")
-    table = BUILDERS[kind](frame, problems)
+                     f"one copy (duplicates would count twice).{spec.duplicate_hint}")
+    table = spec.build(frame, problems)
     if problems.items:
         raise InputError(problems.items, path)
     return EvidenceSet(kind=kind, path=str(path), sha256=hashlib.sha256(raw).hexdigest(),
@@ -210,8 +149,7 @@ def bundled_evidence() -> list[EvidenceSet]:
 
 def total_likelihood_ratio(evidence: list[EvidenceSet]) -> float:
     """Product of the likelihood ratios of all observations (1.0 if there are none)."""
-    logs = [np.log(e.table["likelihood_ratio"].to_numpy()).sum()
-            for e in evidence if e.kind == "observations"]
+    logs = [log_likelihood_ratio(e.table) for e in evidence if e.kind == "observations"]
     return float(np.exp(np.sum(logs))) if logs else 1.0
 
 
@@ -219,26 +157,5 @@ def parameters_informed(evidence: list[EvidenceSet]) -> set[str]:
     """Registry parameter names whose likelihood the evidence touches."""
     out: set[str] = set()
     for e in evidence:
-        if e.kind == "scaling":
-            out |= {"scaling_a", "scaling_b", "scaling_E", "scaling_A", "scaling_B"}
-        elif e.kind == "compute_trend":
-            out.add("compute_growth_per_year")
-        elif e.kind in ("returns", "growth_rates"):
-            out.add("returns_r")
-            if (e.table["domain"] != AI_SOFTWARE).any():
-                out.add("returns_tau")
-            if e.kind == "growth_rates" and (e.table["domain"] == AI_SOFTWARE).any():
-                out.add("software_doubling_months")
-        elif e.kind == "summary":
-            out |= set(e.table["parameter"])
-        elif e.kind == "observations":
-            out.add("p_rsi_feasible")
-        elif e.kind == "training_durations":
-            out |= {"retrain_months", "automation_year"}
-        elif e.kind == "time_horizons":
-            out.add("horizon_doubling_months")
-        elif e.kind == "game_scaling":
-            out.add("elo_per_oom")
-        elif e.kind == "substitution":
-            out.add("substitution_elasticity")
+        out |= KINDS[e.kind].informs(e.table)
     return out

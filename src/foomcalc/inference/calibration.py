@@ -1,15 +1,15 @@
 """Simulation-based calibration (SBC; Talts et al. 2018) of every likelihood term.
 
-For each evidence kind an `SbcCase` fixes a design (the covariates: sizes, years,
-standard errors) and builds the real model with `model.build_model(priors, [evidence])`,
-so the priors, the likelihood (`likelihoods.py`) and the sampler settings
-(`sampling.sample`: nutpie NUTS, low-rank mass matrix) are the ones a report uses.
-Then, per simulation: parameters are drawn
-from the prior and data from the likelihood's generative form (PyMC prior
-predictive; for observations, whose term is a `pm.Potential`, a simulated binary
-signal per observation), the model is refitted to the simulated data with nutpie
-(compiled once; the data are swapped in with `compiled.with_data`, as likelihoods
-keep observed values in `pm.Data`), and the rank of each true value among thinned
+For each evidence kind (`evidence.kinds.KINDS`) an `SbcCase` takes the kind's design
+(`sbc_design`: the covariates: sizes, years, standard errors) and builds the real model
+with `model.build_model(priors, [evidence])`, so the priors, the likelihood
+(`inference.terms`) and the sampler settings (`sampling.sample`: nutpie NUTS, low-rank
+mass matrix) are the ones a report uses. Then, per simulation: parameters are drawn
+from the prior and data from the likelihood's generative form (PyMC prior predictive,
+or the term's own `simulate`: for observations, whose term is a `pm.Potential`, a
+simulated binary signal per observation), the model is refitted to the simulated data
+with nutpie (compiled once; the data are swapped in with `compiled.with_data`, as the
+terms keep observed values in `pm.Data`), and the rank of each true value among thinned
 posterior draws is recorded. If the inference is calibrated, every rank is
 uniform on 0..L; `uniformity` tests this with a chi-square test on binned ranks.
 
@@ -30,129 +30,22 @@ import pymc as pm
 import xarray as xr
 from scipy import stats
 
-from foomcalc.evidence.cells import AI_RESEARCH
-from foomcalc.evidence.files import AI_SOFTWARE, EvidenceSet
+from foomcalc.evidence.files import EvidenceSet
+from foomcalc.evidence.kind import EvidenceKind
+from foomcalc.evidence.kinds import KINDS
 from foomcalc.inference.coordinates import is_coordinate
 from foomcalc.inference.model import build_model
 from foomcalc.inference.sampling import SamplerSettings, compile_model, diagnose, sample
+from foomcalc.inference.terms import TERMS
+from foomcalc.inference.terms.common import Simulator, Term
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors.files import PriorSet, load_preset
 
 LABEL = "sbc"
 #: Thinned posterior draws per fit: ranks take the L + 1 = 100 values 0..99.
 N_RANK_DRAWS = 99
-#: Per-observation binary signal: (P(signal | RSI feasible), P(signal | not feasible)).
-SIGNALS = ((0.8, 0.3), (0.4, 0.7), (0.9, 0.6), (0.2, 0.5))
 #: Fit settings: 2 chains x 500 draws, thinned to N_RANK_DRAWS.
 FIT_SETTINGS = SamplerSettings(draws=500, tune=500, chains=2, target_accept=0.9)
-
-
-def _evidence(kind: str, table: pd.DataFrame) -> EvidenceSet:
-    return EvidenceSet(kind=kind, path=f"<sbc:{kind}>", sha256=f"sbc-{kind}", label=LABEL,
-                       table=table)
-
-
-def _interval_table(domains: list[str], log_se: list[float], centre: float) -> dict:
-    """estimate/lower/upper/interval with a 90% interval of the given log-space se."""
-    half = 1.6448536269514722 * np.asarray(log_se)
-    return {"domain": domains, "estimate": np.full(len(domains), centre),
-            "lower": centre * np.exp(-half), "upper": centre * np.exp(half),
-            "interval": np.full(len(domains), 0.9), "citation": ["sbc design"] * len(domains)}
-
-
-def scaling_design() -> pd.DataFrame:
-    """IsoFLOP-like grid: 4 compute budgets x 6 model sizes (24 points)."""
-    rows = []
-    for budget in np.geomspace(1e19, 1e22, 4):
-        n_opt = np.sqrt(budget / 120.0)
-        for n in n_opt * np.geomspace(1 / 6, 6, 6):
-            rows.append((n, budget / (6.0 * n)))
-    n, d = np.array(rows).T
-    return pd.DataFrame({"params": n, "tokens": d, "loss": np.full(len(n), 2.5)})
-
-
-def trend_design() -> pd.DataFrame:
-    """25 models, 2012-2024, log10 FLOP centred at 23 (the value is replaced)."""
-    year = np.linspace(2012.0, 2024.0, 25)
-    log10 = np.full(len(year), 23.0)
-    return pd.DataFrame({"year": year, "training_flop": 10.0**log10, "log10_flop": log10,
-                         "notable": np.ones(len(year), dtype=bool)})
-
-
-def returns_design() -> pd.DataFrame:
-    """A direct AI-software estimate and five other domains, log se 0.2-0.6."""
-    domains = [AI_SOFTWARE, "chess", "sat", "vision", "lp", "gpus"]
-    return pd.DataFrame(_interval_table(domains, [0.4, 0.2, 0.3, 0.4, 0.5, 0.6], 1.0))
-
-
-def growth_design() -> pd.DataFrame:
-    """AI software plus three domains: doubling-time and input-growth measurements."""
-    domains = [AI_SOFTWARE, "chess", "vision", "gpus"]
-    eff = _interval_table(domains, [0.3, 0.2, 0.4, 0.3], 1.0)
-    inp = _interval_table(domains, [0.3, 0.25, 0.35, 0.5], 0.2)
-    return pd.DataFrame({
-        "domain": domains,
-        "efficiency_doubling_years": eff["estimate"],
-        "efficiency_doubling_years_lower": eff["lower"],
-        "efficiency_doubling_years_upper": eff["upper"],
-        "input_growth_per_year": inp["estimate"],
-        "input_growth_per_year_lower": inp["lower"],
-        "input_growth_per_year_upper": inp["upper"],
-        "interval": eff["interval"], "citation": eff["citation"]})
-
-
-def summary_design() -> pd.DataFrame:
-    """One log-scale (software_doubling_months) and one linear (compute_during_takeoff) row."""
-    return pd.DataFrame({
-        "parameter": ["software_doubling_months", "compute_during_takeoff"],
-        "estimate": [8.0, 0.5], "lower": [4.0, 0.3], "upper": [16.0, 0.7],
-        "interval": [0.9, 0.9], "citation": ["sbc design"] * 2,
-        "log_scale": [True, False]})
-
-
-def observations_design() -> pd.DataFrame:
-    n = len(SIGNALS)
-    return pd.DataFrame({"name": [f"signal {i}" for i in range(n)],
-                         "likelihood_ratio": np.ones(n), "note": [""] * n})
-
-
-def durations_design() -> pd.DataFrame:
-    """15 frontier training runs, 2020-2025 (like the bundled Epoch rows; values replaced)."""
-    year = np.linspace(2020.0, 2025.2, 15)
-    hours = np.full(len(year), 1500.0)
-    return pd.DataFrame({"model": [f"run {i}" for i in range(len(year))], "year": year,
-                         "training_hours": hours, "log_hours": np.log(hours)})
-
-
-def horizons_design() -> pd.DataFrame:
-    """Three domains x 6 frontier models, 2019-2025 (like METR's cross-domain data)."""
-    year = np.tile(np.linspace(2019.0, 2025.3, 6), 3)
-    domain = np.repeat(["software", "math", "video"], 6)
-    log2_h = np.tile(np.linspace(-3.0, 7.0, 6), 3)
-    return pd.DataFrame({"model": [f"m{i}" for i in range(len(year))], "year": year,
-                         "horizon_minutes": 2.0 ** log2_h, "domain": domain,
-                         "log2_horizon": log2_h, "frontier": np.ones(len(year), dtype=bool)})
-
-
-def game_design() -> pd.DataFrame:
-    """Two board sizes x 12 compute-frontier points over 6 OOMs (like the Hex frontier)."""
-    x = np.tile(np.linspace(10.0, 16.0, 12), 2)
-    elo = np.concatenate([np.linspace(-1500.0, 0.0, 12), np.linspace(-2000.0, 0.0, 12)])
-    return pd.DataFrame({"train_flop": 10.0 ** x, "log10_flop": x, "elo": elo,
-                         "board_size": np.repeat(["7", "9"], 12)})
-
-
-def substitution_design() -> pd.DataFrame:
-    """The bundled file's design: two AI-research specifications (one published below 0, so
-    an upper bound) and two distant-domain estimates; the values are replaced by simulated
-    ones, the bound stays a censoring point."""
-    return pd.DataFrame({"study": ["ai-a", "ai-b", "far-a", "far-b"],
-                         "domain": [AI_RESEARCH, AI_RESEARCH, "capital-labour", "capital-labour"],
-                         "estimate": [2.583, -0.103, 0.6, 0.3], "se": [1.0, 0.25, 0.1, 0.3],
-                         "citation": ["sbc design"] * 4})
-
-
-Simulator = Callable[[pm.Model, int, int], tuple[xr.Dataset, list[dict[str, np.ndarray]]]]
 
 
 def simulate_prior_predictive(model: pm.Model, n: int, seed: int
@@ -169,27 +62,6 @@ def simulate_prior_predictive(model: pm.Model, n: int, seed: int
     return prior, datasets
 
 
-def simulate_observations(model: pm.Model, n: int, seed: int,
-                          signals: tuple[tuple[float, float], ...] = SIGNALS,
-                          invert: bool = False,
-                          ) -> tuple[xr.Dataset, list[dict[str, np.ndarray]]]:
-    """p ~ prior; feasible ~ Bernoulli(p); each signal ~ Bernoulli(q1 if feasible else q0).
-
-    The evidence is the summed log likelihood ratio of the signals seen. `invert`
-    flips its sign (a deliberate bug, for the negative control).
-    """
-    prior = pm.sample_prior_predictive(draws=n, model=model, random_seed=seed)["prior"]
-    prior = prior.to_dataset().isel(chain=0)
-    rng = np.random.default_rng([seed, 1])
-    q1, q0 = np.array(signals).T
-    p = prior["p_rsi_feasible"].values
-    feasible = rng.random(n) < p
-    seen = rng.random((n, len(q1))) < np.where(feasible[:, None], q1, q0)
-    log_lr = np.where(seen, np.log(q1 / q0), np.log((1 - q1) / (1 - q0))).sum(axis=1)
-    sign = -1.0 if invert else 1.0
-    return prior, [{f"{LABEL}__log_lr": np.array(sign * v, dtype=float)} for v in log_lr]
-
-
 @dataclass(frozen=True)
 class SbcCase:
     """One likelihood kind to calibrate: a design and how to simulate its data."""
@@ -200,21 +72,26 @@ class SbcCase:
     simulate: Simulator = simulate_prior_predictive
 
     def evidence(self) -> EvidenceSet:
-        return _evidence(self.kind, self.design())
+        """The design as an in-memory evidence set labelled LABEL."""
+        return EvidenceSet(kind=self.kind, path=f"<sbc:{self.kind}>", sha256=f"sbc-{self.kind}",
+                           label=LABEL, table=self.design())
 
 
-CASES: dict[str, SbcCase] = {c.name: c for c in (
-    SbcCase("scaling-law fit", "scaling", scaling_design),
-    SbcCase("compute trend", "compute_trend", trend_design),
-    SbcCase("returns random effects", "returns", returns_design),
-    SbcCase("growth-rate model", "growth_rates", growth_design),
-    SbcCase("published estimates", "summary", summary_design),
-    SbcCase("observations", "observations", observations_design, simulate_observations),
-    SbcCase("training-duration trend", "training_durations", durations_design),
-    SbcCase("time-horizon trend", "time_horizons", horizons_design),
-    SbcCase("game compute frontier", "game_scaling", game_design),
-    SbcCase("substitution random effects", "substitution", substitution_design),
-)}
+#: `make validate` seeds each case by its position in CASES (scripts/validate.py), so the
+#: cases keep this order; kinds not listed here follow in registry order.
+SBC_ORDER = ("scaling", "compute_trend", "returns", "growth_rates", "summary", "observations",
+             "training_durations", "time_horizons", "game_scaling", "substitution")
+
+
+def kind_cases(kinds: dict[str, EvidenceKind], terms: dict[str, Term]) -> dict[str, SbcCase]:
+    """One case per kind that has a term, by SBC title, in SBC_ORDER then registry order."""
+    order = [k for k in SBC_ORDER if k in kinds] + [k for k in kinds if k not in SBC_ORDER]
+    return {kinds[k].sbc_title: SbcCase(kinds[k].sbc_title, k, kinds[k].sbc_design,
+                                        terms[k].simulate or simulate_prior_predictive)
+            for k in order if k in terms}
+
+
+CASES: dict[str, SbcCase] = kind_cases(KINDS, TERMS)
 
 
 def checked_parameters(model: pm.Model) -> list[str]:
@@ -288,8 +165,8 @@ def run_case(case: SbcCase, n_sims: int, seed: int = 0, priors: PriorSet | None 
     priors = priors or load_preset("default")
     model = build_model(priors, [case.evidence()])
     start = time.time()
-    # the same compile entry point as reports (issue 14: SBC must validate the path users
-    # run); `with_data` swaps the observed values. On dask, each worker compiles its own.
+    # the same compile entry point as reports, so SBC validates the path users run;
+    # `with_data` swaps the observed values. On dask, each worker compiles its own.
     compiled = compile_model(model) if client is None else None
     compile_seconds = time.time() - start
     prior, datasets = (simulate or case.simulate)(model, n_sims, seed)

@@ -23,8 +23,8 @@ import pymc as pm
 
 from foomcalc.evidence.files import EvidenceSet, parameters_informed
 from foomcalc.inference.coordinates import DeferredPrior, supports_coordinates
-from foomcalc.inference.likelihoods import add_evidence, own_coordinates
 from foomcalc.inference.pymc_priors import pymc_prior
+from foomcalc.inference.terms import add_evidence, own_coordinates
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors.files import PriorSet
 
@@ -59,7 +59,7 @@ def structure_key(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> tuple:
               tuple(sorted(priors.specs[name].prior.parameters)))
         for name in modelled_parameters(evidence)
     )
-    # file labels in order: they name the terms' variables (`likelihoods.unique_prefixes`),
+    # file labels in order: they name the terms' variables (`terms.unique_prefixes`),
     # so the same content under another file name is another graph
     return families, tuple((e.label, e.sha256) for e in evidence)
 
@@ -82,7 +82,7 @@ def build_model(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> pm.Model:
     """A PyMC model: the informed parameters plus one likelihood term per evidence file.
 
     A parameter whose likelihood term sets its own sampler coordinates
-    (`likelihoods.own_coordinates`, issue 13) is handed to the terms as a
+    (`terms.own_coordinates`) is handed to the terms as a
     `coordinates.DeferredPrior` when its prior allows it; the term creates it, with the
     same name and prior. Everything else is created here, in registry order.
     """

@@ -3,7 +3,7 @@
 
 L(N, D) = E + A/N^a + B/D^b (Hoffmann et al. 2022, "Training Compute-Optimal Large
 Language Models", eq. 2; N parameters, D tokens, L nats/token), fitted with the
-robust Student-t likelihood of `likelihoods.add_scaling`, sampled with nutpie
+robust Student-t likelihood of `terms.scaling.add_scaling`, sampled with nutpie
 (4 chains). Reported: E, A, B, a, b and the compute-optimal exponent
 alpha_C = a b / (a + b) (loss ~ C^-alpha_C along the compute-optimal frontier).
 
@@ -25,9 +25,9 @@ import numpy as np
 import pymc as pm
 
 from foomcalc.evidence.files import EvidenceSet
-from foomcalc.evidence.scaling_law import chinchilla_log_loss
-from foomcalc.inference.likelihoods import add_scaling, reference_scales
+from foomcalc.evidence.kinds.scaling import chinchilla_log_loss
 from foomcalc.inference.sampling import SamplerSettings, compile_model, sample
+from foomcalc.inference.terms.scaling import add_scaling, reference_scales
 
 SUMMARY_VARS = ("scaling_E", "scaling_A", "scaling_B", "scaling_a", "scaling_b", "alpha_C")
 SHORT = {"scaling_E": "E", "scaling_A": "A", "scaling_B": "B", "scaling_a": "a",

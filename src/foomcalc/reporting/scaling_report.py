@@ -9,7 +9,7 @@ import numpy as np
 
 from foomcalc.errors import InputError
 from foomcalc.evidence.files import EvidenceSet, load_evidence
-from foomcalc.evidence.scaling_law import chinchilla_log_loss
+from foomcalc.evidence.kinds.scaling import chinchilla_log_loss
 
 
 def fit_scaling_file(path: str | Path, seed: int = 0, plot_path: str | Path | None = None
