@@ -20,7 +20,6 @@ from foomcalc.analysis.reweight import (
     support_within,
 )
 from foomcalc.analysis.run import CompiledCache, run_analysis
-from foomcalc.evidence.files import bundled_evidence
 from foomcalc.inference.sampling import SamplerSettings
 from foomcalc.priors.families import to_prior
 from foomcalc.priors.files import load_preset
@@ -51,8 +50,8 @@ def test_psis_flags_a_bad_proposal():
                                        ("ShiftedLogNormal", {"mu": 1.0, "sigma": 0.8}),
                                        ("LogNormal", {"mu": 0.0, "sigma": 0.6}),
                                        ("Beta", {"alpha": 2.0, "beta": 5.0})])
-def test_log_prior_density_is_a_density_on_the_parameter_scale(family, kw):
-    s = spec(load_preset("default"), "returns_r", family, **kw)
+def test_log_prior_density_is_a_density_on_the_parameter_scale(family, kw, default_priors):
+    s = spec(default_priors, "returns_r", family, **kw)
     lo, hi = s.quantile(1e-9), s.quantile(1 - 1e-9)
     total, _ = integrate.quad(lambda v: math.exp(log_prior_density(s, np.array(v))), lo, hi,
                               limit=400)
@@ -60,8 +59,8 @@ def test_log_prior_density_is_a_density_on_the_parameter_scale(family, kw):
     assert log_prior_density(s, np.array(-1.0)) == -np.inf  # outside the support
 
 
-def test_coupled_draws_follow_the_new_prior_and_keep_ranks():
-    p = load_preset("default")
+def test_coupled_draws_follow_the_new_prior_and_keep_ranks(default_priors):
+    p = default_priors
     old = p.specs["speedup"]
     new = spec(p, "speedup", "LogUniform", lower=2, upper=32)
     x = old.sample(5000, np.random.default_rng(2))
@@ -72,9 +71,9 @@ def test_coupled_draws_follow_the_new_prior_and_keep_ranks():
 
 
 @pytest.fixture(scope="module")
-def prior_only():
+def prior_only(default_priors):
     """No evidence: every parameter is an exact prior draw (no NUTS, fast)."""
-    return run_analysis(load_preset("default"), [], seed=3, settings=SamplerSettings(draws=1000),
+    return run_analysis(default_priors, [], seed=3, settings=SamplerSettings(draws=1000),
                         n_prior_draws=1000)
 
 
@@ -103,7 +102,7 @@ def test_exact_redraw_agrees_with_a_full_rerun(prior_only):
     assert rw.hard_takeoff() - base > 8 * se  # a much faster speed-up: clearly more hard takeoff
 
 
-def test_p_rsi_fixed_to_uncertain_resimulates_the_skipped_branch():
+def test_p_rsi_fixed_to_uncertain_resimulates_the_skipped_branch(default_priors):
     """forethought-2025 fixes p_rsi_feasible = 1, so its result never simulated the
     no-RSI branch; adopting an uncertain p must re-simulate it, not re-weight stale
     outcomes. Checked against an independent full run (4 combined standard errors)."""
@@ -111,7 +110,7 @@ def test_p_rsi_fixed_to_uncertain_resimulates_the_skipped_branch():
     result = run_analysis(old, [], seed=5, settings=SamplerSettings(draws=1000),
                           n_prior_draws=1000)
     assert np.isinf(result["posterior_outcomes"]["takeoff_months_infeasible"]).all()
-    new = old.with_spec("p_rsi_feasible", load_preset("default").specs["p_rsi_feasible"])
+    new = old.with_spec("p_rsi_feasible", default_priors.specs["p_rsi_feasible"])
     rw = reweight(result, new)
     assert rw.method == "exact"
     assert np.isfinite(rw.outcomes["takeoff_months_infeasible"]).any()
@@ -123,16 +122,16 @@ def test_p_rsi_fixed_to_uncertain_resimulates_the_skipped_branch():
 
 
 @pytest.fixture(scope="module")
-def with_evidence():
+def with_evidence(default_priors, bundled):
     cache = CompiledCache()
-    result = run_analysis(load_preset("default"), bundled_evidence(), seed=5,
+    result = run_analysis(default_priors, bundled, seed=5,
                           settings=SamplerSettings(draws=300), n_prior_draws=1000,
                           cache=cache)
     return result, cache
 
 
 @pytest.mark.slow
-def test_psis_fast_path_agrees_with_refit_and_is_fast(with_evidence):
+def test_psis_fast_path_agrees_with_refit_and_is_fast(with_evidence, bundled):
     """A moderate change to an evidence-informed prior (returns_r median 1 -> 1.35) is
     answered by PSIS (its speed is measured in benchmarks/, not here), and agrees with a
     NUTS refit within 4 combined standard errors (the refit is forced with k_max = -inf)."""
@@ -141,7 +140,7 @@ def test_psis_fast_path_agrees_with_refit_and_is_fast(with_evidence):
     new = p.with_spec("returns_r", spec(p, "returns_r", "LogNormal", mu=0.3, sigma=0.6))
     fast = reweight(result, new)
     assert fast.method == "psis" and fast.pareto_k <= K_HAT_MAX
-    refit = reweight(result, new, k_max=-np.inf, cache=cache, evidence=bundled_evidence(),
+    refit = reweight(result, new, k_max=-np.inf, cache=cache, evidence=bundled,
                      seed=6)
     assert refit.method == "refit"
     per_fast = hard_per_draw(fast.outcomes, 30.0)
@@ -152,12 +151,12 @@ def test_psis_fast_path_agrees_with_refit_and_is_fast(with_evidence):
 
 
 @pytest.mark.slow
-def test_large_change_falls_back_to_refit(with_evidence):
+def test_large_change_falls_back_to_refit(with_evidence, bundled):
     """A prior far from the posterior's bulk (r median 4.5, sd of log 0.3): k-hat > 0.7."""
     result, cache = with_evidence
     p = result_priors(result)
     new = p.with_spec("returns_r", spec(p, "returns_r", "LogNormal", mu=1.5, sigma=0.3))
-    rw = reweight(result, new, cache=cache, evidence=bundled_evidence())
+    rw = reweight(result, new, cache=cache, evidence=bundled)
     assert rw.method == "refit"
 
 
@@ -180,16 +179,16 @@ def test_mcse_of_uniform_weights_is_sd_over_root_n(prior_only):
 
 
 @pytest.mark.slow
-def test_mass_beyond_a_bounded_prior_forces_a_refit():
+def test_mass_beyond_a_bounded_prior_forces_a_refit(bundled):
     """forethought-2025 (r log-uniform 0.4-3.6) with the bundled returns evidence, then a
     prior with mass beyond 3.6: k-hat does not notice (the audit saw -0.4), so the
     support check must send it to a refit."""
     cache = CompiledCache()
     old = load_preset("forethought-2025")
-    result = run_analysis(old, bundled_evidence(), seed=7, settings=SamplerSettings(draws=300),
+    result = run_analysis(old, bundled, seed=7, settings=SamplerSettings(draws=300),
                           n_prior_draws=500, cache=cache)
     new = old.with_spec("returns_r", spec(old, "returns_r", "LogNormal", mu=0.0, sigma=0.7))
-    rw = reweight(result, new, cache=cache, evidence=bundled_evidence(), seed=7)
+    rw = reweight(result, new, cache=cache, evidence=bundled, seed=7)
     assert rw.method == "refit"
 
 

@@ -10,16 +10,14 @@ import pytest
 from foomcalc.analysis.result import load_result, save_result
 from foomcalc.analysis.run import run_analysis
 from foomcalc.analysis.sensitivity import add_sensitivity
-from foomcalc.evidence.files import bundled_evidence
 from foomcalc.inference.sampling import SamplerSettings
-from foomcalc.priors.files import load_preset
 from foomcalc.reporting.sensitivity import hangs_on, sensitivity_summary, tornado_rows
 from foomcalc.reporting.summary import summarize
 
 
 @pytest.fixture(scope="module")
-def prior_only():
-    priors = load_preset("default")
+def prior_only(default_priors):
+    priors = default_priors
     result = run_analysis(priors, [], seed=2, settings=SamplerSettings(draws=500),
                           n_prior_draws=1000)
     return add_sensitivity(result, priors, [])
@@ -55,8 +53,8 @@ def test_hangs_on_when_nothing_moves():
 
 
 @pytest.mark.slow
-def test_power_scaling_saved_and_summarised(tmp_path):
-    priors, evidence = load_preset("default"), bundled_evidence()
+def test_power_scaling_saved_and_summarised(tmp_path, default_priors, bundled):
+    priors, evidence = default_priors, bundled
     result = add_sensitivity(run_analysis(priors, evidence, seed=4,
                                           settings=SamplerSettings(draws=300),
                                           n_prior_draws=1000), priors, evidence)
@@ -110,7 +108,7 @@ def test_undefined_power_scaling_of_a_constant_answer_is_reported_not_nan():
     assert number(None) == "n/a"
 
 
-def test_log_likelihood_group_equals_pymc(tmp_path, monkeypatch):
+def test_log_likelihood_group_equals_pymc(tmp_path, monkeypatch, default_priors, bundled):
     """The cached-graph pointwise log-likelihood equals `pm.compute_log_likelihood` on the
     default model with the bundled evidence, at prior draws (vector and scalar draws)."""
     import pymc as pm
@@ -121,7 +119,7 @@ def test_log_likelihood_group_equals_pymc(tmp_path, monkeypatch):
     from foomcalc.inference.pointwise import pointwise_log_likelihood
 
     monkeypatch.setattr(graph_cache, "cache_dir", lambda: tmp_path)
-    priors, evidence = load_preset("default"), bundled_evidence()
+    priors, evidence = default_priors, bundled
     model = build_model(priors, evidence)
     with model:
         draws = pm.sample_prior_predictive(draws=6, random_seed=3)["prior"].to_dataset()

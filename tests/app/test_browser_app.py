@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from foomcalc.paths import data_dir
 from tests.browser import AppServer, make_driver, remote, requested_urls, require_browser
 
 
@@ -133,7 +134,7 @@ def test_app_slider_upload_and_link(server, driver, tmp_path):
         assert problem in shown
 
     # a good file is listed (and the error of the bad one goes)
-    good = Path(__file__).resolve().parents[2] / "data" / "examples" / "scaling_synthetic.csv"
+    good = data_dir() / "examples" / "scaling_synthetic.csv"
     driver.find_element(By.CSS_SELECTOR, "input#upload").send_keys(str(good))
     listed = wait_for(driver, "#upload_list").text
     assert listed.startswith("scaling_synthetic.csv: ")

@@ -3,12 +3,12 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from foomcalc.cli.commands import app
+from foomcalc.paths import data_dir
 
 runner = CliRunner()
 FOOMCALC = [sys.executable, "-m", "foomcalc"]
@@ -98,7 +98,7 @@ def test_bad_arguments(args, fragment, tmp_path):
 
 
 def test_fit_scaling_rejects_wrong_kind_and_plot_name(tmp_path):
-    data = Path(__file__).resolve().parents[2] / "data" / "examples"
+    data = data_dir() / "examples"
     assert_input_error(run("fit-scaling", str(data / "observations_example.csv")), "scaling")
     assert_input_error(run("fit-scaling", str(data / "scaling_synthetic.csv"),
                            "--plot", str(tmp_path / "fit.jpg")), ".png")
@@ -111,7 +111,7 @@ def test_fit_scaling_bad_plot_path_fails_before_sampling(tmp_path, monkeypatch):
         raise AssertionError("fit-scaling sampled although --plot was unusable")
 
     monkeypatch.setattr(foomcalc.reporting.scaling_report, "fit_scaling_file", no_fit)
-    data = Path(__file__).resolve().parents[2] / "data" / "examples" / "scaling_synthetic.csv"
+    data = data_dir() / "examples" / "scaling_synthetic.csv"
     assert_input_error(run("fit-scaling", str(data), "--plot", "/no/such/dir/fit.png"),
                        "/no/such/dir", "does not exist")
     folder = tmp_path / "plots.png"
@@ -144,7 +144,7 @@ def test_overlapping_evidence_is_noted(tmp_path):
     """Raw scaling data on top of the bundled published fits may count twice: say so."""
     from foomcalc.reporting.workflow import resolve_inputs
 
-    data = Path(__file__).resolve().parents[2] / "data" / "examples"
+    data = data_dir() / "examples"
     both = resolve_inputs(None, "default", [data / "scaling_synthetic.csv"], False,
                           tmp_path / "r")
     assert len(both.notes) == 1 and "scaling_a" in both.notes[0]
@@ -214,7 +214,7 @@ def test_bad_input_is_answered_without_heavy_libraries(tmp_path):
                    "    source: me\n")
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    examples = Path(__file__).resolve().parents[2] / "data" / "examples"
+    examples = data_dir() / "examples"
     cases = [
         (["report", "--priors", str(tmp_path / "no-such.yaml")], "no-such.yaml"),
         (["report", "--priors", str(bad), "--out", str(tmp_path / "r")], "speedup"),

@@ -4,8 +4,9 @@ Every generated case must end in a valid result or a clean refusal (`InputError`
 for the CLI exit status 2 and an ``error:``/usage message), never any other
 exception or a traceback. At least MIN_CASES cases per parser. The CLI's sampling
 step is replaced by a sentinel (reaching it = the arguments were valid), so no case
-samples. If FOOMCALC_HOSTILE_COUNTS names a file, the counts are written there
-(scripts/validate.py reports them in docs/validation.md).
+samples. Each test counts its own cases (valid / refused) and checks them; if
+FOOMCALC_HOSTILE_COUNTS names a file, the counts are added to it (scripts/validate.py
+reports them in docs/validation.md).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import datetime
 import json
 import os
 import string
-import tempfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -39,24 +40,33 @@ from foomcalc.reporting import workflow
 MIN_CASES = 500
 SETTINGS = settings(max_examples=MIN_CASES, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
-COUNTS: dict[str, Counter] = {p: Counter() for p in ("priors file", "evidence file", "CLI")}
-WORK = Path(tempfile.mkdtemp(prefix="foomcalc-hostile-"))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def record_counts():
-    """After the module: every parser saw >= MIN_CASES cases; write the counts if asked."""
-    yield
+def count_outcomes(strategy: st.SearchStrategy, check: Callable[[object], str]) -> Counter:
+    """Run `check` on the generated cases of `strategy` (SETTINGS); how often it returned
+    each outcome ("valid" or "refused")."""
+    counts: Counter = Counter()
+
+    @given(strategy)
+    @SETTINGS
+    def run(case) -> None:
+        counts[check(case)] += 1
+
+    run()
+    return counts
+
+
+def assert_enough(parser: str, counts: Counter) -> None:
+    """At least MIN_CASES cases, both outcomes seen; the counts recorded when asked."""
     target = os.environ.get("FOOMCALC_HOSTILE_COUNTS")
     if target:
-        Path(target).write_text(json.dumps(
-            {p: {"cases": c["valid"] + c["refused"], **c} for p, c in COUNTS.items()}))
-
-
-def _check_count(parser: str) -> None:
-    c = COUNTS[parser]
-    assert c["valid"] + c["refused"] >= MIN_CASES, c
-    assert c["valid"] > 0 and c["refused"] > 0, f"{parser}: one outcome never generated: {c}"
+        path = Path(target)
+        recorded = json.loads(path.read_text()) if path.is_file() else {}
+        recorded[parser] = {"cases": counts["valid"] + counts["refused"], **counts}
+        path.write_text(json.dumps(recorded))
+    assert counts["valid"] + counts["refused"] >= MIN_CASES, counts
+    assert counts["valid"] > 0 and counts["refused"] > 0, f"{parser}: one outcome never " \
+        f"generated: {counts}"
 
 
 # ---------------------------------------------------------------- cell and text strategies
@@ -151,25 +161,22 @@ def evidence_text(draw) -> bytes:
         "utf-8", errors="surrogatepass")
 
 
-@given(evidence_text())
-@SETTINGS
-def test_evidence_files_load_or_refuse_cleanly(content):
-    path = WORK / "evidence.csv"
-    path.write_bytes(content)
-    try:
-        ev = load_evidence(path)
-    except InputError as exc:
-        assert str(exc).startswith(str(path)), str(exc)  # names the file
-        COUNTS["evidence file"]["refused"] += 1
-        return
-    COUNTS["evidence file"]["valid"] += 1
-    assert ev.kind in KINDS and len(ev.table) > 0
-    numeric = ev.table.select_dtypes("number").drop(columns=["log10_flop"], errors="ignore")
-    assert np.isfinite(numeric.to_numpy(dtype=float)).all()
+def test_evidence_files_load_or_refuse_cleanly(tmp_path):
+    path = tmp_path / "evidence.csv"
 
+    def check(content: bytes) -> str:
+        path.write_bytes(content)
+        try:
+            ev = load_evidence(path)
+        except InputError as exc:
+            assert str(exc).startswith(str(path)), str(exc)  # names the file
+            return "refused"
+        assert ev.kind in KINDS and len(ev.table) > 0
+        numeric = ev.table.select_dtypes("number").drop(columns=["log10_flop"], errors="ignore")
+        assert np.isfinite(numeric.to_numpy(dtype=float)).all()
+        return "valid"
 
-def test_evidence_counts():
-    _check_count("evidence file")
+    assert_enough("evidence file", count_outcomes(evidence_text(), check))
 
 
 # ---------------------------------------------------------------- priors files
@@ -237,28 +244,26 @@ def priors_text(draw) -> str:
     return yaml.safe_dump(data, allow_unicode=True)
 
 
-@given(priors_text())
-@SETTINGS
-def test_priors_files_load_or_refuse_cleanly(text):
-    path = WORK / "priors.yaml"
-    path.write_text(text, encoding="utf-8", errors="surrogatepass")
-    try:
-        priors = load_priors(path)
-    except InputError as exc:
-        assert str(exc).startswith(str(path)), str(exc)
-        COUNTS["priors file"]["refused"] += 1
-        return
-    COUNTS["priors file"]["valid"] += 1
-    assert not Path("/tmp/foomcalc-pwned").exists()
-    assert set(priors.specs) == set(PARAMETERS)
-    rng = np.random.default_rng(0)
-    for spec in priors.specs.values():
-        draws = spec.sample(20, rng)
-        assert np.isfinite(draws).all(), spec
+def test_priors_files_load_or_refuse_cleanly(tmp_path):
+    path = tmp_path / "priors.yaml"
+    marker = Path("/tmp/foomcalc-pwned")  # what the generated python/object tag would touch
 
+    def check(text: str) -> str:
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        try:
+            priors = load_priors(path)
+        except InputError as exc:
+            assert str(exc).startswith(str(path)), str(exc)
+            return "refused"
+        assert not marker.exists()
+        assert set(priors.specs) == set(PARAMETERS)
+        rng = np.random.default_rng(0)
+        for spec in priors.specs.values():
+            assert np.isfinite(spec.sample(20, rng)).all(), spec
+        return "valid"
 
-def test_priors_counts():
-    _check_count("priors file")
+    assert_enough("priors file", count_outcomes(priors_text(), check))
+    assert not marker.exists()
 
 
 # ---------------------------------------------------------------- CLI arguments
@@ -272,26 +277,19 @@ def _reached(*args, **kwargs):
     raise Reached
 
 
-GOOD_EVIDENCE = WORK / "good_scaling.csv"
-GOOD_EVIDENCE.write_text("params,tokens,loss\n" + "".join(
-    f"{n:.3g},{20 * n:.3g},{2 + 400 / n**0.34 + 400 / (20 * n)**0.28:.4f}\n"
-    for n in np.geomspace(1e8, 1e11, 10)))
-BAD_EVIDENCE = WORK / "bad.csv"
-BAD_EVIDENCE.write_text("params,tokens,loss\n1,2,-3\n")
-GOOD_PRIORS = WORK / "good_priors.yaml"
-GOOD_PRIORS.write_text("name: ok\ndescription: fine\nbase: default\n")
-BAD_PRIORS = WORK / "bad_priors.yaml"
-BAD_PRIORS.write_text("name: ok\ndescription: fine\nbase: default\nparameters: {speedup: 3}\n")
-EXISTING_REPORT = WORK / "report_dir"
-(EXISTING_REPORT).mkdir(exist_ok=True)
-(EXISTING_REPORT / "summary.json").write_text("{}")
-NOT_A_REPORT = WORK / "not_a_report"
-NOT_A_REPORT.mkdir(exist_ok=True)
-(NOT_A_REPORT / "precious.txt").write_text("keep me")
-
-PATHS = [GOOD_EVIDENCE, BAD_EVIDENCE, GOOD_PRIORS, BAD_PRIORS, EXISTING_REPORT, NOT_A_REPORT,
-         WORK / "missing.csv", NOT_A_REPORT / "precious.txt", Path("/dev/null"), Path("/")]
-VALUE = st.one_of(st.sampled_from([str(p) for p in PATHS]), NASTY_TEXT, NUMBER_TEXT,
+#: Files and folders the generated arguments name, made in the test's working folder.
+WORKSPACE = {
+    "good_scaling.csv": "params,tokens,loss\n" + "".join(
+        f"{n:.3g},{20 * n:.3g},{2 + 400 / n**0.34 + 400 / (20 * n)**0.28:.4f}\n"
+        for n in np.geomspace(1e8, 1e11, 10)),
+    "bad.csv": "params,tokens,loss\n1,2,-3\n",
+    "good_priors.yaml": "name: ok\ndescription: fine\nbase: default\n",
+    "bad_priors.yaml": "name: ok\ndescription: fine\nbase: default\nparameters: {speedup: 3}\n",
+    "report_dir/summary.json": "{}",
+    "not_a_report/precious.txt": "keep me",
+}
+PATHS = [*WORKSPACE, "report_dir", "not_a_report", "missing.csv", "/dev/null", "/"]
+VALUE = st.one_of(st.sampled_from(PATHS), NASTY_TEXT, NUMBER_TEXT,
                   st.sampled_from(["default", "seed-ai-foom", "defualt", "5x6", "x", "1e400x2",
                                    "0x1", "3x", "100", "99", "2147483648", "out", "plot.png"]),
                   st.text(max_size=10))
@@ -319,32 +317,30 @@ def cli_args(draw) -> list[str]:
     return args
 
 
-@given(cli_args())
-@SETTINGS
-def test_cli_arguments_end_in_result_or_exit_2(args):
-    runner = CliRunner()
-    result = runner.invoke(cli.app, args, catch_exceptions=True)
-    if isinstance(result.exception, Reached) or result.exit_code == 0:
-        COUNTS["CLI"]["valid"] += 1
-        return
-    assert result.exit_code == 2, (args, result.exit_code, repr(result.exception), result.output)
-    assert isinstance(result.exception, SystemExit), (args, repr(result.exception))
-    assert "Traceback" not in result.output
-    assert "error" in result.output.lower() or "usage" in result.output.lower(), result.output
-    COUNTS["CLI"]["refused"] += 1
-
-
-@pytest.fixture(autouse=True)
-def _no_sampling(monkeypatch, tmp_path):
-    """Sampling replaced by the Reached sentinel; the working folder is a scratch one."""
+def test_cli_arguments_end_in_result_or_exit_2(tmp_path, monkeypatch):
+    """Sampling replaced by the Reached sentinel; the working folder holds WORKSPACE."""
     monkeypatch.setattr(workflow, "make_report", _reached)
     monkeypatch.setattr(scaling, "fit_scaling_evidence", _reached)
     monkeypatch.chdir(tmp_path)
+    for name, text in WORKSPACE.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    runner = CliRunner()
 
+    def check(args: list[str]) -> str:
+        result = runner.invoke(cli.app, args, catch_exceptions=True)
+        if isinstance(result.exception, Reached) or result.exit_code == 0:
+            return "valid"
+        assert result.exit_code == 2, (args, result.exit_code, repr(result.exception),
+                                       result.output)
+        assert isinstance(result.exception, SystemExit), (args, repr(result.exception))
+        assert "Traceback" not in result.output
+        assert "error" in result.output.lower() or "usage" in result.output.lower(), \
+            result.output
+        return "refused"
 
-def test_cli_counts_and_nothing_clobbered():
-    _check_count("CLI")
-    assert (NOT_A_REPORT / "precious.txt").read_text() == "keep me"
+    assert_enough("CLI", count_outcomes(cli_args(), check))
+    assert (tmp_path / "not_a_report" / "precious.txt").read_text() == "keep me"
 
 
 # ---------------------------------------------------------------- oversized and unsafe

@@ -25,6 +25,7 @@ import xarray as xr
 from foomcalc.errors import InputError
 from foomcalc.inference import sampling
 from foomcalc.inference.sampling import Diagnostics, SamplerSettings, diagnose, sample_with_gate
+from foomcalc.paths import data_dir
 from foomcalc.reporting.output import write_atomically
 from foomcalc.reporting.report import Block, render_html
 
@@ -281,7 +282,7 @@ def test_fit_scaling_same_on_a_cold_and_a_warm_compile_cache(tmp_path):
     """Issue 11 item 4: the same seed gave other draws (0 vs 4 divergences) when PyTensor's
     compile cache was empty than when it was warm. Two real processes, one compile dir:
     the first compiles and fills it, the second loads from it; the summaries are equal."""
-    data = Path(__file__).resolve().parents[2] / "data" / "examples" / "scaling_synthetic.csv"
+    data = data_dir() / "examples" / "scaling_synthetic.csv"
     cache = tmp_path / "pytensor"
     env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={cache}", "PYTHONWARNINGS": "ignore"}
 

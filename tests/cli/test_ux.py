@@ -11,12 +11,12 @@ from typer.testing import CliRunner
 from foomcalc import __version__
 from foomcalc.cli.commands import EXIT_DIAGNOSTICS, app
 from foomcalc.cli.progress import ProgressLines
-from foomcalc.paths import evidence_dir
+from foomcalc.paths import data_dir, evidence_dir
 from foomcalc.reporting.output import REPORT_MARKER, check_output_folder
 from foomcalc.reporting.workflow import default_out_dir, resolve_inputs
 
 runner = CliRunner()
-EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "examples"
+EXAMPLES = data_dir() / "examples"
 
 
 def run(*args: str):

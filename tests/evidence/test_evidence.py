@@ -289,3 +289,10 @@ def test_duplicate_check_is_linear_at_100k_rows(tmp_path):
         load_evidence(write(tmp_path, same, "same.csv"))
     text = str(err.value)
     assert "row 2 (line 3) duplicates row 1" in text and "further problems not shown" in text
+
+
+def test_a_file_name_too_long_for_the_file_system_is_bad_input(tmp_path):
+    """The OSError of a 300-character name is an InputError naming the file, not a crash
+    (found by the hostile CLI cases: `fit-scaling aaa...a`)."""
+    with pytest.raises(InputError, match="cannot read the file"):
+        load_evidence(tmp_path / ("a" * 300 + ".csv"))

@@ -17,7 +17,6 @@ from foomcalc.analysis.run import run_analysis
 from foomcalc.cli.commands import app
 from foomcalc.errors import InputError
 from foomcalc.evidence.files import (
-    bundled_evidence,
     load_evidence,
     parameters_informed,
     total_likelihood_ratio,
@@ -26,7 +25,6 @@ from foomcalc.inference.sampling import SamplerSettings
 from foomcalc.inference.terms import add_evidence
 from foomcalc.inference.terms.training_durations import HOURS_PER_MONTH
 from foomcalc.paths import data_dir
-from foomcalc.priors.files import load_preset
 from foomcalc.reporting.summary import summarize
 
 HEADER = "model,publication_date,training_hours,training_flop\n"
@@ -95,15 +93,15 @@ def test_durations_likelihood_is_student_t_around_the_anchored_trend(tmp_path):
     assert logp == pytest.approx(expected, rel=1e-6)
 
 
-def test_bundled_crux_evidence():
-    names = {Path(e.path).name: e for e in bundled_evidence()}
+def test_bundled_crux_evidence(bundled):
+    names = {Path(e.path).name: e for e in bundled}
     assert {"training_durations.csv", "overhang.csv"} <= set(names)
     assert len(names["training_durations.csv"].table) >= 10
     row = names["overhang.csv"].table.iloc[0]
     assert row["parameter"] == "instant_jump_ooms" and row["estimate"] == pytest.approx(0.70)
     assert {"retrain_months", "instant_jump_ooms"} <= parameters_informed(list(names.values()))
     # the RSI observations are opt-in: a subfolder that bundled_evidence does not read
-    assert not any("optional" in e.path for e in bundled_evidence())
+    assert not any("optional" in e.path for e in bundled)
     rsi = load_evidence(data_dir() / "evidence" / "optional" / "rsi_observations.csv")
     assert rsi.kind == "observations" and len(rsi.table) >= 4
     assert rsi.table["note"].str.len().min() > 80  # each ratio carries its argument
@@ -131,10 +129,10 @@ def summary(priors, evidence, seed=1):
 
 
 @pytest.mark.slow
-def test_recovers_known_retrain_months_and_growth(tmp_path):
+def test_recovers_known_retrain_months_and_growth(tmp_path, default_priors):
     """Truth: 6 months at 2027, durations x1.4/yr; 90% intervals cover both, median within 25%."""
     ev = load_evidence(write(tmp_path, synthetic_runs(6.0, 1.4)))
-    result = run_analysis(load_preset("default"), [ev], seed=2, settings=SMALL,
+    result = run_analysis(default_priors, [ev], seed=2, settings=SMALL,
                           n_prior_draws=1000)
     post = result["posterior"].to_dataset()
     months = post["retrain_months"].values.ravel()
@@ -145,10 +143,10 @@ def test_recovers_known_retrain_months_and_growth(tmp_path):
 
 
 @pytest.mark.slow
-def test_longer_training_runs_raise_retrain_months_and_lower_hard_takeoff(tmp_path):
+def test_longer_training_runs_raise_retrain_months_and_lower_hard_takeoff(tmp_path, default_priors):
     """P(hard takeoff) falls with retraining latency (the not-feasible branch waits for
     successors), so durations pointing at 15-month runs must lower it against 0.5-month runs."""
-    priors = load_preset("default")
+    priors = default_priors
     short = load_evidence(write(tmp_path, synthetic_runs(0.5, 1.3), "short.csv"))
     long = load_evidence(write(tmp_path, synthetic_runs(15.0, 1.3), "long.csv"))
     s_short, s_long = summary(priors, [short]), summary(priors, [long])
@@ -160,10 +158,10 @@ def test_longer_training_runs_raise_retrain_months_and_lower_hard_takeoff(tmp_pa
 
 
 @pytest.mark.slow
-def test_overhang_evidence_raises_instant_jump_and_hard_takeoff(tmp_path):
+def test_overhang_evidence_raises_instant_jump_and_hard_takeoff(tmp_path, default_priors):
     """The bundled overhang row moves instant_jump_ooms up; a larger (synthetic) published
     overhang raises P(hard takeoff) beyond 3 combined MCSEs."""
-    priors = load_preset("default")
+    priors = default_priors
     overhang = load_evidence(data_dir() / "evidence" / "overhang.csv")
     big = load_evidence(write(tmp_path, "parameter,estimate,lower,upper,interval,citation\n"
                               "instant_jump_ooms,1.5,1.2,1.8,0.9,synthetic\n", "big.csv"))

@@ -73,19 +73,18 @@ def test_hit_equals_fresh_compile_and_broken_entry_is_rebuilt(tmp_path, monkeypa
     assert len(calls) == 2 and rebuilt["f"](point)[0] == fresh["f"](point)[0]
 
 
-def test_model_from_cache_gives_the_logp_of_a_fresh_compile(tmp_path, monkeypatch):
+def test_model_from_cache_gives_the_logp_of_a_fresh_compile(tmp_path, monkeypatch, default_priors,
+                                                            bundled):
     """The default model compiled with an empty graph cache and again from the cache:
     the same logp and gradient, bit for bit."""
-    from foomcalc.evidence.files import bundled_evidence
     from foomcalc.inference.model import build_model
-    from foomcalc.priors.files import load_preset
 
     monkeypatch.setattr(graph_cache, "cache_dir", lambda: tmp_path)
-    model = build_model(load_preset("default"), bundled_evidence())
+    model = build_model(default_priors, bundled)
     with pytensor.config.change_flags(numba__fastmath=False):
         cold = nutpie_model(model)
         assert len(list(tmp_path.glob("*.pkl"))) == 1
-        warm = nutpie_model(build_model(load_preset("default"), bundled_evidence()))
+        warm = nutpie_model(build_model(default_priors, bundled))
     assert len(list(tmp_path.glob("*.pkl"))) == 1  # the rebuilt model hit the entry
     for seed in (1, 2, 3):
         x = cold.initial_point(seed)
@@ -129,15 +128,15 @@ def test_remembered_key_skips_building_the_graph_only_for_the_same_inputs(tmp_pa
     assert calls == ["a" * 64, "b" * 64, "c" * 64, "d" * 64, "e" * 64]
 
 
-def test_remembered_model_compiles_without_building_logp(tmp_path, monkeypatch):
+def test_remembered_model_compiles_without_building_logp(tmp_path, monkeypatch, default_priors,
+                                                         bundled):
     """The default model compiled twice with its identity: the second compile builds no
     logp graph and computes what the first did; other priors get their own memo."""
-    from foomcalc.evidence.files import bundled_evidence
     from foomcalc.inference.model import build_model, model_identity
     from foomcalc.priors.files import load_preset
 
     monkeypatch.setattr(graph_cache, "cache_dir", lambda: tmp_path)
-    priors, evidence = load_preset("default"), bundled_evidence()
+    priors, evidence = default_priors, bundled
     with pytensor.config.change_flags(numba__fastmath=False):
         first = nutpie_model(build_model(priors, evidence), model_identity(priors, evidence))
         again = build_model(priors, evidence)

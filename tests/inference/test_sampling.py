@@ -45,19 +45,17 @@ def test_with_data_rejects_unknown_names_and_wrong_shapes():
     compiled.with_data(centre=read_only)  # a read-only input is copied, not refused
 
 
-def test_swapped_hyperparameters_give_the_logp_of_a_fresh_model():
+def test_swapped_hyperparameters_give_the_logp_of_a_fresh_model(default_priors, bundled):
     """Issue 14: a cached compiled model is refitted by swapping the prior hyperparameters
     (pm.Data, `compiled.with_data`); the swapped model's logp must equal that of a model
     built afresh with the new priors, at the same point."""
     import dataclasses
 
-    from foomcalc.evidence.files import bundled_evidence
     from foomcalc.inference.model import build_model, hyperparameter_values, structure_key
     from foomcalc.priors.families import to_prior
-    from foomcalc.priors.files import load_preset
 
-    evidence = bundled_evidence()
-    old = load_preset("default")
+    evidence = bundled
+    old = default_priors
     new_spec = dataclasses.replace(old.specs["returns_r"],
                                    prior=to_prior("LogNormal", {"mu": 0.4, "sigma": 0.3}))
     new = old.with_spec("returns_r", new_spec)
@@ -74,16 +72,14 @@ def test_swapped_hyperparameters_give_the_logp_of_a_fresh_model():
     assert abs(logp_old - logp_fresh) > 1e-3  # the swap did change something
 
 
-def test_public_compile_path_matches_pymc_logp_and_gradient():
+def test_public_compile_path_matches_pymc_logp_and_gradient(default_priors, bundled):
     """Contract of `nutpie_model` (built from public PyMC/PyTensor/nutpie APIs): on the
     default model with the bundled evidence, its logp and gradient on the flat
     unconstrained vector equal PyMC's own `compile_logp` / `compile_dlogp` at jittered
     initial points, and its initial points and trace names follow the model's variables."""
-    from foomcalc.evidence.files import bundled_evidence
     from foomcalc.inference.model import build_model
-    from foomcalc.priors.files import load_preset
 
-    model = build_model(load_preset("default"), bundled_evidence())
+    model = build_model(default_priors, bundled)
     compiled = compile_model(model)
     pymc_logp, pymc_dlogp = model.compile_logp(), model.compile_dlogp()
     values = [model.rvs_to_values[rv] for rv in model.free_RVs]
@@ -118,21 +114,20 @@ def test_reused_compiled_model_starts_where_a_fresh_one_does():
                                   compile_model(normal_model()).initial_point(1))
 
 
-def test_structure_key_follows_evidence_file_names_and_order(tmp_path):
+def test_structure_key_follows_evidence_file_names_and_order(tmp_path, default_priors, bundled):
     """A file's label (its stem) names its likelihood's variables, so the same content
     under another name, or files in another order, is another graph: neither may share
     a compiled model or a remembered graph key (model.model_identity)."""
     import shutil
 
-    from foomcalc.evidence.files import bundled_evidence, load_evidence
+    from foomcalc.evidence.files import load_evidence
     from foomcalc.inference.model import build_model, model_identity, structure_key
-    from foomcalc.priors.files import load_preset
 
-    priors = load_preset("default")
-    source = next(e for e in bundled_evidence() if e.kind == "returns")
+    priors = default_priors
+    source = next(e for e in bundled if e.kind == "returns")
     copy = load_evidence(shutil.copyfile(source.path, tmp_path / "my_returns.csv"))
     assert copy.sha256 == source.sha256
-    other = next(e for e in bundled_evidence() if e.kind == "substitution")
+    other = next(e for e in bundled if e.kind == "substitution")
     names = [set(build_model(priors, [e]).named_vars) for e in (source, copy)]
     assert names[0] != names[1]
     for key in (structure_key, model_identity):

@@ -54,8 +54,8 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 @pytest.mark.slow
-def test_observations_move_rsi_and_hard_takeoff_down_and_up(tmp_path):
-    priors = load_preset("default")
+def test_observations_move_rsi_and_hard_takeoff_down_and_up(tmp_path, default_priors):
+    priors = default_priors
     header = "# kind: observations\nname,likelihood_ratio,note\n"
     against = load_evidence(write(tmp_path, "against.csv", header + "retraining_needed,0.1,x\n"))
     favour = load_evidence(write(tmp_path, "favour.csv", header + "self_edit_works,10,x\n"))
@@ -74,10 +74,10 @@ def test_observations_move_rsi_and_hard_takeoff_down_and_up(tmp_path):
 
 
 @pytest.mark.slow
-def test_published_estimate_recovered_and_moves_takeoff(tmp_path):
+def test_published_estimate_recovered_and_moves_takeoff(tmp_path, default_priors):
     """A tight published estimate of the software doubling time is recovered by NUTS,
     and faster recent progress (shorter doubling) means a faster takeoff."""
-    priors = load_preset("default")
+    priors = default_priors
     header = "# kind: summary\nparameter,estimate,lower,upper,interval,citation\n"
     fast = load_evidence(write(tmp_path, "fast.csv",
                                header + "software_doubling_months,3,2.8,3.2,0.9,synthetic\n"))
@@ -94,7 +94,7 @@ def test_published_estimate_recovered_and_moves_takeoff(tmp_path):
 
 
 @pytest.mark.slow
-def test_report_folder_complete_and_reproducible(tmp_path):
+def test_report_folder_complete_and_reproducible(tmp_path, default_priors):
     out = tmp_path / "report"
     inputs = resolve_inputs(None, "default", [], False, out)
     summary = make_report(inputs, seed=3, draws=300)
@@ -102,7 +102,7 @@ def test_report_folder_complete_and_reproducible(tmp_path):
     assert {"summary.json", "report.html", "report.md", "posterior.nc", "priors.yaml",
             "priors-as-given.yaml", "figures"} <= names
     # the folder alone re-runs the result: its priors.yaml is the resolved priors
-    assert load_priors(out / "priors.yaml").specs == load_preset("default").specs
+    assert load_priors(out / "priors.yaml").specs == default_priors.specs
     on_disk = json.loads((out / "summary.json").read_text())
     assert on_disk == json.loads(json.dumps(summary))
     # the report is built from the tree as saved: reading posterior.nc back gives the same

@@ -155,13 +155,12 @@ def test_ces_paths_are_warning_free_and_inputs_checked():
 
 
 @pytest.mark.slow
-def test_compare_default_with_compute_bottleneck_finds_the_crux(tmp_path):
+def test_compare_default_with_compute_bottleneck_finds_the_crux(tmp_path, default_priors):
     """`foomcalc compare` of default vs compute-bottleneck (no evidence, no NUTS) lists
     sigma or compute_share among its cruxes, and default adopting the bottleneck's sigma
     loses hard-takeoff probability; the tornado has bars for both new parameters."""
     from foomcalc.analysis.result import load_result
     from foomcalc.analysis.sensitivity import tornado
-    from foomcalc.priors.files import load_preset
     from foomcalc.reporting.comparison import crux_rows
     from foomcalc.reporting.workflow import make_report, resolve_inputs
 
@@ -177,7 +176,7 @@ def test_compare_default_with_compute_bottleneck_finds_the_crux(tmp_path):
     sigma = rows["substitution_elasticity"]
     assert sigma["shift_a"] < sigma["mcse_a"]  # complements: not more hard takeoff
     assert sigma["shift_b"] > -sigma["mcse_b"]
-    priors = load_preset("default")
+    priors = default_priors
     bars = tornado(priors, ra["posterior"].to_dataset(), 1.0, 240.0, n_draws=1000)
     names = list(bars["parameter"].values)
     assert "substitution_elasticity" in names and "compute_share" in names
@@ -204,7 +203,7 @@ def test_compare_default_with_compute_bottleneck_finds_the_crux(tmp_path):
 
 
 @pytest.mark.slow
-def test_substitution_evidence_moves_sigma_and_compression(tmp_path):
+def test_substitution_evidence_moves_sigma_and_compression(tmp_path, default_priors):
     """Under the default preset, published elasticities that say complements (eight
     specifications near 0.2) against substitutes (near 5) pull substitution_elasticity
     below / above 1 and lower the chance of >= 10 years of progress within 12 months beyond
@@ -213,7 +212,6 @@ def test_substitution_evidence_moves_sigma_and_compression(tmp_path):
     from foomcalc.analysis.run import run_analysis
     from foomcalc.evidence.files import load_evidence
     from foomcalc.inference.sampling import SamplerSettings
-    from foomcalc.priors.files import load_preset
     from foomcalc.reporting.summary import summarize
 
     def run(value: float):
@@ -222,7 +220,7 @@ def test_substitution_evidence_moves_sigma_and_compression(tmp_path):
         path = tmp_path / f"sigma_{value}.csv"
         path.write_text("study,domain,estimate,se,citation\n" + rows)
         settings = SamplerSettings(draws=500, tune=500, chains=2)
-        return summarize(run_analysis(load_preset("default"), [load_evidence(path)], seed=3,
+        return summarize(run_analysis(default_priors, [load_evidence(path)], seed=3,
                                       settings=settings, n_prior_draws=2000))
 
     low, high = run(0.2), run(5.0)

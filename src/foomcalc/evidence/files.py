@@ -56,15 +56,18 @@ class EvidenceSet:
 
 def _read(path: Path) -> tuple[str | None, pd.DataFrame, list[int], bytes]:
     """Declared kind, raw string table, file line of each data row, file bytes."""
-    if not path.exists():
-        raise InputError("file not found.", path)
-    if not path.is_file():
-        raise InputError("not a file.", path)
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise InputError(f"file is {size / 1e6:.0f} MB; evidence files are limited to "
-                         f"{MAX_BYTES // 2**20} MB. Summarise or subsample it first.", path)
-    raw = path.read_bytes()
+    try:
+        if not path.exists():
+            raise InputError("file not found.", path)
+        if not path.is_file():
+            raise InputError("not a file.", path)
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"file is {size / 1e6:.0f} MB; evidence files are limited to "
+                             f"{MAX_BYTES // 2**20} MB. Summarise or subsample it first.", path)
+        raw = path.read_bytes()
+    except OSError as exc:  # e.g. a name too long for the file system, no permission
+        raise InputError(f"cannot read the file ({exc.strerror}).", str(path)[:200]) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
