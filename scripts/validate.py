@@ -204,8 +204,8 @@ def hostile_section() -> str:
         start = time.time()
         proc = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-             str(ROOT / "tests" / "cli" / "test_hostile.py")], cwd=ROOT, env=env, capture_output=True,
-            text=True, check=False)
+             str(ROOT / "tests" / "cli" / "test_hostile.py")], cwd=ROOT, env=env,
+            capture_output=True, text=True, check=False)
         seconds = time.time() - start
         counts = json.loads(counts_file.read_text()) if counts_file.exists() else {}
     outcome = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else "no output"
