@@ -35,7 +35,9 @@ app: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks scripts
-	$(PY) -m pytest -n 2 --dist loadfile -q -rs
+	@# test order shuffled (pytest-randomly): SEED=N make test repeats an order
+	@seed=$${SEED:-$$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}; echo "test order seed: $$seed (SEED=$$seed make test repeats it)"; \
+	$(PY) -m pytest -n 2 --dist loadfile -q -rs -p randomly --randomly-seed=$$seed
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
