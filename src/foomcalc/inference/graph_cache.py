@@ -14,12 +14,18 @@ are written atomically; an unreadable entry is rebuilt.
 
 The key covers everything the rewritten graph depends on: every node's op (pickled, so
 its parameters count), the wiring, each constant's dtype, shape and bytes, each input's
-name and type, plus the versions of PyTensor, PyMC and numba, the PyTensor settings
+name and type, plus the versions of every library that builds or compiles the graph
+(PyTensor, PyMC, pymc-extras: its `Prior.create_variable` builds the priors' part; numba),
+the PyTensor settings
 that steer the rewrites, and the caller's extras (rewrite list, data shapes). Variable
 names given by PyTensor's counters and debugging traces are left out, so the same model
 built in another process has the same key. Building a graph only to hash it still costs
 time, so `remembered_key` stores the key under what determined the graph (the model's
 inputs, foomcalc's source, versions, settings) and a repeated compile skips the build.
+
+The rewritten graph of a compiled function is a PyTensor internal
+(`adapters.pytensor_numba`); when it is unavailable (`ContractError`) the functions are
+compiled as usual, without the disk cache.
 """
 
 from __future__ import annotations
@@ -30,19 +36,22 @@ import hashlib
 import os
 import pickle
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
 
 import pytensor
-from pytensor.compile.mode import Mode
 from pytensor.graph.basic import Constant, Variable
 from pytensor.graph.traversal import toposort
 
+from foomcalc.inference.adapters import ContractError
+from foomcalc.inference.adapters.pytensor_numba import link_rewritten, rewritten_graph
+
 #: Bump when the stored layout or the way functions are linked changes.
 CACHE_FORMAT = 1
-
-Graph = tuple[list[Variable], list[Variable]]  # (inputs, outputs)
+#: The libraries whose versions change the graphs or their machine code (key part).
+GRAPH_LIBRARIES = ("pytensor", "pymc", "pymc-extras", "numba")
 #: PyTensor settings that change what the rewrites produce (or the numba code of it).
 _REWRITE_FLAGS = ("floatX", "optimizer", "optimizer_excluding", "optimizer_including",
                   "optimizer_requiring", "cast_policy", "numba__fastmath")
@@ -65,9 +74,9 @@ def _root_key(var: Variable) -> bytes:
 
 def _environment() -> tuple:
     """What every key depends on besides the graph: the cache format, the versions of
-    PyTensor, PyMC and numba, and the PyTensor settings that steer the rewrites."""
+    GRAPH_LIBRARIES, and the PyTensor settings that steer the rewrites."""
     flags = tuple(str(getattr(pytensor.config, name)) for name in _REWRITE_FLAGS)
-    return CACHE_FORMAT, version("pytensor"), version("pymc"), version("numba"), flags
+    return CACHE_FORMAT, tuple(version(name) for name in GRAPH_LIBRARIES), flags
 
 
 def graph_key(outputs: Sequence[Variable], extras: Sequence[object] = ()) -> str:
@@ -129,20 +138,6 @@ def remembered_key(inputs: Sequence[object], compute: Callable[[], str]) -> str:
     return key
 
 
-def _link(graph: Graph) -> pytensor.compile.Function:
-    """A numba function of an already rewritten graph: no rewrites, PyTensor's numba disk
-    cache for the machine code."""
-    inputs, outputs = graph
-    return pytensor.function(inputs, outputs, mode=Mode(linker="numba", optimizer=None),
-                             accept_inplace=True, on_unused_input="ignore")
-
-
-def _rewritten(fn: pytensor.compile.Function) -> Graph:
-    """The rewritten graph of a compiled function, detached from it."""
-    fgraph = fn.maker.fgraph.clone(check_integrity=False)
-    return list(fgraph.inputs), list(fgraph.outputs)
-
-
 def _write_atomically(path: Path, payload: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
@@ -171,11 +166,15 @@ def compile_cached(key: str, build: Callable[[], dict]) -> dict:
             entry = None
     if entry is None:
         built = build()
-        entry = {name: ("graph", _rewritten(value))
-                 if isinstance(value, pytensor.compile.Function) else ("value", value)
-                 for name, value in built.items()}
+        try:
+            entry = {name: ("graph", rewritten_graph(value))
+                     if isinstance(value, pytensor.compile.Function) else ("value", value)
+                     for name, value in built.items()}
+        except ContractError as exc:  # PyTensor internals changed: no disk cache
+            warnings.warn(f"graph cache off: {exc}", RuntimeWarning, stacklevel=2)
+            return built
         with contextlib.suppress(OSError):  # a read-only cache still compiles
             _write_atomically(path, pickle.dumps(entry, protocol=5))
         entry = pickle.loads(pickle.dumps(entry, protocol=5))  # as a later hit sees it
-    return {name: _link(value) if kind == "graph" else value
+    return {name: link_rewritten(value) if kind == "graph" else value
             for name, (kind, value) in entry.items()}

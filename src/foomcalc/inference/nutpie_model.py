@@ -7,11 +7,15 @@ PyTensor, goes to nutpie's public Python-callback interface
 (`nutpie.compiled_pyfunc.from_pyfunc`), with the model's `pm.Data` values bound to the
 callbacks; `CompiledModel.with_data` rebinds new values without recompiling.
 
-The graphs mirror nutpie 0.16's `compile_pymc._make_functions` (the same rewrites, flat
-layout, trace variables and jittered support-point initial values), built from PyMC and
-PyTensor public functions (`pymc.pytensorf.compile`, `clone_replace`, `rewrite_graph`,
-`make_initial_point_fn`); no private name of nutpie is used. A Python callback costs
-~10-50 us per gradient more than nutpie's C callback (benchmarks/README.md, "ESS/s").
+The graphs mirror nutpie 0.16's private `compile_pymc._make_functions` (the same
+rewrites, flat layout, trace variables and jittered support-point initial values), built
+from PyMC and PyTensor public functions (`pymc.pytensorf.compile`, `clone_replace`,
+`rewrite_graph`, `make_initial_point_fn`); tests/inference/test_sampling.py checks them
+against nutpie's own compile. The internals reached (nutpie's `from_pyfunc`, PyTensor's
+numba function of a compiled function) go through `inference.adapters`, which check
+them at run time: `ContractError` sends `sampling.compile_model` to nutpie's public
+compile. A Python callback costs ~10-50 us per gradient more than nutpie's C callback
+(benchmarks/README.md, "ESS/s").
 """
 
 from __future__ import annotations
@@ -28,11 +32,12 @@ import pandas as pd
 import pymc as pm
 import pytensor
 import pytensor.tensor as pt
-from nutpie.compiled_pyfunc import PyFuncModel, from_pyfunc
 from pymc.initial_point import make_initial_point_fn
 from pymc.pytensorf import compile as compile_pymc
 from pytensor.graph import clone_replace, rewrite_graph
 
+from foomcalc.inference.adapters.nutpie_pyfunc import PyFuncModel, callback_model
+from foomcalc.inference.adapters.pytensor_numba import fast_function
 from foomcalc.inference.graph_cache import compile_cached, graph_key, remembered_key
 
 #: nutpie's coordinate of the flat unconstrained parameter vector.
@@ -184,7 +189,10 @@ def nutpie_model(model: pm.Model, inputs: tuple | None = None) -> CompiledModel:
     n_free = sum(prod(s) for s in free_shapes)
     data_vars = list(model.data_vars)
     data_names = [v.name for v in data_vars]
-    logp_jit, expand_jit = compiled["logp"].vm.jit_fn, compiled["expand"].vm.jit_fn
+    data = {v.name: np.array(v.get_value(), order="C") for v in data_vars}
+    probe = (np.zeros(n_free), *(data[n] for n in data_names))  # checks the numba functions
+    logp_jit = fast_function(compiled["logp"], probe)
+    expand_jit = fast_function(compiled["expand"], probe)
     out_names = names + compiled["remaining"]
     out_shapes = free_shapes + [shapes[n] for n in compiled["remaining"]]
 
@@ -198,13 +206,11 @@ def nutpie_model(model: pm.Model, inputs: tuple | None = None) -> CompiledModel:
         own `shared_data` would pass ~40 keyword arguments per gradient: +15 us)."""
         args = tuple(data[n] for n in data_names)
         make_logp, make_expand = _callbacks(logp_jit, expand_jit, args, out_names, out_shapes)
-        return from_pyfunc(n_free, make_logp, make_expand,
-                           [np.dtype("float64")] * len(out_names), out_shapes, out_names,
-                           coords=coords, dims=dims,
-                           make_initial_point_fn=lambda seed: initial_point(data, seed),
-                           reparameterized_names=reparameterized)
+        return callback_model(n_free, make_logp, make_expand, out_names, out_shapes,
+                              coords=coords, dims=dims,
+                              initial_point=lambda seed: initial_point(data, seed),
+                              reparameterized=reparameterized)
 
-    data = {v.name: np.array(v.get_value(), order="C") for v in data_vars}
     return CompiledModel(bind(data), data, bind, initial_point, logp_jit)
 
 

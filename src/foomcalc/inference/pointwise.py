@@ -13,6 +13,7 @@ import xarray as xr
 from pymc.model.transform.conditioning import remove_value_transforms
 from pytensor.graph import clone_replace
 
+from foomcalc.inference.adapters.pytensor_numba import fast_function
 from foomcalc.inference.graph_cache import compile_cached, graph_key, remembered_key
 from foomcalc.inference.model import build_model, model_identity
 from foomcalc.priors.files import PriorSet
@@ -46,12 +47,14 @@ def pointwise_log_likelihood(priors: PriorSet, evidence: Sequence, posterior: xr
         # building the elementwise logp graph (~0.7 s) when they were compiled before
         key = remembered_key((*extras, *model_identity(priors, list(evidence))),
                              lambda: graph_key(outs(), extras))
-        loglik = compile_cached(key, build)["fn"].vm.jit_fn
+        fn = compile_cached(key, build)["fn"]
     shape = (posterior.sizes["chain"], posterior.sizes["draw"])
     n = shape[0] * shape[1]
     draws = [np.array(posterior[rv.name].values, dtype=v.type.dtype, order="C")
              .reshape(n, *posterior[rv.name].shape[2:]) for rv, v in zip(model.free_RVs, values,
                                                                         strict=True)]
+    # the numba function itself (no per-call wrapper), checked against fn at the first draw
+    loglik = fast_function(fn, [*(d[0:1].reshape(d.shape[1:]) for d in draws), *data])
     # a slice keeps a scalar draw a 0-d array (the compiled type), not a numpy float
     rows = [loglik(*(d[i:i + 1].reshape(d.shape[1:]) for d in draws), *data)
             for i in range(n)]

@@ -24,6 +24,7 @@ that into other draws; without it both are exact IEEE code and agree bit for bit
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
@@ -34,8 +35,13 @@ import pymc as pm
 import pytensor
 import xarray as xr
 
+from foomcalc.inference.adapters import ContractError
+from foomcalc.inference.adapters.nutpie_pyfunc import PublicModel, public_compile
 from foomcalc.inference.forked import ForkedCall, can_fork
 from foomcalc.inference.nutpie_model import CompiledModel, nutpie_model
+
+#: What `compile_model` returns: foomcalc's Python-callback model, or nutpie's own.
+AnyCompiled = CompiledModel | PublicModel
 
 #: Thresholds (Vehtari et al. 2021, "Rank-normalization, folding, and localization").
 MAX_R_HAT = 1.01
@@ -86,13 +92,16 @@ class Diagnostics:
         return {**asdict(self), "ok": self.ok}
 
 
-def compile_model(model: pm.Model, backend: str = "pyfunc", inputs: tuple | None = None):
+def compile_model(model: pm.Model, backend: str = "pyfunc", inputs: tuple | None = None
+                  ) -> AnyCompiled:
     """Compile a PyMC model for nutpie (reused across refits through `with_data`).
 
-    backend "pyfunc" (default): `nutpie_model.nutpie_model`, public APIs, disk-cached
-    (~1.5 s in a fresh process); "numba": `nutpie.compile_pymc_model`, a C callback,
-    10-20 s in every process but less overhead per gradient (kept for the benchmark).
-    `inputs`: what determines the model (`model.model_identity`), if known (pyfunc only).
+    backend "pyfunc" (default): `nutpie_model.nutpie_model`, disk-cached (~1.5 s in a
+    fresh process); when a library internal it reaches fails its run-time check
+    (`adapters.ContractError`), nutpie's public compile instead, with a warning.
+    "numba": `nutpie.compile_pymc_model`, a C callback, 10-20 s in every process but
+    less overhead per gradient (kept for the benchmark). `inputs`: what determines the
+    model (`model.model_identity`), if known (pyfunc only).
     """
     if backend not in ("pyfunc", "numba"):
         raise ValueError(f"compile_model: unknown backend {backend!r} (pyfunc or numba)")
@@ -101,8 +110,12 @@ def compile_model(model: pm.Model, backend: str = "pyfunc", inputs: tuple | None
     # no creation traces on graph nodes (PyTensor's debugging aid): ~40% of building logp
     with pytensor.config.change_flags(numba__fastmath=False, traceback__limit=0):
         if backend == "pyfunc":
-            return nutpie_model(model, inputs)
-        return nutpie.compile_pymc_model(model)
+            try:
+                return nutpie_model(model, inputs)
+            except ContractError as exc:
+                warnings.warn(f"{exc}: compiling with nutpie.compile_pymc_model instead",
+                              RuntimeWarning, stacklevel=2)
+        return public_compile(model)
 
 
 def _sampled_variables(posterior: xr.Dataset) -> list[str]:
@@ -196,7 +209,7 @@ def _join_chains(first: xr.DataTree, second: xr.DataTree) -> xr.DataTree:
 
 
 def sample(
-    compiled: CompiledModel | nutpie.sample.CompiledModel,
+    compiled: AnyCompiled,
     seed: int,
     settings: SamplerSettings = SamplerSettings(),
     progress: bool = False,
@@ -278,7 +291,7 @@ def retry_settings(settings: SamplerSettings) -> SamplerSettings:
 
 
 def sample_with_gate(
-    compiled: CompiledModel | nutpie.sample.CompiledModel,
+    compiled: AnyCompiled,
     seed: int,
     settings: SamplerSettings = SamplerSettings(),
     progress: bool = False,
