@@ -6,6 +6,8 @@
 - stages in pipeline order: a module imports only the top-level modules (parameters,
   errors, paths) and modules of its own or an earlier stage (ARCHITECTURE.md);
 - PyMC, PyTensor, nutpie and pymc_extras are imported only inside `inference`;
+- a library's private names (`from lib import _x`, `lib._x`, `lib._mod.x`) and the known
+  internals in LIBRARY_INTERNALS are reached only in its adapter (ADAPTERS);
 - an import inside a function says why (a comment on it or just above it);
 - no module over 400 lines, no function over 60 lines unless listed in LONG_FUNCTIONS.
 
@@ -26,6 +28,12 @@ STAGES = ("priors", "evidence", "inference", "takeoff", "analysis", "reporting",
 #: Modules entry points may import from anywhere (they run the command line).
 ENTRY_POINTS = ("foomcalc.__main__",)
 HEAVY = ("pymc", "pytensor", "nutpie", "pymc_extras")
+#: The one place each library's internals may be reached (inference/adapters/).
+ADAPTERS = "foomcalc.inference.adapters"
+#: Attributes of library objects that are internals though not named with `_`.
+LIBRARY_INTERNALS = ("jit_fn", "fgraph", "compiled_pyfunc")
+#: Names with a leading `_` that are documented public API.
+DOCUMENTED_UNDERSCORE = ("os._exit",)
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 #: Functions allowed over MAX_FUNCTION_LINES, with the reason.
@@ -163,6 +171,34 @@ def heavy_imports(modules: dict[str, Module]) -> list[str]:
                        "inference")})
 
 
+def library_internals(modules: dict[str, Module]) -> list[str]:
+    """Private names of other libraries and LIBRARY_INTERNALS, outside ADAPTERS."""
+    found = set()
+    for name, mod in modules.items():
+        if name == ADAPTERS or name.startswith(ADAPTERS + "."):
+            continue
+        aliases = set()
+        for target, attr, node in mod.imports:
+            if target.split(".")[0] == mod.name.split(".")[0] or not target:
+                continue
+            parts = [*target.split("."), *([attr] if attr else [])]
+            if any(p.startswith("_") and not p.startswith("__") for p in parts) \
+                    or any(p in LIBRARY_INTERNALS for p in parts):
+                found.add(f"{name} imports {'.'.join(parts)}")
+            for alias in node.names:
+                aliases.add(alias.asname or alias.name.split(".")[0])
+        for node in ast.walk(mod.tree):
+            if not isinstance(node, ast.Attribute):
+                continue
+            if node.attr in LIBRARY_INTERNALS:
+                found.add(f"{name} reaches .{node.attr}")
+            elif (isinstance(node.value, ast.Name) and node.value.id in aliases
+                    and node.attr.startswith("_") and not node.attr.startswith("__")
+                    and f"{node.value.id}.{node.attr}" not in DOCUMENTED_UNDERSCORE):
+                found.add(f"{name} uses {node.value.id}.{node.attr}")
+    return sorted(found)
+
+
 def statement_lists(node: ast.AST):
     """Every list of statements inside `node` (bodies of functions, ifs, loops, trys...)."""
     for child in ast.walk(node):
@@ -215,6 +251,7 @@ def violations(root: Path) -> dict[str, list[str]]:
         "private": private_uses(modules),
         "stage order": stage_violations(modules, graph),
         "heavy imports": heavy_imports(modules),
+        "library internals": library_internals(modules),
         "local imports": unexplained_local_imports(modules),
         "size": oversized(modules),
     }
@@ -247,6 +284,10 @@ PLANTED = {
     "priors/b.py": ("def f():\n    from foomcalc.priors.a import _hidden\n    return _hidden()\n"),
     "evidence/__init__.py": "",
     "evidence/c.py": "import pymc\nfrom foomcalc.analysis import d\n",
+    "priors/e.py": ("import numpy\nfrom scipy._lib import x\n\nY = numpy._core\n\n\n"
+                    "def f(fn):\n    return fn.vm.jit_fn\n"),
+    "inference/__init__.py": "",
+    "inference/adapters/__init__.py": "def f(fn):\n    return fn.maker.fgraph\n",
     "analysis/__init__.py": "",
     "analysis/d.py": ("from foomcalc.priors import a\n\ndef g():\n    return a._hidden()\n"
                       + "\n".join(f"# line {i}" for i in range(401)) + "\n"),
@@ -265,6 +306,9 @@ def test_each_planted_violation_is_reported(tmp_path):
     assert found["stage order"] == ["foomcalc.evidence.c (evidence) imports "
                                     "foomcalc.analysis.d (analysis), a later stage"]
     assert found["heavy imports"] == ["foomcalc.evidence.c imports pymc"]
+    assert found["library internals"] == ["foomcalc.priors.e imports scipy._lib.x",
+                                          "foomcalc.priors.e reaches .jit_fn",
+                                          "foomcalc.priors.e uses numpy._core"]
     assert found["local imports"] == ["foomcalc.priors.b:2 imports inside a function without "
                                       "a reason"]
     assert found["size"] == ["foomcalc.analysis.d: 405 lines"]
