@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON312)" ]; then echo "error: Python 3.12 not found (neither python3.12 on PATH nor via 'pyenv prefix 3.12')" >&2; exit 2; fi
 	@[ -x $(PY) ] || $(PYTHON312) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	@# dev pulls in the app and survey extras (foomcalc[app,survey]): the whole suite runs
 	$(PY) -m pip install --quiet -e '.[dev]'
 	$(PY) -m ipykernel install --user --name foomcalc --display-name "foomcalc (.venv)" >/dev/null
 	@touch $(STAMP)
@@ -35,14 +36,17 @@ app: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks scripts
+	$(PY) -m mypy src
 	@# test order shuffled (pytest-randomly): SEED=N make test repeats an order
 	@seed=$${SEED:-$$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}; echo "test order seed: $$seed (SEED=$$seed make test repeats it)"; \
-	$(PY) -m pytest -n 2 --dist loadfile -q -rs -p randomly --randomly-seed=$$seed
+	$(PY) -m pytest -n 2 --dist loadfile -q -rs -p randomly --randomly-seed=$$seed --hypothesis-seed=$$seed
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
 
+# the long Hypothesis profile (tests/conftest.py) for the property tests, then the SBC
 validate: $(STAMP)
+	FOOMCALC_HYPOTHESIS=validate $(PY) -m pytest -q -p no:randomly $$(grep -rlE "^from hypothesis import .*given" tests)
 	$(PY) scripts/validate.py
 	$(PY) scripts/evidence_shrinkage.py
 

@@ -7,9 +7,12 @@ pytest-randomly and prints the seed)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from foomcalc.evidence.files import EvidenceSet, bundled_evidence
 from foomcalc.paths import data_dir
@@ -17,6 +20,19 @@ from foomcalc.priors.files import PriorSet, load_preset
 
 #: The repository's root folder.
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Hypothesis profiles, chosen by FOOMCALC_HYPOTHESIS (default "ci"). Both explore: new
+# cases in every run from a random seed (`make test` passes its printed seed as
+# --hypothesis-seed, so SEED=N make test repeats the cases too), a failing case is
+# printed with a @reproduce_failure blob, and failing cases are kept in .hypothesis/
+# (git-ignored) and tried first in the next local run. "validate" (`make validate`)
+# runs 20x more cases.
+_COMMON = dict(deadline=None, derandomize=False, print_blob=True,
+               database=DirectoryBasedExampleDatabase(str(REPO_ROOT / ".hypothesis" / "examples")),
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("ci", max_examples=100, **_COMMON)
+settings.register_profile("validate", max_examples=2000, **_COMMON)
+settings.load_profile(os.environ.get("FOOMCALC_HYPOTHESIS", "ci"))
 
 
 @pytest.fixture(scope="session")

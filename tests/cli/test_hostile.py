@@ -38,7 +38,8 @@ from foomcalc.priors.files import load_priors
 from foomcalc.reporting import workflow
 
 MIN_CASES = 500
-SETTINGS = settings(max_examples=MIN_CASES, deadline=None, derandomize=True, database=None,
+# the profile's (tests/conftest.py) seed and database; at least MIN_CASES cases
+SETTINGS = settings(max_examples=max(MIN_CASES, settings.default.max_examples), deadline=None,
                     suppress_health_check=list(HealthCheck))
 
 
