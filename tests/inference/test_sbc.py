@@ -2,8 +2,8 @@
 
 N_SIMS simulations per model: too few to see subtle miscalibration, enough to see a
 broken likelihood, a fit that ignores its data, or a swapped sign; the negative
-control shows the check has that power. Tolerances: every rank histogram's
-chi-square p-value >= 0.001; parameters the data inform contract (posterior
+control shows the check has that power. Tolerances: every parameter's ECDF-PIT
+uniformity p-value (`calibration.uniformity`) >= 0.001; parameters the data inform contract (posterior
 variance at most 70-95% of the prior's, see MIN_CONTRACTION).
 """
 
@@ -47,13 +47,21 @@ def test_ranks_and_thinning():
     assert len(kept) == N_RANK_DRAWS and kept[0] == 0 and kept[-1] == 999
 
 
-def test_uniformity_test_accepts_uniform_and_rejects_skewed():
+def test_uniformity_test_accepts_uniform_and_rejects_each_miscalibration():
+    """Uniform ranks pass; the three SBC failure shapes (Talts et al. 2018, fig. 4-6) fail
+    both the p-value and the ECDF band: biased (a max of two ranks), an overconfident
+    posterior (ranks piled at the ends) and an underconfident one (piled in the middle)."""
     rng = np.random.default_rng(0)
     uniform = rng.integers(0, N_RANK_DRAWS + 1, 200)
-    skewed = np.minimum(rng.integers(0, N_RANK_DRAWS + 1, (200, 2)).max(axis=1), N_RANK_DRAWS)
-    assert uniformity(uniform)["p_value"] > 0.01
-    assert uniformity(skewed)["p_value"] < 1e-6
-    assert uniformity(uniform)["bins"] == 20 and uniformity(uniform[:30])["bins"] == 5
+    biased = rng.integers(0, N_RANK_DRAWS + 1, (200, 2)).max(axis=1)
+    ends = np.where(rng.uniform(size=200) < 0.3, rng.choice([0, N_RANK_DRAWS], 200), uniform)
+    middle = np.clip(np.round(rng.normal(N_RANK_DRAWS / 2, 12, 200)), 0, N_RANK_DRAWS)
+    t = uniformity(uniform)
+    assert t["p_value"] > 0.01 and t["outside_band"] == 0.0 and t["ks"] < 0.1
+    for ranks in (biased, ends, middle):
+        t = uniformity(ranks.astype(int))
+        assert t["p_value"] < 1e-6 and t["outside_band"] == 1.0
+    assert uniformity(uniform) == uniformity(uniform.copy())  # seeded: reproducible
 
 
 @functools.cache
