@@ -123,6 +123,21 @@ def test_progress_lines_plain_and_no_early_estimate():
     assert "\r" not in buf.getvalue()
 
 
+def test_progress_live_line_on_a_terminal():
+    """On a terminal: rich's line redrawn in place (carriage returns, no new line until
+    the end), with the draws, the divergences and, past 20%, the time left."""
+    now = [0.0]
+    buf = io.StringIO()
+    lines = ProgressLines(stream=buf, live=True, every_s=1.0, clock=lambda: now[0])
+    for t, done, div in [(0.5, 10, 0), (5.0, 500, 2), (6.0, 1000, 2)]:
+        now[0] = t
+        lines([Chain(done, 1000, div)])
+    out = buf.getvalue()
+    assert "\r" in out and out.rstrip("\x1b[?25h").count("\n") == 1
+    assert " 500/1000" in out and "2 divergent, about 5 s left" in out
+    assert "1000/1000" in out
+
+
 # issue 14: failed sampling diagnostics -> exit status 3 (report still written)
 def test_failed_diagnostics_exit_status(tmp_path, monkeypatch):
     import foomcalc.reporting.workflow as workflow

@@ -1,5 +1,5 @@
-"""Progress on stderr: `foomcalc report`'s sampling progress (nutpie's progress callback
-as text) and `foomcalc survey`'s log lines with the elapsed time."""
+"""Progress on stderr: `foomcalc report`'s sampling progress (nutpie's progress callback,
+shown with rich) and `foomcalc survey`'s log lines with the elapsed time."""
 
 from __future__ import annotations
 
@@ -9,6 +9,12 @@ from collections.abc import Callable, Sequence
 from typing import Protocol, TextIO
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+
+#: Share of the draws done before a time-remaining estimate is shown: the first
+#: estimates (nutpie's warm-up, the first step-size adaptation) are noise.
+ESTIMATE_AFTER = 0.2
 
 
 class ChainProgress(Protocol):
@@ -20,42 +26,71 @@ class ChainProgress(Protocol):
 
 
 class ProgressLines:
-    """Sampling progress for nutpie's `progress_callback` (a list of ChainProgress).
+    """Sampling progress for nutpie's `progress_callback` (a list of ChainProgress), kept
+    by a rich `Progress` (its task holds the draws done and estimates the time left from
+    the draw rate of the last 30 s).
 
-    `live` True (a terminal): one line rewritten in place; False (piped to a file): a
-    plain line at most every `every_s` seconds. The time-remaining estimate, in seconds,
-    is shown only once 20% of the draws are done and is smoothed (the mean rate since
-    the start), so the first, noisy estimates never appear.
+    `live` True (a terminal): rich's live line (bar, draws, divergences, time left),
+    redrawn in place; False (piped to a file): a plain line at most every `every_s`
+    seconds and at the end. The time left, in seconds, appears only once ESTIMATE_AFTER
+    of the draws are done.
     """
 
     def __init__(self, stream: TextIO | None = None, live: bool = False, every_s: float = 2.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.live, self.every_s, self.clock = live, every_s, clock
-        self.start = clock()
         self.last = -float("inf")
         self.last_done = -1
+        self.progress = Progress(
+            TextColumn("sampling"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("draws ({task.percentage:>3.0f}%){task.fields[note]}"),
+            console=Console(file=self.stream, force_terminal=live), get_time=clock,
+            disable=not live, transient=False, auto_refresh=False)
+        self.task: TaskID | None = None
 
     def line(self, done: int, total: int, divergences: int) -> str:
         """The progress text: draws done of all chains, divergences, time left."""
-        elapsed = self.clock() - self.start
         text = f"sampling: {done}/{total} draws ({100 * done / max(total, 1):.0f}%)"
-        if divergences:
-            text += f", {divergences} divergent"
-        if total and done >= 0.2 * total and done < total:
-            text += f", about {elapsed * (total - done) / done:.0f} s left"
-        return text
+        return text + self._note(done, total, divergences)
+
+    def _note(self, done: int, total: int, divergences: int) -> str:
+        note = f", {divergences} divergent" if divergences else ""
+        task = self.progress.tasks[0] if self.task is not None else None
+        left = task.time_remaining if task is not None else None
+        if left is not None and total and ESTIMATE_AFTER * total <= done < total:
+            note += f", about {left:.0f} s left"
+        return note
+
+    def _record(self, done: int, total: int) -> None:
+        """Tell rich's task about new draws (never backwards: a restarted count while
+        nutpie initialises would read as negative speed)."""
+        if self.task is None:
+            self.task = self.progress.add_task("sampling", total=total, completed=0, note="")
+            if self.live:
+                self.progress.start()
+        task = self.progress.tasks[0]
+        if done > task.completed or total != task.total:
+            self.progress.update(self.task, completed=max(done, int(task.completed)),
+                                 total=total)
 
     def __call__(self, chains: Sequence[ChainProgress]) -> None:
         done = sum(int(c.finished_draws) for c in chains)
         total = sum(int(c.total_draws) for c in chains)
+        divergences = sum(int(c.divergences) for c in chains)
+        self._record(done, total)
         now = self.clock()
         if done == self.last_done or (now - self.last < self.every_s and done < total):
             return  # no news (e.g. while nutpie initialises), or too soon
         self.last, self.last_done = now, done
-        text = self.line(done, total, sum(int(c.divergences) for c in chains))
-        end = "\n" if not self.live or done >= total else ""
-        print(("\r" if self.live else "") + text, end=end, file=self.stream, flush=True)
+        if self.live:
+            assert self.task is not None
+            self.progress.update(self.task, note=self._note(done, total, divergences))
+            self.progress.refresh()
+            if done >= total:
+                self.progress.stop()
+            return
+        print(self.line(done, total, divergences), file=self.stream, flush=True)
 
 
 def plain_progress() -> Callable[[str], None]:
