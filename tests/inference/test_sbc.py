@@ -3,8 +3,8 @@
 N_SIMS simulations per model: too few to see subtle miscalibration, enough to see a
 broken likelihood, a fit that ignores its data, or a swapped sign; the negative
 control shows the check has that power. Tolerances: every parameter's ECDF-PIT
-uniformity p-value (`calibration.uniformity`) >= 0.001; parameters the data inform contract (posterior
-variance at most 70-95% of the prior's, see MIN_CONTRACTION).
+uniformity p-value (`calibration.uniformity`) >= 0.001; parameters the data inform
+contract (posterior variance at most 70-95% of the prior's, see MIN_CONTRACTION).
 """
 
 from __future__ import annotations
