@@ -13,10 +13,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import subprocess
+import sys
+import time
+
 import nbformat
 import pytest
 
-from tests.notebooks.runner import NAMES, NOTEBOOKS, SMALL, report_summary, run_notebook
+from tests.notebooks.runner import (
+    NAMES,
+    NOTEBOOKS,
+    SMALL,
+    execute_with_retry,
+    report_summary,
+    run_notebook,
+)
 
 
 def _read(name: str) -> nbformat.NotebookNode:
@@ -83,3 +94,48 @@ def test_03_add_evidence(tmp_path):
     # the example observations' likelihood ratios multiply to 0.6 x 1.3 x 0.8
     assert both["likelihood_ratio_observations"] == pytest.approx(0.624)
     assert both["p_rsi_feasible"]["posterior"] < scaling["p_rsi_feasible"]["posterior"]
+
+
+def sleeping_notebook(path: Path, seconds: float) -> Path:
+    """A planted hang: a notebook whose one cell sleeps `seconds`."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(f"import time\ntime.sleep({seconds})")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.timeout(120)
+def test_a_hanging_cell_is_retried_once_then_fails_clearly(tmp_path):
+    """A cell that sleeps an hour against a 3 s cell limit: two attempts, then a failure
+    naming the notebook and the known hang, in seconds rather than an hour."""
+    source = sleeping_notebook(tmp_path / "hang.ipynb", 3600)
+    start = time.monotonic()
+    with pytest.raises(pytest.fail.Exception, match="hang.ipynb: timed out twice") as failed:
+        execute_with_retry(source, tmp_path / "out.ipynb", {}, execution_timeout_s=3)
+    assert "papermill #711" in str(failed.value)
+    assert time.monotonic() - start < 90
+
+
+@pytest.mark.timeout(120)
+def test_a_test_that_waits_forever_fails_at_the_per_test_limit(tmp_path):
+    """Without papermill's limit (a cell limit of a day) a hanging notebook still ends:
+    pytest-timeout fails the test at its limit (here --timeout=10, as pyproject.toml's
+    timeout does for every test), the suite goes on."""
+    sleeping_notebook(tmp_path / "hang.ipynb", 3600)
+    test = tmp_path / "test_planted.py"
+    test.write_text(
+        "from pathlib import Path\n"
+        "from tests.notebooks.runner import execute_with_retry\n\n"
+        "def test_hang(tmp_path):\n"
+        f"    execute_with_retry(Path({str(tmp_path / 'hang.ipynb')!r}), "
+        "tmp_path / 'out.ipynb', {}, execution_timeout_s=86400)\n")
+    start = time.monotonic()
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
+         "--timeout=10", "--rootdir", str(tmp_path), str(test)],
+        capture_output=True, text=True, timeout=100, cwd=NOTEBOOKS.parent)
+    assert run.returncode == 1, run.stdout[-2000:]
+    assert "Timeout (>10.0s)" in run.stdout and "1 failed" in run.stdout, run.stdout[-2000:]
+    assert time.monotonic() - start < 90
