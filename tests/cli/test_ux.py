@@ -264,3 +264,20 @@ def test_unreadable_paths_are_input_errors():
     for args in (["--priors", "a" * 300], ["--evidence", "a" * 300], ["--out", "a" * 300]):
         result = run("report", "--out", "/tmp/never-written-ux11", *args)
         assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+
+
+@pytest.mark.parametrize("command,module,extra", [("app", "shiny", "app"),
+                                                  ("survey", "distributed", "survey")])
+def test_a_missing_extra_is_named(command, module, extra, tmp_path, monkeypatch):
+    """`pip install .` installs the core only: the app and the survey name their extra."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == module else real(name, *a))
+    args = [command] if command == "app" else [command, str(tmp_path / "s.csv"), "--out",
+                                                str(tmp_path / "o")]
+    result = run(*args)
+    assert result.exit_code == 1
+    assert f"pip install 'foomcalc[{extra}]'" in result.output
+    assert "Traceback" not in result.output

@@ -9,6 +9,7 @@ numbers may be unreliable; 4 (`survey` only) done but some respondents were skip
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import logging
 import os
@@ -57,6 +58,19 @@ def fail(exc: InputError) -> None:
     """Print the input error on stderr and exit with status 2."""
     typer.echo(f"error: {exc}", err=True)
     raise typer.Exit(2)
+
+
+#: Exit status when a command needs an optional extra that is not installed.
+EXIT_MISSING_EXTRA = 1
+
+
+def require_extra(module: str, extra: str, command: str) -> None:
+    """Exit with a message naming the extra to install when `module` (a library of the
+    optional extra `extra`) is missing: `pip install .` installs the core only."""
+    if importlib.util.find_spec(module) is None:
+        typer.echo(f"error: foomcalc {command} needs the '{extra}' extra ({module} is not "
+                   f"installed): pip install 'foomcalc[{extra}]'", err=True)
+        raise typer.Exit(EXIT_MISSING_EXTRA)
 
 
 def parse_compression(items: list[str]) -> list[tuple[float, float]]:
@@ -229,6 +243,7 @@ def survey(
     Input format and report: docs/survey.md. Exit status: 0 done, 2 bad input,
     4 done but some respondents were skipped (listed), 130 interrupted.
     """
+    require_extra("distributed", "survey", "survey")
     try:
         # Dask and the survey's analysis modules: only when a survey runs
         from foomcalc.survey.run import make_survey
@@ -263,6 +278,7 @@ def app_command(
     draws: Annotated[int, typer.Option(min=100, max=100_000, help="Draws per chain.")] = 1000,
 ) -> None:
     """Serve the web app: sliders for your priors, evidence upload, shareable link."""
+    require_extra("shiny", "app", "app")
     try:
         # Shiny: only when the app is served
         from foomcalc.app.server import run_app
