@@ -11,11 +11,10 @@ use tests/notebooks/runner.py.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -112,7 +111,7 @@ def test_a_hanging_cell_is_retried_once_then_fails_clearly(tmp_path):
     naming the notebook and the known hang, in seconds rather than an hour."""
     source = sleeping_notebook(tmp_path / "hang.ipynb", 3600)
     start = time.monotonic()
-    with pytest.raises(pytest.fail.Exception, match="hang.ipynb: timed out twice") as failed:
+    with pytest.raises(pytest.fail.Exception, match=r"hang\.ipynb: timed out twice") as failed:
         execute_with_retry(source, tmp_path / "out.ipynb", {}, execution_timeout_s=3)
     assert "papermill #711" in str(failed.value)
     assert time.monotonic() - start < 90

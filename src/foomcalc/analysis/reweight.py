@@ -57,7 +57,7 @@ _FORWARD = {None: lambda x: x, "exp": np.exp, "one_plus": lambda x: x + 1.0}
 def spec_key(spec: PriorSpec) -> tuple:
     """What a spec's numbers depend on (its `source` note does not count)."""
     if spec.prior is None:
-        return ("fixed", float(spec.value))
+        return ("fixed", float(spec.value))  # type: ignore[arg-type]
     return (spec.prior.distribution, spec.prior.transform,
             tuple(sorted((k, float(v)) for k, v in spec.prior.parameters.items())))
 
@@ -75,7 +75,7 @@ def log_prior_density(spec: PriorSpec, x: np.ndarray) -> np.ndarray:
         raise ValueError(f"{spec.name}: no density for {prior!r}")
     x = np.asarray(x, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = _INVERSE[prior.transform](x)
+        z = _INVERSE[prior.transform](x)  # type: ignore[operator]
         out = np.asarray(scipy_base(prior).logpdf(z), dtype=float) + \
             _LOG_JACOBIAN[prior.transform](x)
     return np.where(np.isnan(out), -np.inf, out)
@@ -89,7 +89,7 @@ def prior_support(spec: PriorSpec) -> tuple[float, float]:
     low, high = scipy_base(prior).support()
     forward = _FORWARD[prior.transform]
     with np.errstate(over="ignore"):
-        return float(forward(low)), float(forward(high))
+        return float(forward(low)), float(forward(high))  # type: ignore[operator]
 
 
 def support_within(new: PriorSpec, old: PriorSpec) -> bool:
@@ -105,11 +105,11 @@ def coupled_draws(old: PriorSpec, new: PriorSpec, x: np.ndarray,
     """Draws from `new` coupled to draws `x` from `old` by x_new = F_new^-1(F_old(x));
     iid from `new` when x is iid from `old`. Fresh draws when `old` is fixed."""
     if new.prior is None:
-        return np.full(x.shape, float(new.value))
+        return np.full(x.shape, float(new.value))  # type: ignore[arg-type]
     if old.prior is None or old.prior.transform not in _INVERSE \
             or new.prior.transform not in _INVERSE:
         return new.sample(x.size, rng).reshape(x.shape)
-    u = scipy_base(old.prior).cdf(_INVERSE[old.prior.transform](x))
+    u = scipy_base(old.prior).cdf(_INVERSE[old.prior.transform](x))  # type: ignore[operator]
     u = np.clip(u, 1e-12, 1 - 1e-12)
     return np.asarray(prior_quantile(new.prior, u), dtype=float).reshape(x.shape)
 
@@ -206,7 +206,7 @@ class Reweighted:
             per = mixture_probability(o["compressed_feasible"].values,
                                       o["compressed_infeasible"].values,
                                       o["weight_feasible"].values)
-            out["compression"] = [
+            out["compression"] = [  # type: ignore[assignment]
                 {"id": str(c), "posterior": float((w[..., None] * per).sum(axis=(0, 1))[i])}
                 for i, c in enumerate(o["compression"].values)]
         return out
@@ -215,7 +215,7 @@ class Reweighted:
 def hard_per_draw(outcomes: xr.Dataset | dict, window_days: float) -> np.ndarray:
     """Per-draw P(takeoff within the window), mixing the feasibility branches
     (outcomes as a Dataset or a dict of arrays), as a plain array."""
-    return np.asarray(hard_takeoff_probability(outcomes, window_days))
+    return np.asarray(hard_takeoff_probability(outcomes, window_days))  # type: ignore[arg-type]
 
 
 def takeoff_times(draws: dict[str, np.ndarray], gap_from: str, likelihood_ratio: float,
@@ -308,7 +308,7 @@ def _resimulate(result: xr.DataTree, old: PriorSet, new: PriorSet, redrawn: list
         if name in posterior:
             draws[name] = posterior[name].values.reshape(-1)
         else:
-            draws[name] = np.full(shape[0] * shape[1], float(old.specs[name].value))
+            draws[name] = np.full(shape[0] * shape[1], float(old.specs[name].value))  # type: ignore[arg-type]
         if name in redrawn:
             rng = np.random.default_rng([seed, 40_000, i])
             draws[name] = coupled_draws(old.specs[name], new.specs[name], draws[name], rng)

@@ -33,6 +33,7 @@ from foomcalc.inference.model import (
 )
 from foomcalc.inference.sampling import (
     Diagnostics,
+    Progress,
     SamplerSettings,
     compile_model,
     sample_with_gate,
@@ -86,7 +87,7 @@ def parameter_draws(priors: PriorSet, dataset: xr.Dataset, shape: tuple[int, ...
         if name in dataset:
             draws[name] = dataset[name].values.reshape(shape)
         else:
-            draws[name] = np.full(shape, float(priors.specs[name].value))
+            draws[name] = np.full(shape, float(priors.specs[name].value))  # type: ignore[arg-type]
     return draws
 
 
@@ -127,7 +128,7 @@ def draw_prior(
 
 def sample_posterior(
     priors: PriorSet, evidence: Sequence[EvidenceSet], seed: int, settings: SamplerSettings,
-    progress: bool, cache: CompiledCache,
+    progress: Progress, cache: CompiledCache,
 ) -> tuple[xr.Dataset, xr.Dataset, Diagnostics]:
     """Posterior draws of every uncertain parameter: NUTS for the evidence-informed ones,
     exact independent prior draws for the rest (their posterior is their prior)."""
@@ -159,7 +160,7 @@ def run_analysis(
     settings: SamplerSettings = SamplerSettings(),
     n_prior_draws: int = N_PRIOR_DRAWS,
     compression: Sequence[tuple[float, float]] = STANDARD_COMPRESSION,
-    progress: bool = False,
+    progress: Progress = False,
     cache: CompiledCache | None = None,
     command: str = "",
 ) -> xr.DataTree:

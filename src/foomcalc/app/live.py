@@ -60,7 +60,7 @@ class LivePriors:
 def control_values(input: Inputs, c: Control) -> tuple[float, ...] | None:
     """One parameter's current values from its inputs (None while not all are set):
     (q10, q50, q90) of an uncertain prior, or (value,) when fixed."""
-    raw = []
+    raw: list[float] = []
     for i in app_page.input_ids(c):
         v = input[i]()
         raw.extend(v if isinstance(v, tuple | list) else [v])

@@ -78,7 +78,7 @@ def _param_row(c: Control, values: tuple[float, ...]) -> ui.Tag:
         body = ui.input_numeric(ids[0], "fixed value", values[0], step=c.step)
     elif c.slider:
         lo, hi = min(c.lo, values[0]), max(c.hi, values[2])
-        body = ui.TagList(
+        body = ui.TagList(  # type: ignore[assignment]
             ui.input_slider(ids[0], "10% - 90% interval", lo, hi, (values[0], values[2]),
                             step=c.step, sep=""),
             ui.input_numeric(ids[1], "median (50%)", values[1], step=c.step))
@@ -97,7 +97,7 @@ def sidebar(state: AppState, base: PriorSet) -> ui.Tag:
     pick = ui.tags.select(*(ui.tags.option(n, value=n, selected=(n == state.preset) or None)
                             for n in presets), id="preset_pick", class_="form-select")
     rows = [_param_row(c, edits.get(name, c.values)) for name, c in controls(base).items()]
-    return ui.sidebar(
+    return ui.sidebar(  # type: ignore[return-value]
         ui.tags.label("Preset (loads its priors)", **{"for": "preset_pick"}), pick,
         ui.input_select("gap_from", "Capability gap from", list(GAP_MODES),
                         selected=state.gap_from or base.gap_from),
@@ -125,13 +125,13 @@ def main_panel() -> ui.TagList:
                                        class_="mt-2"),
                     ui.p("foomcalc report --priors FILE runs it unchanged.",
                          class_="small text-muted")),
-            col_widths={"sm": (12, 12), "xl": (7, 5)}),
+            col_widths={"sm": (12, 12), "xl": (7, 5)}),  # type: ignore[arg-type]
         ui.layout_columns(
             ui.card(ui.card_header("Takeoff time, prior: P(takeoff within t)"),
                     ui.output_plot("cdf", height="300px")),
             ui.card(ui.card_header("Compression, prior: P(X years of progress within Y months)"),
                     ui.output_ui("compression")),
-            col_widths={"sm": (12, 12), "xl": (7, 5)}),
+            col_widths={"sm": (12, 12), "xl": (7, 5)}),  # type: ignore[arg-type]
         ui.card(ui.card_header("Update with evidence (full posterior, as foomcalc report)"),
                 ui.input_checkbox("bundled", "use the bundled published evidence", True),
                 ui.input_file("upload", "Add an evidence CSV", accept=[".csv"], multiple=True),
@@ -146,7 +146,7 @@ def main_panel() -> ui.TagList:
                     ui.input_select("compare_preset", "preset",
                                     [n for n, _ in list_presets()]),
                     ui.input_text("compare_folder", "report folder", placeholder="reports/default"),
-                    col_widths={"sm": (12, 12, 12), "xl": (4, 3, 5)}),
+                    col_widths={"sm": (12, 12, 12), "xl": (4, 3, 5)}),  # type: ignore[arg-type]
                 ui.input_action_button("compare", "Compare", class_="btn-secondary", width="16rem"),
                 ui.output_ui("compare_status")),
     )
@@ -157,7 +157,7 @@ def page(state: AppState, base: PriorSet, link_error: str | None) -> ui.Tag:
     notice = ui.div(f"The link could not be read; showing the preset instead.\n{link_error}",
                     class_="fc-error", id="link_error") if link_error else None
     return ui.page_sidebar(
-        sidebar(state, base),
+        sidebar(state, base),  # type: ignore[arg-type]
         notice, main_panel(),
         ui.tags.style(_CSS), ui.tags.script(_JS),
         title="foomcalc: P(hard takeoff) from your priors", fillable=False)

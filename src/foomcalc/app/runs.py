@@ -47,7 +47,7 @@ def job_status(j: Job | None, view: Callable[[dict], ui.TagChild]) -> ui.Tag | N
             class_="fc-running")
     if j.error:
         return ui.div(j.error, class_="fc-error", id=f"{j.label}_error")
-    return ui.div(ui.p(f"done in {j.seconds():.0f} s", class_="small"), view(j.result))
+    return ui.div(ui.p(f"done in {j.seconds():.0f} s", class_="small"), view(j.result))  # type: ignore[arg-type]
 
 
 def posterior_view(s: dict) -> ui.TagList:
@@ -116,7 +116,7 @@ def register_report_run(input: Inputs, config: AppConfig, live: LivePriors,
     @reactive.effect
     @reactive.event(input.update)
     def _update() -> None:
-        if job() and job().running:
+        if job() and job().running:  # type: ignore[union-attr]
             return
         if live.priors()[0] is None:
             job.set(failed_job("run", "fix the priors first: " + (live.priors()[1] or "")))
@@ -156,7 +156,7 @@ def register_compare(input: Inputs, config: AppConfig, job: reactive.Value[Job |
     @reactive.event(input.compare)
     def _compare() -> None:
         mine = job()
-        if mine is None or mine.result is None or (cmp_job() and cmp_job().running):
+        if mine is None or mine.result is None or (cmp_job() and cmp_job().running):  # type: ignore[union-attr]
             cmp_job.set(failed_job("compare", "run 'Update with evidence' first"))
             return
         folder = Path(mine.result["folder"])

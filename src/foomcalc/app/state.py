@@ -78,12 +78,12 @@ def controls(base: PriorSet) -> dict[str, Control]:
         spec = base.specs[name]
         lo_s, hi_s = _SUPPORT_RANGE[p.support]
         if spec.prior is None:
-            v = float(spec.value)
+            v = float(spec.value)  # type: ignore[arg-type]
             lo, hi = (0.0, 1.0) if p.support == "unit_interval" else (
                 max(lo_s, min(0.0, v)), max(1.0, abs(v) * 3))
             values = (v,)
         else:
-            values = tuple(sig(spec.quantile(q)) for q in QUANTILES)
+            values = tuple(sig(spec.quantile(q)) for q in QUANTILES)  # type: ignore[assignment]
             lo, hi = spec.quantile(0.01), spec.quantile(0.99)
             lo, hi = max(lo_s, lo - 0.5 * (hi - lo)), min(hi_s, hi + 0.5 * (hi - lo))
         finest = abs(values[0]) / 20 if values[0] else (hi - lo) / 400
@@ -193,8 +193,8 @@ def priors_document(state: AppState, base: PriorSet | None = None) -> dict:
     if state.gap_from is not None:
         doc["gap_from"] = state.gap_from
     if state.hard_takeoff_days is not None:
-        doc["hard_takeoff_days"] = state.hard_takeoff_days
-    doc["parameters"] = params
+        doc["hard_takeoff_days"] = state.hard_takeoff_days  # type: ignore[assignment]
+    doc["parameters"] = params  # type: ignore[assignment]
     return doc
 
 

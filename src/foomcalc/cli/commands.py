@@ -297,7 +297,7 @@ def main() -> None:  # pragma: no cover - console entry point (tests run it in p
         app(prog_name="foomcalc")
         code = 0
     except SystemExit as exc:
-        code = exc.code
+        code = exc.code  # type: ignore[assignment]
     if code is None:
         code = 0
     elif not isinstance(code, int):

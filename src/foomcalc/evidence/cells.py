@@ -145,6 +145,6 @@ def unitless(frame: pd.DataFrame, column: str, unit_words: tuple[str, ...],
                           and (not need_digit or any(ch.isdigit() for ch in str(c)))
                           for c in frame[column]], dtype=bool)
     for i in np.flatnonzero(with_unit):
-        problems.at(i, column, f"'{frame[column].iloc[i]}': {advice}")
+        problems.at(i, column, f"'{frame[column].iloc[i]}': {advice}")  # type: ignore[arg-type]
     rest = frame.assign(**{column: np.where(with_unit, "1", frame[column])})
     return np.where(with_unit, np.nan, numbers(rest, column, problems))

@@ -72,7 +72,7 @@ def _read(path: Path) -> tuple[str | None, pd.DataFrame, list[int], bytes]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start}).", path) from None
-    declared, kept, lines = None, [], []
+    declared, kept, lines = None, [], []  # type: ignore[var-annotated]
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if stripped.startswith("#"):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import arviz_stats  # noqa: F401  (registers the `.azstats` accessor used in `uniformity`)
 import numpy as np
@@ -173,7 +174,7 @@ def run_case(case: SbcCase, n_sims: int, seed: int = 0, priors: PriorSet | None 
     start = time.time()
     # the same compile entry point as reports, so SBC validates the path users run;
     # `with_data` swaps the observed values. On dask, each worker compiles its own.
-    compiled = compile_model(model) if client is None else None
+    compiled: Any = compile_model(model) if client is None else None
     compile_seconds = time.time() - start
     prior, datasets = (simulate or case.simulate)(model, n_sims, seed)
     names = checked_parameters(model)

@@ -43,7 +43,7 @@ def hyperparameter_values(
     for name in modelled_parameters(evidence):
         spec = priors.specs[name]
         if spec.prior is None:
-            values[f"{name}__value"] = float(spec.value)
+            values[f"{name}__value"] = float(spec.value)  # type: ignore[arg-type]
         else:
             for kwarg, value in spec.prior.parameters.items():
                 values[f"{name}__{kwarg}"] = float(value)
@@ -55,8 +55,8 @@ def structure_key(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> tuple:
     families = tuple(
         (name, "fixed")
         if priors.specs[name].prior is None
-        else (name, priors.specs[name].prior.distribution, priors.specs[name].prior.transform,
-              tuple(sorted(priors.specs[name].prior.parameters)))
+        else (name, priors.specs[name].prior.distribution, priors.specs[name].prior.transform,  # type: ignore[union-attr]
+              tuple(sorted(priors.specs[name].prior.parameters)))  # type: ignore[union-attr]
         for name in modelled_parameters(evidence)
     )
     # file labels in order: they name the terms' variables (`terms.unique_prefixes`),
@@ -92,7 +92,7 @@ def build_model(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> pm.Model:
         for name in modelled_parameters(evidence):
             spec = priors.specs[name]
             if spec.prior is None:
-                params[name] = pm.Data(f"{name}__value", float(spec.value))
+                params[name] = pm.Data(f"{name}__value", float(spec.value))  # type: ignore[arg-type]
                 continue
             data_kwargs = {
                 kwarg: pm.Data(f"{name}__{kwarg}", float(value))

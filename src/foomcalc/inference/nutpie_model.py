@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from math import prod
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ def _dims_and_coords(model: pm.Model, names: list[str], shapes: list[tuple[int, 
     shape_of = dict(zip(names, shapes, strict=True))
     for value_name in reparameterized:  # a transformed value keeps its RV's dims
         rv = value_to_rv.get(value_name)
-        if rv in dims and shape_of.get(rv) == shape_of.get(value_name):
+        if rv is not None and rv in dims and shape_of.get(rv) == shape_of.get(value_name):
             dims[value_name] = dims[rv]
     for name, shape in zip(names, shapes, strict=True):
         dims.setdefault(name, tuple(f"{name}_dim_{i}" for i in range(len(shape))))
@@ -99,7 +100,7 @@ def _compile_functions(model: pm.Model, logp, rewrites: list[str]) -> dict:
     shapes = trace_shapes(model)
     logp = rewrite_graph(logp, include=rewrites)
     values = [model.rvs_to_values[rv] for rv in model.free_RVs]
-    grad = pt.concatenate([pt.as_tensor(g).ravel() for g in pt.grad(logp, values)])
+    grad = pt.concatenate([pt.as_tensor(g).ravel() for g in cast(list, pt.grad(logp, values))])
     names = [v.name for v in values]
     free_shapes = [shapes[n] for n in names]
     n_free = sum(prod(s) for s in free_shapes)

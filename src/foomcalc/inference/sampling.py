@@ -41,7 +41,10 @@ from foomcalc.inference.forked import ForkedCall, can_fork
 from foomcalc.inference.nutpie_model import CompiledModel, nutpie_model
 
 #: What `compile_model` returns: foomcalc's Python-callback model, or nutpie's own.
-AnyCompiled = CompiledModel | PublicModel
+type AnyCompiled = CompiledModel | PublicModel
+#: Sampling progress: nutpie's own bar (True), none (False), or nutpie's progress callback
+#: (called with a list of ChainProgress, e.g. cli.progress.ProgressLines).
+type Progress = bool | Callable[[list], None]
 
 #: Thresholds (Vehtari et al. 2021, "Rank-normalization, folding, and localization").
 MAX_R_HAT = 1.01
@@ -120,7 +123,7 @@ def compile_model(model: pm.Model, backend: str = "pyfunc", inputs: tuple | None
 
 def _sampled_variables(posterior: xr.Dataset) -> list[str]:
     """Variables to diagnose: the free (untransformed) ones and deterministics."""
-    return [name for name in posterior.data_vars if posterior[name].size > 1]
+    return [str(name) for name in posterior.data_vars if posterior[name].size > 1]
 
 
 def diagnose(trace: xr.DataTree, attempts: int = 1) -> Diagnostics:
@@ -212,7 +215,7 @@ def sample(
     compiled: AnyCompiled,
     seed: int,
     settings: SamplerSettings = SamplerSettings(),
-    progress: bool = False,
+    progress: Progress = False,
 ) -> xr.DataTree:
     """Draw from the posterior with nutpie's NUTS (`chains` chains, fixed seed).
 
@@ -268,7 +271,12 @@ def _sample_halves(compiled: CompiledModel, seed: int, settings: SamplerSettings
         other = None
         if child is not None:
             report = with_other(child_chains)
-            other = child.result(lambda: callable(report) and report([first_done]))
+
+            def report_first_done() -> None:
+                if callable(report):
+                    report([first_done])
+
+            other = child.result(report_first_done)
             if other is not None and callable(progress):  # the end, however fast it came
                 progress([first_done, _Chains(second * per_chain, second * per_chain,
                                               _divergences(other))])
@@ -294,7 +302,7 @@ def sample_with_gate(
     compiled: AnyCompiled,
     seed: int,
     settings: SamplerSettings = SamplerSettings(),
-    progress: bool = False,
+    progress: Progress = False,
 ) -> tuple[xr.DataTree, Diagnostics]:
     """Sample, check, and on trouble retry once with `retry_settings` (smaller steps,
     twice the tuning)."""

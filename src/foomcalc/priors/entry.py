@@ -54,17 +54,17 @@ class PriorSpec:
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n iid prior draws with numpy/scipy (same distribution PyMC samples)."""
         if self.prior is None:
-            return np.full(n, float(self.value))
+            return np.full(n, float(self.value))  # type: ignore[arg-type]
         return sample_prior_numpy(self.prior, n, rng)
 
     def quantile(self, q: float) -> float:
         """Prior quantile at probability q (the fixed value when fixed)."""
-        return float(self.value) if self.prior is None else float(prior_quantile(self.prior, q))
+        return float(self.value) if self.prior is None else float(prior_quantile(self.prior, q))  # type: ignore[arg-type]
 
     def to_dict(self) -> dict[str, Any]:
         """The spec in priors-file form (JSON-serialisable; percent keys as strings)."""
         if self.prior is None:
-            out: dict[str, Any] = {"value": float(self.value)}
+            out: dict[str, Any] = {"value": float(self.value)}  # type: ignore[arg-type]
         else:
             family, kwargs = from_prior(self.prior)
             if family == "LogUniform":
@@ -158,7 +158,7 @@ def _family_kwargs(pname: str, entry: dict, family: str, quantiles: dict[float, 
         return None
     if fitted:
         try:
-            kwargs = fit_family(family, quantiles, _fit_bounds(family, kwargs, lo, hi))
+            kwargs = fit_family(family, quantiles, _fit_bounds(family, kwargs, lo, hi))  # type: ignore[arg-type, assignment]
         except ValueError as exc:
             problems.append(f"{path}.quantiles: {exc}")
             return None
@@ -170,13 +170,13 @@ def _family_kwargs(pname: str, entry: dict, family: str, quantiles: dict[float, 
         return None
     if not _check_kwargs(family, kwargs, path, problems):
         return None
-    flo, fhi = family_support(family, kwargs)
+    flo, fhi = family_support(family, kwargs)  # type: ignore[arg-type]
     if flo < lo or fhi > hi:
         where = f"{path}.quantiles" if fitted else f"{path}.dist"
         problems.append(f"{where}: {family} takes values in {_interval(flo, fhi)} but {pname} "
                         f"must lie in {SUPPORT_TEXT[support]} ({support}); use {SUGGEST[support]}")
         return None
-    return kwargs
+    return kwargs  # type: ignore[return-value]
 
 
 def _fit_bounds(family: str, kwargs: dict, lo: float, hi: float) -> dict[str, float]:

@@ -281,7 +281,7 @@ def _build(data: Any, text: str, source: str, source_path: str | None,
     if problems:
         raise InputError(problems, source)
     return PriorSet(name=name, description=description, gap_from=gap_from,
-                    gap_weights=gap_weights, hard_takeoff_days=float(days),
+                    gap_weights=gap_weights, hard_takeoff_days=float(days),  # type: ignore[arg-type]
                     specs={p: specs[p] for p in PARAMETERS}, source_path=source_path, text=text)
 
 

@@ -101,7 +101,7 @@ def crux_rows(result_a: xr.DataTree, result_b: xr.DataTree, *, seed: int | None 
             "ess_a": ra.ess, "ess_b": rb.ess,
             "seconds": ra.seconds + rb.seconds,
         })
-    rows.sort(key=lambda r: -max(abs(r["shift_a"]), abs(r["shift_b"])))
+    rows.sort(key=lambda r: -max(abs(r["shift_a"]), abs(r["shift_b"])))  # type: ignore[arg-type]
     return rows
 
 

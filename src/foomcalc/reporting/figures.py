@@ -7,6 +7,7 @@ module never switches a notebook's backend and nothing is left open.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import matplotlib
 import matplotlib.ticker
@@ -20,8 +21,8 @@ from foomcalc.reporting.summary import unused_parameters
 from foomcalc.reporting.summary_schema import Summary, Tornado
 from foomcalc.takeoff.outcomes import DAYS_PER_MONTH, takeoff_cdf
 
-PRIOR_STYLE = {"color": "#888888", "label": "prior"}
-POSTERIOR_STYLE = {"color": "#c0392b", "label": "posterior"}
+PRIOR_STYLE: dict[str, Any] = {"color": "#888888", "label": "prior"}
+POSTERIOR_STYLE: dict[str, Any] = {"color": "#c0392b", "label": "posterior"}
 #: Parameters shown prior-vs-posterior when they are uncertain.
 KEY_PARAMETERS = ("returns_r", "p_rsi_feasible", "speedup", "software_doubling_months",
                   "compute_growth_per_year", "scaling_a", "scaling_b", "parallel_penalty")
@@ -150,7 +151,7 @@ def survey_figure(summary: dict, clip: float = 1e-3) -> bytes:
     bins = np.linspace(np.log10(clip), 0, 25)
     for key, style in (("prior_hard_takeoff", {**PRIOR_STYLE, "histtype": "step", "lw": 2}),
                        ("posterior_hard_takeoff", {**POSTERIOR_STYLE, "alpha": 0.6})):
-        ax.hist(np.log10(np.clip([r[key] for r in rows], clip, 1.0)), bins=bins, **style)
+        ax.hist(np.log10(np.clip([r[key] for r in rows], clip, 1.0)), bins=bins, **style)  # type: ignore[arg-type]
     ax.set_xlabel(f"log10 P(hard takeoff), one value per person (clipped at {clip:g})")
     ax.set_ylabel("people")
     ax.legend(fontsize=8)

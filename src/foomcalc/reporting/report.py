@@ -120,7 +120,7 @@ def takeoff_sentence(summary: Summary) -> str:
     tq = summary["takeoff_months"]
 
     def interval(which: str) -> str:
-        q = {k: months_text(v, horizon) for k, v in tq[which].items()}
+        q = {k: months_text(v, horizon) for k, v in tq[which].items()}  # type: ignore[literal-required]
         return f"{q['q50']} ({q['q05']} to {q['q95']})"
 
     return (f"Takeoff time (par-human to strongly superhuman), median "

@@ -129,7 +129,7 @@ def summarize(result: xr.DataTree) -> Summary:
         "takeoff_months": takeoff_months(prior, post, float(attrs["horizon_months"])),
         "parameters": parameter_entries(result, priors, unused),
         "likelihood_ratio_observations": float(attrs["likelihood_ratio"]),
-        "diagnostics": {k: _finite_or_none(v) if isinstance(v, float) else v  # no NaN in JSON
+        "diagnostics": {k: _finite_or_none(v) if isinstance(v, float) else v  # type: ignore[typeddict-item]  # no NaN in JSON
                         for k, v in attr_json(result, "diagnostics_json").items()},
         "evidence": attr_json(result, "evidence_json"),
         "sampler": attr_json(result, "sampler_json"),
@@ -164,7 +164,7 @@ def headline(by_window: list[WindowRow], window_days: float) -> HardTakeoff:
                           f"capability gap) within {window_label(window_days)} of fully "
                           f"automating AI R&D",
             "window_days": window_days,
-            **{k: row[k] for k in ("prior", "prior_mcse", "posterior", "mcse")}}
+            **{k: row[k] for k in ("prior", "prior_mcse", "posterior", "mcse")}}  # type: ignore[typeddict-item]
 
 
 def compression_rows(prior: xr.Dataset, post: xr.Dataset) -> list[CompressionRow]:
@@ -173,8 +173,8 @@ def compression_rows(prior: xr.Dataset, post: xr.Dataset) -> list[CompressionRow
     for i, name in enumerate(post["compression"].values):
         def per_draw(ds: xr.Dataset, i: int = i) -> xr.DataArray:
             sel = ds.isel(compression=i)
-            return mixture_probability(sel["compressed_feasible"], sel["compressed_infeasible"],
-                                       sel["weight_feasible"])
+            return mixture_probability(sel["compressed_feasible"], sel["compressed_infeasible"],  # type: ignore[arg-type, return-value]
+                                       sel["weight_feasible"])  # type: ignore[arg-type]
         rows.append({
             "id": str(name),
             "years_of_progress": float(post["years_of_progress"].values[i]),
@@ -216,7 +216,7 @@ def r_above_one(result: xr.DataTree, priors: dict) -> AboveOne:
     def above_one(ds: xr.Dataset) -> xr.DataArray:
         return (ds["returns_r"] > 1.0).astype(float)
 
-    return _pair(probability(above_one(result["prior"].to_dataset()), False),
+    return _pair(probability(above_one(result["prior"].to_dataset()), False),  # type: ignore[return-value]
                  probability(above_one(post_draws), True))
 
 

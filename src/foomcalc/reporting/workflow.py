@@ -149,7 +149,7 @@ def resolve_inputs(
     if problems:
         raise InputError(problems)
     compression = tuple(dict.fromkeys([*STANDARD_COMPRESSION, *extra_compression]))
-    return ReportInputs(priors, evidence, out_dir, compression, overlap_notes(evidence),
+    return ReportInputs(priors, evidence, out_dir, compression, overlap_notes(evidence),  # type: ignore[arg-type]
                         replaces)
 
 
@@ -316,7 +316,7 @@ def write_report(inputs: ReportInputs, result: xr.DataTree) -> Summary:
     written: list[Summary] = []
 
     def fill(folder: Path) -> None:
-        writer = ForkedCall(lambda counts: save_result(result, folder / RESULT_FILE) or True
+        writer = ForkedCall(lambda counts: save_result(result, folder / RESULT_FILE) or True  # type: ignore[func-returns-value]
                             ) if can_fork() else None
         try:
             written.append(write_report_files(folder, inputs, result))

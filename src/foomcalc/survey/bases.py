@@ -56,7 +56,7 @@ def proposal_priors(preset: PriorSet, respondents: Sequence[PriorSet],
                 or all(support_within(s, spec) for s in uncertain):
             continue  # a fixed preset value: who frees it refits either way
         with np.errstate(divide="ignore", invalid="ignore"):
-            pooled = np.concatenate([_SCALES[support](s.sample(POOL_DRAWS, rng))
+            pooled = np.concatenate([_SCALES[support](s.sample(POOL_DRAWS, rng))  # type: ignore[operator]
                                      for s in (spec, *uncertain)])
         pooled = pooled[np.isfinite(pooled)]
         mu, sigma = float(pooled.mean()), WIDEN * float(pooled.std())

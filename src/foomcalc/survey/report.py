@@ -18,6 +18,7 @@ answer are not 7 log-odds apart in any useful sense).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +58,7 @@ def belief_matrix(rows: list[dict]) -> tuple[list[str], np.ndarray]:
 def decomposition(rows: list[dict]) -> dict:
     """Pratt shares of the variance of posterior logit P explained by prior medians."""
     names, x = belief_matrix(rows)
-    y = logit([r["posterior_hard_takeoff"] for r in rows])
+    y = logit([r["posterior_hard_takeoff"] for r in rows])  # type: ignore[arg-type]
     if x.shape[1] == 0 or y.std() == 0 or len(rows) <= x.shape[1] + 1:
         return {"r_squared": None, "shares": [], "note": "too few people or no disagreement"}
     ys = (y - y.mean()) / y.std()
@@ -91,7 +92,7 @@ def clusters(rows: list[dict], seed: int = 0) -> dict:
     from scipy.cluster.vq import kmeans2
 
     _, x = belief_matrix(rows)
-    best = {"k": 1, "silhouette": 0.0, "groups": []}
+    best: dict[str, Any] = {"k": 1, "silhouette": 0.0, "groups": []}
     if x.shape[1] == 0 or len(rows) < 6:
         return best
     for k in (2, 3, 4):

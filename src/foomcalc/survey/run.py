@@ -261,7 +261,7 @@ def run_survey(
                 return str(base_path[survey.bases.get(rid) or "default"])
             return str(base_path)
 
-        futures = [client.submit(run_respondent, rid, survey.respondents[rid], base_of(rid),
+        futures = [client.submit(run_respondent, rid, survey.respondents[rid], base_of(rid),  # type: ignore[union-attr]
                                  [str(p) for p in evidence_paths],
                                  respondent_seed(seed, rid), key=f"respondent-{seed}-{rid}",
                                  retries=3, pure=False) for rid in todo]

@@ -290,7 +290,7 @@ def _kernel(r0, penalty, log2_speed0, limit_doublings, software_doublings, retra
 
 def _threads() -> int:
     """Worker threads: numba's thread count (NUMBA_NUM_THREADS; default the CPU count)."""
-    return max(1, int(numba.config.NUMBA_NUM_THREADS))
+    return max(1, int(numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
 
 
 def _as_f8(a) -> np.ndarray:
@@ -329,7 +329,7 @@ def kernel_outcomes(prm: DrawParams, gap_ooms, window_months: Sequence[float],
         prm.rho)]
 
     def run(a: int, b: int) -> None:
-        _kernel(*(c[a:b] for c in columns), horizon, gaps[a:b], windows, passage[a:b],
+        _kernel(*(c[a:b] for c in columns), horizon, gaps[a:b], windows, passage[a:b],  # type: ignore[call-arg]
                 gain[a:b])
 
     # the kernel releases the GIL: slices of the draws run on worker threads, started

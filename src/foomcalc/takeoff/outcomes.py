@@ -104,7 +104,7 @@ NO_BOTTLENECK = {"compute_share": 0.0, "substitution_elasticity": np.inf}
 
 def simulator_inputs(draws: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The simulator's parameters from flat draws, broadcast to one shape (n,)."""
-    draws = {**NO_BOTTLENECK, **draws}
+    draws = {**NO_BOTTLENECK, **draws}  # type: ignore[dict-item]
     n = np.broadcast(*[np.asarray(draws[k]) for k in SIMULATOR_PARAMETERS]).size
     return {k: np.broadcast_to(np.asarray(draws[k], dtype=float), (n,))
             for k in SIMULATOR_PARAMETERS}

@@ -29,7 +29,7 @@ from foomcalc.inference.adapters import ContractError
 try:  # not exported by nutpie: a release may move it (then the public path is taken)
     from nutpie.compiled_pyfunc import PyFuncModel, from_pyfunc
 except ImportError:  # pragma: no cover - only on a nutpie that moved it
-    PyFuncModel, from_pyfunc = Any, None  # type: ignore[assignment,misc]
+    PyFuncModel, from_pyfunc = Any, None
 
 #: The nutpie release series the contract tests ran on.
 TESTED_SERIES = "0.16"
@@ -68,6 +68,6 @@ def callback_model(n_dim: int, make_logp: Callable, make_expand: Callable,
                        reparameterized_names=reparameterized)
 
 
-def public_compile(model: pm.Model) -> PublicModel:
+def public_compile(model: pm.Model) -> CompiledPyMCModel:
     """nutpie's own compile of a PyMC model (numba C callback; 10-20 s per process)."""
     return nutpie.compile_pymc_model(model)

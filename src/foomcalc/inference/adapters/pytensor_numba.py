@@ -89,7 +89,7 @@ def link_rewritten(graph: Graph) -> Function:
     """A NUMBA function of an already rewritten graph: no rewrites (optimizer=None), and
     PyTensor's numba disk cache for the machine code."""
     inputs, outputs = graph
-    return pytensor.function(inputs, outputs, mode=Mode(linker="numba", optimizer=None),
+    return pytensor.function(inputs, outputs, mode=Mode(linker="numba", optimizer=None),  # type: ignore[arg-type]
                              accept_inplace=True, on_unused_input="ignore")
 
 
