@@ -1,5 +1,6 @@
-"""Where bundled data lives: data/ at the repository root (editable install),
-or the folder named by FOOMCALC_DATA."""
+"""Where bundled data lives: the package's `data` folder, a link to data/ at the
+repository root that a built wheel copies (so `pip install .` ships the presets and
+evidence), or the folder named by FOOMCALC_DATA."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ def data_dir() -> Path:
     override = os.environ.get("FOOMCALC_DATA")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "data"
+    return Path(__file__).resolve().parent / "data"
 
 
 def presets_dir() -> Path:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from foomcalc.analysis.result import load_result
+from foomcalc.analysis.reweight import hard_per_draw
 from foomcalc.analysis.run import run_analysis
 from foomcalc.evidence.files import load_evidence
 from foomcalc.inference.sampling import SamplerSettings
@@ -38,13 +39,29 @@ def test_preset_ordering_sceptic_default_foom():
     assert foom - default > 5 * (p["default"]["mcse"] + p["seed-ai-foom"]["mcse"])
 
 
+#: Davidson & Houlden (2025), "How quick and big would a software intelligence explosion
+#: be?" (Forethought, 18 July 2025), summary: the software intelligence explosion will
+#: "probably (~60%) compress >3 years of AI progress into <1 year" and is "somewhat
+#: unlikely (~20%) to compress >10 years into <1 year". Published as round numbers, read
+#: here as rounded to the nearest 10 percentage points: the true value lies within +-5 pp.
+PUBLISHED_COMPRESSION = {(3.0, 12.0): 0.60, (10.0, 12.0): 0.20}
+PAPER_ROUNDING = 0.05
+
+
 def test_forethought_preset_reproduces_published_compression():
-    """Davidson & Houlden 2025: ~60% for >= 3 years in <= 1 year, ~20% for >= 10 years
-    (our faithful re-implementation of their model gives 56-57% and 17%; docs/simulator.md)."""
+    """The forethought-2025 preset (the paper's inputs; no evidence, so the answer is the
+    prior's) reproduces the paper's published numbers within the paper's rounding plus 4
+    Monte Carlo standard errors of our 20,000 draws (foomcalc gives ~56.6% and ~16.8%;
+    a re-statement of the paper's own simulation loop gives the same on the same draws:
+    docs/simulator.md), and compressing 10 years is rarer than compressing 3."""
     s = hard(load_preset("forethought-2025"), n_prior=20_000)
     rows = {(r["years_of_progress"], r["within_months"]): r for r in s["compression"]}
-    assert rows[(3.0, 12.0)]["prior"] == pytest.approx(0.57, abs=0.04)
-    assert rows[(10.0, 12.0)]["prior"] == pytest.approx(0.17, abs=0.03)
+    for key, published in PUBLISHED_COMPRESSION.items():
+        ours = rows[key]
+        assert 0 < ours["prior_mcse"] < 0.005
+        tolerance = PAPER_ROUNDING + 4 * ours["prior_mcse"]
+        assert abs(ours["prior"] - published) <= tolerance, (key, ours["prior"], published)
+    assert rows[(10.0, 12.0)]["prior"] < rows[(3.0, 12.0)]["prior"]
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -112,7 +129,17 @@ def test_report_folder_complete_and_reproducible(tmp_path, default_priors):
     assert render_markdown(build_blocks(summary, saved)) == (out / "report.md").read_text()
     html = (out / "report.html").read_text()
     assert "data:image/png;base64," in html and "<script" not in html
-    assert 0.0 <= summary["hard_takeoff"]["posterior"] <= 1.0
+    # the headline numbers are those of the saved draws: P(hard takeoff) is the mean over
+    # the posterior (and prior) draws of each draw's P(takeoff within the window), and its
+    # Monte Carlo error is of the order sd / sqrt(n) of those per-draw values
+    hard = summary["hard_takeoff"]
+    for group, key in (("posterior_outcomes", "posterior"), ("prior_outcomes", "prior")):
+        per = hard_per_draw(saved[group].to_dataset(), hard["window_days"])
+        assert per.shape[-1] >= 300 and 0.0 < per.mean() < 1.0
+        assert hard[key] == pytest.approx(float(per.mean()), rel=1e-9, abs=1e-12), key
+    per_post = hard_per_draw(saved["posterior_outcomes"].to_dataset(), hard["window_days"])
+    iid = float(per_post.std() / np.sqrt(per_post.size))
+    assert 0.5 * iid <= hard["mcse"] <= 5 * iid
     assert {e["kind"] for e in summary["evidence"]} >= {"summary", "returns"}
     assert all(len(e["sha256"]) == 64 for e in summary["evidence"])
     # same inputs + seed -> identical summary.json (in a second folder)
