@@ -4,6 +4,8 @@ direction."""
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import socket
 import subprocess
@@ -30,7 +32,7 @@ from foomcalc.errors import InputError
 from foomcalc.evidence.files import load_evidence
 from foomcalc.parameters import PARAMETERS
 from foomcalc.paths import evidence_dir
-from foomcalc.priors.files import list_presets, load_preset
+from foomcalc.priors.files import list_presets, load_preset, load_priors
 from foomcalc.reporting.workflow import resolve_inputs
 from foomcalc.takeoff.outcomes import weighted_cdf
 
@@ -84,6 +86,20 @@ def test_priors_yaml_runs_through_the_cli(tmp_path):
         env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}, timeout=600)
     assert run.returncode == 0, run.stderr
     assert (out / "report.html").is_file()
+    # the report is of the edited priors: its resolved priors are the app's, and its
+    # P(hard takeoff) (no evidence: the prior's) agrees with the app's live prior-only
+    # number from independent draws within 4 combined Monte Carlo standard errors, and
+    # not with the unedited preset's (a report that ignored the file would give that)
+    app = state_priors(EDITED)
+    resolved = load_priors(out / "priors.yaml")
+    assert all(spec_key(resolved.specs[n]) == spec_key(app.specs[n]) for n in PARAMETERS)
+    hard = json.loads((out / "summary.json").read_text())["hard_takeoff"]
+    assert hard["window_days"] == 7.0
+    live = prior_numbers(app, n_draws=20_000, seed=1)
+    unedited = prior_numbers(load_preset("default"), n_draws=20_000, seed=1)
+    se = math.hypot(hard["prior_mcse"], live["hard_takeoff_mcse"])
+    assert abs(hard["prior"] - live["hard_takeoff"]) < 4 * se, (hard, live["hard_takeoff"])
+    assert abs(hard["prior"] - unedited["hard_takeoff"]) > 4 * se, unedited["hard_takeoff"]
 
 
 def test_every_parameter_has_a_control_around_the_preset():
