@@ -51,6 +51,9 @@ from foomcalc.priors.files import PriorSet, load_preset
 LABEL = "sbc"
 #: Thinned posterior draws per fit: ranks take the L + 1 = 100 values 0..99.
 N_RANK_DRAWS = 99
+#: Seconds to wait for one refit on a Dask worker (a few seconds each; a lost worker's
+#: task is retried by Dask, a stuck one ends the SBC with a TimeoutError).
+REFIT_TIMEOUT_S = 600
 #: Fit settings: 2 chains x 500 draws, thinned to N_RANK_DRAWS.
 FIT_SETTINGS = SamplerSettings(draws=500, tune=500, chains=2, target_accept=0.9)
 
@@ -187,7 +190,7 @@ def run_case(case: SbcCase, n_sims: int, seed: int = 0, priors: PriorSet | None 
                    for i, data in enumerate(datasets)]
     for i, data in enumerate(datasets):
         if client is not None:
-            posterior, n_div, max_r_hat, min_ess = futures[i].result()
+            posterior, n_div, max_r_hat, min_ess = futures[i].result(timeout=REFIT_TIMEOUT_S)
         else:
             trace = sample(compiled.with_data(**data), seed=seed * 100_003 + i,
                            settings=settings)
