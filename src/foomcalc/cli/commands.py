@@ -112,7 +112,7 @@ def report(
 ) -> None:
     try:
         # pandas and the input loaders: only for a report, so --help stays instant
-        from foomcalc.reporting.workflow import make_report, resolve_inputs
+        from foomcalc.reporting.workflow import claimed, make_report, resolve_inputs
 
         inputs = resolve_inputs(priors, preset, evidence or [], no_evidence, out,
                                 parse_compression(compression or []),
@@ -121,9 +121,10 @@ def report(
             typer.echo(f"note: {note}", err=True)
         if inputs.replaces:
             typer.echo(f"replacing the existing report in {inputs.out_dir} (--force)", err=True)
-        summary = make_report(inputs, seed=seed, draws=draws,
-                              progress=ProgressLines(live=sys.stderr.isatty()),
-                              command="foomcalc " + " ".join(sys.argv[1:]))
+        with claimed(inputs, force):  # one writer per folder, claimed before sampling
+            summary = make_report(inputs, seed=seed, draws=draws,
+                                  progress=ProgressLines(live=sys.stderr.isatty()),
+                                  command="foomcalc " + " ".join(sys.argv[1:]))
     except InputError as exc:
         fail(exc)
     except KeyboardInterrupt:

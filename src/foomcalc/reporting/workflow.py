@@ -34,7 +34,12 @@ from foomcalc.inference.forked import ForkedCall, can_fork
 from foomcalc.parameters import STANDARD_COMPRESSION
 from foomcalc.paths import evidence_dir
 from foomcalc.priors.files import PriorSet, load_preset, load_priors
-from foomcalc.reporting.output import check_output_folder, write_atomically, write_json
+from foomcalc.reporting.output import (
+    check_output_folder,
+    claim_folder,
+    write_atomically,
+    write_json,
+)
 from foomcalc.reporting.summary_schema import Summary
 
 if TYPE_CHECKING:
@@ -218,6 +223,17 @@ def _usable_out_dir(out_dir: Path, force: bool, problems: list[str]) -> bool:
     except OSError as exc:  # e.g. a folder name too long for the file system
         problems.append(f"{str(out_dir)[:80]}: unusable output folder ({exc.strerror})")
     return False
+
+
+@contextlib.contextmanager
+def claimed(inputs: ReportInputs, force: bool) -> Iterator[None]:
+    """Hold the one-writer claim on `inputs.out_dir` (output.claim_folder) from before
+    sampling until the report is written; under it the folder is checked again, so a
+    report another writer finished meanwhile is replaced only with `force`. A folder
+    another writer holds is an InputError naming it: refused before any sampling."""
+    with claim_folder(inputs.out_dir):
+        check_output_folder(inputs.out_dir, force=force)
+        yield
 
 
 def overlap_notes(evidence: Sequence[EvidenceSet]) -> tuple[str, ...]:
