@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 
 from foomcalc.cli import commands as cli
 from foomcalc.errors import InputError
-from foomcalc.evidence.files import MAX_BYTES, load_evidence
+from foomcalc.evidence.files import MAX_MB, load_evidence
 from foomcalc.evidence.kinds import KINDS
 from foomcalc.inference import scaling_fit as scaling
 from foomcalc.parameters import PARAMETERS
@@ -347,21 +347,21 @@ def test_cli_arguments_end_in_result_or_exit_2(tmp_path, monkeypatch):
 
 
 def test_oversized_evidence_refused_without_reading(tmp_path):
-    """A 10-million-row CSV (sparse file larger than MAX_BYTES) is refused by size first."""
+    """A 10-million-row CSV (sparse file larger than MAX_MB) is refused by size first."""
     path = tmp_path / "huge.csv"
     with path.open("wb") as f:
         f.write(b"params,tokens,loss\n")
         f.truncate(10_000_000 * 30)  # ~300 MB, as 10 M rows of '1e9,2e10,2.5' would be
-    assert path.stat().st_size > MAX_BYTES
+    assert path.stat().st_size > MAX_MB.value() * 2**20
     with pytest.raises(InputError, match="limited to"):
         load_evidence(path)
 
 
 def test_many_rows_under_the_byte_limit_refused_by_row_count(tmp_path):
-    """2.5 M short rows fit in 50 MB but exceed MAX_ROWS: refused, not loaded whole."""
+    """2.5 M short rows fit in 50 MB but exceed MAX_ROWS: refused before parsing."""
     path = tmp_path / "rows.csv"
     path.write_text("# kind: observations\nname,likelihood_ratio\n" + "a,1\n" * 2_500_000)
-    assert path.stat().st_size < MAX_BYTES
+    assert path.stat().st_size < MAX_MB.value() * 2**20
     with pytest.raises(InputError, match="rows"):
         load_evidence(path)
 
