@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass
 
 import xarray as xr
@@ -291,32 +292,58 @@ def provenance_blocks(summary: Summary) -> list[Block]:
     return blocks
 
 
+#: What would open raw HTML, a comment or an autolink in Markdown: '<' before a letter,
+#: '/', '!' or '?' (CommonMark), escaped as &lt;.
+_MD_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def md_text(text: str) -> str:
+    """Text made inert in Markdown, as `html.escape` makes it in HTML, but readable: tag,
+    comment and autolink openings escaped (&lt;), a link or image target's '](' broken
+    (]\\(), line breaks made spaces (no heading or table row can start). '<=' stays."""
+    text = _MD_TAG_OPEN.sub("&lt;", text).replace("](", "]\\(")
+    return " ".join(text.splitlines()) if "\n" in text or "\r" in text else text
+
+
+def md_cell(text: str) -> str:
+    """`md_text` for a table cell, with '|' escaped."""
+    return md_text(text).replace("|", "\\|")
+
+
+def md_fence(text: str) -> str:
+    """A fenced code block whose fence is longer than any run of backticks in the text."""
+    runs = [len(r) for r in re.findall(r"`+", text)]
+    fence = "`" * max(3, max(runs, default=0) + 1)
+    return f"{fence}\n{text}\n{fence}\n"
+
+
 def render_markdown(blocks: list[Block]) -> str:
-    """The blocks as Markdown (figures linked as figures/<file>)."""
+    """The blocks as Markdown (figures linked as figures/<file>); every piece of text
+    through `md_text` / `md_cell` / `md_fence`."""
+    e = md_text
     out = []
     for b in blocks:
         if b.kind == "h1":
-            out.append(f"# {b.text}\n")
+            out.append(f"# {e(b.text)}\n")
         elif b.kind == "toc":
-            out.append("Contents: " + " · ".join(f"[{r[0]}](#{anchor(r[0])})" for r in b.rows)
-                       + "\n")
+            out.append("Contents: " + " · ".join(f"[{e(r[0])}](#{anchor(r[0])})"
+                                                 for r in b.rows) + "\n")
         elif b.kind == "h2":
-            out.append(f"## {b.text}\n")
+            out.append(f"## {e(b.text)}\n")
         elif b.kind == "warn":
-            out.append(f"> **Warning.** {b.text}\n")
+            out.append(f"> **Warning.** {e(b.text)}\n")
         elif b.kind == "p":
-            out.append(b.text + "\n")
+            out.append(e(b.text) + "\n")
         elif b.kind == "lead":
-            out.append(f"**{b.text}**\n")
+            out.append(f"**{e(b.text)}**\n")
         elif b.kind == "pre":
-            out.append(f"```\n{b.text}\n```\n")
+            out.append(md_fence(b.text))
         elif b.kind == "figure":
-            out.append(f"![{b.text}](figures/{b.file})\n")
+            out.append(f"![{e(b.text)}](figures/{b.file})\n")
         elif b.kind == "table":
-            cells = [[c.replace("|", "\\|") for c in row] for row in b.rows]
-            out.append("| " + " | ".join(b.headers) + " |")
+            out.append("| " + " | ".join(md_cell(h) for h in b.headers) + " |")
             out.append("|" + "---|" * len(b.headers))
-            out.extend("| " + " | ".join(row) + " |" for row in cells)
+            out.extend("| " + " | ".join(md_cell(c) for c in row) + " |" for row in b.rows)
             out.append("")
     return "\n".join(out)
 
