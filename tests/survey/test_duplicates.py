@@ -48,8 +48,9 @@ def test_yaml_duplicate_key_inside_a_respondent_is_refused(tmp_path):
 def test_folder_with_two_files_for_one_id_is_refused(tmp_path):
     for name in ("ok1.yaml", "ok1.yml", "ok2.yaml"):
         (tmp_path / name).write_text("name: x\ndescription: y\nbase: default\n")
-    with pytest.raises(InputError, match="respondent 'ok1' is given twice .*ok1.yaml.*ok1.yml"):
+    with pytest.raises(InputError) as exc:
         read_survey(tmp_path)
+    assert "respondent 'ok1' is given twice (files ok1.yaml and ok1.yml)" in str(exc.value)
 
 
 def test_unique_ids_still_read(tmp_path):
