@@ -71,3 +71,19 @@ def test_just_beyond_the_limits_is_refused():
 def test_every_preset_is_in_range():
     for name, _ in list_presets():
         load_preset(name)
+
+
+@pytest.mark.parametrize(("name", "value"), [("substitution_elasticity", 0),
+                                             ("software_doubling_months", 0.0),
+                                             ("compute_share", 1)])
+def test_fixed_values_on_a_bound_the_model_excludes_are_refused(name, value):
+    """Found by the app-link harness: these passed validation and then stopped the
+    simulator (ValueError after sampling in a report; a blank answer in the app)."""
+    with pytest.raises(InputError, match=f"parameters.{name}.value: .* is a bound the model"):
+        priors_with(name, {"value": value})
+
+
+@pytest.mark.parametrize(("name", "value"), [("compute_share", 0), ("instant_jump_ooms", 0),
+                                             ("p_rsi_feasible", 1)])
+def test_closed_bounds_the_model_takes_stay_valid(name, value):
+    priors_with(name, {"value": value})

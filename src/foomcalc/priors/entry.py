@@ -145,6 +145,10 @@ def range_problems(spec: PriorSpec, path: str) -> list[str]:
     if spec.prior is None and not _representable(spec.value, nonzero=True):
         out.append(f"{path}.value: {spec.value:g} is outside the range foomcalc computes "
                    f"with ({kept}, in the parameter's unit); rescale it")
+    elif spec.prior is None and _bound_the_model_excludes(spec.name, spec.value):
+        out.append(f"{path}.value: {spec.value:g} is a bound the model cannot take for "
+                   f"{spec.name} (it must lie in {EXCLUDED_BOUND_TEXT[spec.name]}); choose "
+                   "a value inside")
     bad = [f"{percent_key(p)}%: {v:g}" for p, v in (spec.quantiles or {}).items()
            if not _representable(v, nonzero=True)]
     if bad:
@@ -157,6 +161,21 @@ def range_problems(spec: PriorSpec, path: str) -> list[str]:
             f"{MAX_MAGNITUDE:g}, in the {family}'s own parameterisation); rescale it"
             for k, v in kwargs.items() if not _representable(v, nonzero=False)]
     return out or _tail_problems(spec, path)
+
+
+#: The range of a fixed value where the model cannot take a bound of the support: a
+#: positive parameter (support documented as the open (0, inf)) is divided by or logged,
+#: and compute_share = 1 would leave the CES research input no labour (takeoff.params
+#: requires it below 1).
+EXCLUDED_BOUND_TEXT = {**{n: "(0, inf)" for n, p in PARAMETERS.items() if p.support == "positive"},
+                       "compute_share": "[0, 1)"}
+
+
+def _bound_the_model_excludes(name: str, value: float) -> bool:
+    """Whether a fixed `value` of parameter `name` is a support bound the model excludes."""
+    if PARAMETERS[name].support == "positive":
+        return value == 0
+    return name == "compute_share" and value == 1
 
 
 def _representable(x: float, nonzero: bool) -> bool:
