@@ -109,6 +109,10 @@ def sparse_file(path: Path, header: bytes, size: int) -> Path:
     return path
 
 
+#: A survey CSV's header: respondent and three quantiles of speedup.
+HEADER = "respondent,speedup@10,speedup@50,speedup@90\n"
+
+
 def scaling_text(n_rows: int) -> str:
     rng = np.random.default_rng(0)
     n = 10 ** rng.uniform(7, 11, n_rows)
@@ -259,6 +263,15 @@ CLI_CASES: dict[str, Check] = {
     "--out some/file.txt/sub (exit 1 after sampling)": lambda tmp: (
         tmp.joinpath("file.txt").write_text("keep"),
         refused("report", "--out", str(tmp / "file.txt" / "sub"), says="is a file")),
+    "compare --out some/file.txt/sub (crashed when writing)": lambda tmp: (
+        tmp.joinpath("file.txt").write_text("keep"),
+        refused("compare", str(tmp), str(tmp), "--out", str(tmp / "file.txt" / "sub"),
+                says="is a file")),
+    "survey --out some/file.txt/sub": lambda tmp: (
+        tmp.joinpath("file.txt").write_text("keep"),
+        tmp.joinpath("s.csv").write_text(HEADER + "ok1,2,5,20\n"),
+        refused("survey", str(tmp / "s.csv"), "--out", str(tmp / "file.txt" / "sub"),
+                says="is a file")),
     "--out a folder of other files": lambda tmp: (
         tmp.joinpath("mine").mkdir(), tmp.joinpath("mine", "thesis.tex").write_text("x"),
         refused("report", "--out", str(tmp / "mine"), says="not empty")),
@@ -405,7 +418,6 @@ def survey_folder_case(tmp: Path) -> None:
     refused("survey", str(folder), "--out", str(tmp / "o"), says="given twice")
 
 
-HEADER = "respondent,speedup@10,speedup@50,speedup@90\n"
 SURVEY_CASES: dict[str, Check] = {
     "two ok1 rows with different values (kept one)": survey_case(
         "s.csv", HEADER + "ok1,2,5,20\nok1,3,9,40\n", "respondent 'ok1' is given twice"),

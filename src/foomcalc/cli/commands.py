@@ -23,6 +23,7 @@ from foomcalc.errors import InputError
 from foomcalc.parameters import HORIZON_MONTHS, PARAMETERS
 from foomcalc.paths import presets_dir
 from foomcalc.reporting.comparison import make_comparison
+from foomcalc.reporting.output import check_folder_can_be_made
 
 app = typer.Typer(
     add_completion=False,
@@ -200,6 +201,7 @@ def compare(
 ) -> None:
     """Compare reports: headline table, overlaid takeoff curves and the crux table."""
     try:
+        check_folder_can_be_made(out)  # before any reweighting, not when writing
         text = make_comparison(reports, out)
     except InputError as exc:
         fail(exc)
@@ -234,6 +236,7 @@ def survey(
         # Dask and the survey's analysis modules: only when a survey runs
         from foomcalc.survey.run import make_survey
 
+        check_folder_can_be_made(out)  # before any sampling, not when writing
         summary = make_survey(input_path, out, base=base, evidence=evidence or [],
                               no_evidence=no_evidence, seed=seed, draws=draws,
                               scheduler=scheduler, resume=resume, per_person=per_person,

@@ -39,10 +39,7 @@ def check_output_folder(out_dir: Path, force: bool = True) -> bool:
     existing report will be replaced."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("the output path exists and is not a folder", source=out_dir)
-    blocker = next((a for a in Path(os.path.abspath(out_dir)).parents if a.exists()), None)
-    if blocker is not None and not blocker.is_dir():
-        raise InputError(f"{blocker} is a file, so no folder can be made inside it; choose "
-                         "another --out", source=out_dir)
+    check_folder_can_be_made(out_dir)
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / REPORT_MARKER).exists():
         raise InputError(
             "the output folder is not empty and holds no foomcalc report (no summary.json); "
@@ -61,6 +58,16 @@ def check_output_folder(out_dir: Path, force: bool = True) -> bool:
     if not os.access(parent, os.W_OK):
         raise InputError("the output folder's parent is not writable", source=parent)
     return replaces
+
+
+def check_folder_can_be_made(out_dir: Path) -> None:
+    """InputError when a folder cannot be made at `out_dir` because a file is in the way:
+    its nearest existing ancestor must be a folder (`--out some/file.txt/sub` is refused
+    before any work, not when the result is written)."""
+    blocker = next((a for a in Path(os.path.abspath(out_dir)).parents if a.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise InputError(f"{blocker} is a file, so no folder can be made inside it; choose "
+                         "another --out", source=out_dir)
 
 
 def write_atomically(out_dir: Path, fill: Callable[[Path], None]) -> None:
@@ -108,7 +115,11 @@ def claim_folder(out_dir: Path) -> Iterator[None]:
         finally:
             held[1] -= 1
         return
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot make the folder's parent ({exc.strerror})",
+                         source=out_dir) from None
     fd = _acquire(lock, out_dir)
     with _HELD_GUARD:
         _HELD[key] = [fd, 1]
