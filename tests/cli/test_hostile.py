@@ -474,10 +474,19 @@ LINK_VALUE = st.one_of(
     st.lists(NUMBER_TEXT, min_size=3, max_size=3).map(",".join))
 
 
+PLAUSIBLE_LINK = st.sampled_from([
+    ("speedup", "3,8,30"), ("speedup", "12"), ("returns_r", "0.5,1,2.5"), ("retrain_months",
+    "2,4,9"), ("p_rsi_feasible", "0.3"), ("limit_ooms", "8,15,25"), ("days", "7"),
+    ("gap_from", "years"), ("preset", "seed-ai-foom"), ("instant_jump_ooms", "0"),
+    ("compute_share", "0.5"), ("substitution_elasticity", "0.4,1,3")])
+
+
 @st.composite
 def link_query(draw) -> str:
-    """A link's query string: key=value pairs, URL-encoded or raw (with hostile bytes)."""
-    pairs = draw(st.lists(st.tuples(LINK_KEY, LINK_VALUE), max_size=4))
+    """A link's query string: key=value pairs (plausible or hostile), URL-encoded or raw
+    (with hostile bytes)."""
+    pair = st.one_of(PLAUSIBLE_LINK, PLAUSIBLE_LINK, st.tuples(LINK_KEY, LINK_VALUE))
+    pairs = draw(st.lists(pair, max_size=4, unique_by=lambda kv: kv[0]))
     if draw(st.booleans()):
         from urllib.parse import urlencode  # only this strategy builds encoded links
 
