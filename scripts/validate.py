@@ -4,8 +4,9 @@
    SBC_SIMS simulations per model: rank histograms to docs/figures/sbc-*.png, ranks
    to docs/figures/sbc-ranks.json, ArviZ's ECDF-PIT uniformity test per parameter
    (`calibration.uniformity`: POT-C p-value, the 99% simultaneous ECDF band).
-2. The hostile-input suite (tests/cli/test_hostile.py) run through pytest; the number
-   of generated cases per parser is read from the JSON file it writes.
+2. The hostile-input suite (tests/cli/test_hostile.py, 500 generated cases per parser)
+   and the hostile-case table (tests/cli/test_hostile_table.py) run through pytest; the
+   counts are read from the JSON files they write.
 3. The real-data section of scripts/validation_real_data.py.
 
 Runtime about 12-15 minutes on 2 cores. Options: --sims N (default 200);
@@ -210,28 +211,42 @@ def sbc_section(records: list[dict]) -> tuple[str, bool]:
     return "\n".join(lines), all_pass
 
 
+#: Generated cases per parser in the hostile-input suite (tests/cli/test_hostile.py reads
+#: FOOMCALC_HOSTILE_CASES; `make test` runs 100).
+HOSTILE_CASES = 500
+
+
 def hostile_section() -> str:
-    """Run tests/cli/test_hostile.py and tabulate the generated cases per parser."""
+    """Run the hostile-input suite (tests/cli/test_hostile.py, HOSTILE_CASES generated cases
+    per parser) and the hostile-case table (tests/cli/test_hostile_table.py); tabulate
+    the generated cases per parser and the table's cases per group."""
     with tempfile.TemporaryDirectory() as tmp:
-        counts_file = Path(tmp) / "counts.json"
-        env = {**os.environ, "FOOMCALC_HOSTILE_COUNTS": str(counts_file)}
+        counts_file, table_file = Path(tmp) / "counts.json", Path(tmp) / "table.json"
+        env = {**os.environ, "FOOMCALC_HOSTILE_COUNTS": str(counts_file),
+               "FOOMCALC_HOSTILE_TABLE": str(table_file),
+               "FOOMCALC_HOSTILE_CASES": str(HOSTILE_CASES)}
         start = time.time()
         proc = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-             str(ROOT / "tests" / "cli" / "test_hostile.py")], cwd=ROOT, env=env,
+             str(ROOT / "tests" / "cli" / "test_hostile.py"),
+             str(ROOT / "tests" / "cli" / "test_hostile_table.py")], cwd=ROOT, env=env,
             capture_output=True, text=True, check=False)
         seconds = time.time() - start
         counts = json.loads(counts_file.read_text()) if counts_file.exists() else {}
+        table = json.loads(table_file.read_text()) if table_file.exists() else {}
     outcome = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else "no output"
     lines = [
         "## Hostile input",
         "",
         "Property-based tests (hypothesis, `tests/cli/test_hostile.py`) generate priors files, "
-        "evidence files and CLI arguments, valid and broken; every case must end in a valid "
-        "result or an `InputError` (the CLI: exit status 2 with one `error:` message), never "
-        "a traceback. Also tested there and in `tests/cli/test_reliability.py`: HTML escaping of "
-        "user text, YAML tags that would construct Python objects (refused by `safe_load`), "
-        "oversized files refused before parsing, and reports written only inside `--out`.",
+        "evidence files, CLI arguments, survey inputs and app links, valid and broken; every "
+        "case must end in a valid result or an `InputError` (the CLI: exit status 2 with one "
+        "`error:` message; a link: the page's message), never a traceback. "
+        f"{HOSTILE_CASES} cases per parser here (FOOMCALC_HOSTILE_CASES; `make test` runs "
+        "100, derandomized). Also tested there and in `tests/cli/test_reliability.py`: HTML "
+        "escaping of user text, YAML tags that would construct Python objects (refused by "
+        "`safe_load`), oversized files refused before parsing, and reports written only "
+        "inside `--out`.",
         "",
         f"pytest: `{outcome}` ({seconds:.0f} s).",
         "",
@@ -240,6 +255,25 @@ def hostile_section() -> str:
     ]
     for parser, c in sorted(counts.items()):
         lines.append(f"| {parser} | {c['cases']} | {c['valid']} | {c['refused']} |")
+    lines += [
+        "",
+        "### The hostile-case table",
+        "",
+        "Named hostile cases (`tests/cli/test_hostile_table.py`), each through the entry point "
+        "a user hits: the CLI (sampling replaced by a sentinel, so a refusal is shown to come "
+        "before sampling), real processes for concurrent writers and SIGKILL, real requests "
+        "to a real app server. They re-create the hand-tried table of the reliability issue "
+        "(its twelve failures and three audit bugs by name; the original list of 84 was not "
+        "kept). Clean: a valid result, or exit status 2 / 403 / 413 / the page's message with "
+        "one message.",
+        "",
+        "| group | cases | clean |",
+        "|---|---|---|",
+    ]
+    for group, c in table.items():
+        lines.append(f"| {group} | {c['cases']} | {c['clean']} |")
+    total = sum(c["cases"] for c in table.values())
+    lines.append(f"| all | {total} | {sum(c['clean'] for c in table.values())} |")
     if proc.returncode != 0:
         lines += ["", "**The hostile-input suite failed:**", "", "```",
                   *proc.stdout.strip().splitlines()[-30:], "```"]

@@ -1,10 +1,13 @@
-"""Hostile input: generated priors files, evidence files and CLI arguments (hypothesis).
+"""Hostile input: generated priors files, evidence files, CLI arguments, survey inputs and
+app links (hypothesis).
 
 Every generated case must end in a valid result or a clean refusal (`InputError`;
-for the CLI exit status 2 and an ``error:``/usage message), never any other
-exception or a traceback. At least MIN_CASES cases per parser. The CLI's sampling
-step is replaced by a sentinel (reaching it = the arguments were valid), so no case
-samples. Each test counts its own cases (valid / refused) and checks them; if
+for the CLI exit status 2 and an ``error:``/usage message; for a link the page's
+message), never any other exception or a traceback. At least MIN_CASES cases per
+parser: FOOMCALC_HOSTILE_CASES of them (default 100 in `make test`; scripts/validate.py
+asks for 500), derandomized, so a run is reproducible. The CLI's sampling step is
+replaced by a sentinel (reaching it = the arguments were valid), so no case samples.
+Each test counts its own cases (valid / refused) and checks them; if
 FOOMCALC_HOSTILE_COUNTS names a file, the counts are added to it (scripts/validate.py
 reports them in docs/validation.md).
 """
@@ -15,6 +18,7 @@ import datetime
 import json
 import os
 import string
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +32,7 @@ from typer.testing import CliRunner
 
 from foomcalc.cli import commands as cli
 from foomcalc.errors import InputError
-from foomcalc.evidence.files import MAX_BYTES, load_evidence
+from foomcalc.evidence.files import MAX_MB, load_evidence
 from foomcalc.evidence.kinds import KINDS
 from foomcalc.inference import scaling_fit as scaling
 from foomcalc.parameters import PARAMETERS
@@ -36,10 +40,13 @@ from foomcalc.paths import presets_dir
 from foomcalc.priors.families import FAMILIES
 from foomcalc.priors.files import load_priors
 from foomcalc.reporting import workflow
+from foomcalc.survey import run as survey_run
+from foomcalc.survey.inputs import read_survey
 
-MIN_CASES = 500
-# the profile's (tests/conftest.py) seed and database; at least MIN_CASES cases
-SETTINGS = settings(max_examples=max(MIN_CASES, settings.default.max_examples), deadline=None,
+#: Generated cases per parser: FOOMCALC_HOSTILE_CASES (scripts/validate.py: 500), else 100;
+#: the seed and database are the Hypothesis profile's (tests/conftest.py), so cases explore.
+MIN_CASES = int(os.environ.get("FOOMCALC_HOSTILE_CASES", "100"))
+SETTINGS = settings(max_examples=MIN_CASES, deadline=None,
                     suppress_health_check=list(HealthCheck))
 
 
@@ -288,8 +295,11 @@ WORKSPACE = {
     "bad_priors.yaml": "name: ok\ndescription: fine\nbase: default\nparameters: {speedup: 3}\n",
     "report_dir/summary.json": "{}",
     "not_a_report/precious.txt": "keep me",
+    "survey.csv": "respondent,speedup@10,speedup@50,speedup@90\nok1,2,5,20\nok2,3,9,40\n",
+    "twice.csv": "respondent,speedup@10,speedup@50,speedup@90\nok1,2,5,20\nok1,3,9,40\n",
 }
-PATHS = [*WORKSPACE, "report_dir", "not_a_report", "missing.csv", "/dev/null", "/"]
+PATHS = [*WORKSPACE, "report_dir", "not_a_report", "missing.csv", "/dev/null", "/",
+         "good_priors.yaml/sub", "bad.csv/a/b", "report_dir/../not_a_report"]
 VALUE = st.one_of(st.sampled_from(PATHS), NASTY_TEXT, NUMBER_TEXT,
                   st.sampled_from(["default", "seed-ai-foom", "defualt", "5x6", "x", "1e400x2",
                                    "0x1", "3x", "100", "99", "2147483648", "out", "plot.png"]),
@@ -300,15 +310,17 @@ OPTIONS = {
     "fit-scaling": ["--json", "--plot", "--seed", "--help", "--bogus"],
     "presets": ["--help", "--bogus", "--show"],
     "parameters": ["--help", "--bogus"],
+    "survey": ["--out", "--base", "--evidence", "--no-evidence", "--seed", "--draws",
+               "--resume", "--bogus"],
 }
-FLAGS = {"--no-evidence", "--json", "--help", "--force"}
+FLAGS = {"--no-evidence", "--json", "--help", "--force", "--resume"}
 
 
 @st.composite
 def cli_args(draw) -> list[str]:
     command = draw(st.sampled_from([*OPTIONS, "report", "report", "fit-scaling", "reprot", ""]))
     args = [command] if command else []
-    if command == "fit-scaling" and draw(st.integers(0, 3)):
+    if command in ("fit-scaling", "survey") and draw(st.integers(0, 3)):
         args.append(draw(VALUE))
     for _ in range(draw(st.integers(0, 5))):
         option = draw(st.sampled_from(OPTIONS.get(command, ["--help", "--x"])))
@@ -322,6 +334,7 @@ def test_cli_arguments_end_in_result_or_exit_2(tmp_path, monkeypatch):
     """Sampling replaced by the Reached sentinel; the working folder holds WORKSPACE."""
     monkeypatch.setattr(workflow, "make_report", _reached)
     monkeypatch.setattr(scaling, "fit_scaling_evidence", _reached)
+    monkeypatch.setattr(survey_run, "plan_bases", _reached)  # the survey file is read first
     monkeypatch.chdir(tmp_path)
     for name, text in WORKSPACE.items():
         (tmp_path / name).parent.mkdir(exist_ok=True)
@@ -348,21 +361,21 @@ def test_cli_arguments_end_in_result_or_exit_2(tmp_path, monkeypatch):
 
 
 def test_oversized_evidence_refused_without_reading(tmp_path):
-    """A 10-million-row CSV (sparse file larger than MAX_BYTES) is refused by size first."""
+    """A 10-million-row CSV (sparse file larger than MAX_MB) is refused by size first."""
     path = tmp_path / "huge.csv"
     with path.open("wb") as f:
         f.write(b"params,tokens,loss\n")
         f.truncate(10_000_000 * 30)  # ~300 MB, as 10 M rows of '1e9,2e10,2.5' would be
-    assert path.stat().st_size > MAX_BYTES
+    assert path.stat().st_size > MAX_MB.value() * 2**20
     with pytest.raises(InputError, match="limited to"):
         load_evidence(path)
 
 
 def test_many_rows_under_the_byte_limit_refused_by_row_count(tmp_path):
-    """2.5 M short rows fit in 50 MB but exceed MAX_ROWS: refused, not loaded whole."""
+    """2.5 M short rows fit in 50 MB but exceed MAX_ROWS: refused before parsing."""
     path = tmp_path / "rows.csv"
     path.write_text("# kind: observations\nname,likelihood_ratio\n" + "a,1\n" * 2_500_000)
-    assert path.stat().st_size < MAX_BYTES
+    assert path.stat().st_size < MAX_MB.value() * 2**20
     with pytest.raises(InputError, match="rows"):
         load_evidence(path)
 
@@ -374,3 +387,136 @@ def test_python_yaml_tags_are_never_constructed(tmp_path):
     with pytest.raises(InputError, match="YAML"):
         load_priors(path)
     assert not marker.exists()
+
+
+# ---------------------------------------------------------------- survey inputs
+
+RESPONDENT_ID = st.one_of(st.sampled_from(["ok1", "ok2", "ok3", "OK1", " ok1 ", "r.4", "a-b_c",
+                                           "", "bad id!", "../x", "a" * 70]),
+                          st.text(max_size=8))
+SURVEY_PARAMETERS = ["speedup", "returns_r", "p_rsi_feasible", "retrain_months",
+                     "instant_jump_ooms", "speed_up"]
+
+
+@st.composite
+def survey_cell(draw, parameter: str, percent: str) -> str:
+    """A plausible quantile (increasing with the percent) or a hostile cell."""
+    if draw(st.integers(0, 4)) == 0:
+        return draw(st.one_of(NASTY_TEXT, NUMBER_TEXT))
+    scale = {"p_rsi_feasible": 0.01, "instant_jump_ooms": 0.1}.get(parameter, 1.0)
+    base = {"10": 2.0, "50": 5.0, "90": 20.0}.get(percent, 7.0)
+    return f"{scale * base * draw(st.floats(0.8, 1.2)):.4g}"
+
+
+@st.composite
+def survey_file(draw) -> tuple[str, bytes]:
+    """(suffix, content) of a survey: a CSV (row per respondent), a YAML mapping (maybe
+    with a key given twice), or raw bytes."""
+    mode = draw(st.sampled_from(["csv"] * 4 + ["yaml"] * 3 + ["bytes"]))
+    if mode == "bytes":
+        return draw(st.sampled_from([".csv", ".yaml"])), draw(st.binary(max_size=200))
+    if mode == "yaml":
+        parts = []
+        for _ in range(draw(st.integers(1, 4))):
+            rid = draw(RESPONDENT_ID)
+            body = draw(st.one_of(st.just({"base": "default"}), YAML_VALUE,
+                                  st.builds(lambda e: {"base": "default",
+                                                       "parameters": {"speedup": e}},
+                                            parameter_entry())))
+            parts.append(yaml.safe_dump({rid: body}, allow_unicode=True))
+        return ".yaml", "".join(parts).encode("utf-8", errors="surrogatepass")
+    columns = [(p, q) for p in draw(st.lists(st.sampled_from(SURVEY_PARAMETERS), max_size=3,
+                                             unique=True))
+               for q in draw(st.sampled_from([("10", "50", "90"), ("50",), ("5", "95"),
+                                              ("dist",), ("x", "150")]))]
+    header = ["respondent", *(["base"] if draw(st.booleans()) else []),
+              *(f"{p}@{q}" for p, q in columns)]
+    lines = [",".join(header)]
+    for _ in range(draw(st.integers(0, 5))):
+        cells = [draw(RESPONDENT_ID)]
+        if "base" in header:
+            cells.append(draw(st.sampled_from(["default", "seed-ai-foom", "nope", ""])))
+        cells += [draw(st.sampled_from(["LogNormal", "Gamma", "normal"])) if q == "dist"
+                  else draw(survey_cell(p, q)) for p, q in columns]
+        if draw(st.integers(0, 15)) == 0:
+            cells.append("extra")
+        lines.append(",".join(_csv_cell(c) for c in cells))
+    return ".csv", "\n".join(lines).encode("utf-8", errors="surrogatepass")
+
+
+def test_survey_inputs_read_or_refuse_cleanly(tmp_path):
+    """A survey file is read into respondents (bad ones listed as skipped) or refused
+    with an InputError naming the file; a respondent id given twice is always refused."""
+    def check(case: tuple[str, bytes]) -> str:
+        suffix, content = case
+        path = tmp_path / f"survey{suffix}"
+        path.write_bytes(content)
+        try:
+            survey = read_survey(path)
+        except InputError as exc:
+            assert str(exc).startswith(str(path)), str(exc)
+            return "refused"
+        ids = [rid.strip().casefold() for rid in [*survey.respondents, *survey.skipped]]
+        assert len(ids) == len(set(ids)), ids  # never two copies of one id
+        for rid, priors in survey.parsed.items():
+            assert set(priors.specs) == set(PARAMETERS), rid
+        return "valid" if survey.respondents else "refused"
+
+    assert_enough("survey input", count_outcomes(survey_file(), check))
+
+
+# ---------------------------------------------------------------- app links (URL state)
+
+LINK_KEY = st.sampled_from(["preset", "gap_from", "days", *PARAMETERS, "speed_up", "", "a=b"])
+LINK_VALUE = st.one_of(
+    NASTY_TEXT, NUMBER_TEXT, st.text(max_size=8),
+    st.sampled_from(["default", "seed-ai-foom", "years", "horizon", "mixture", "1e308",
+                     "1e-300", "-1e308", "0", "1,2", "1,2,3", "3,2,1", "1e300,1e301,1e302"]),
+    st.lists(NUMBER_TEXT, min_size=3, max_size=3).map(",".join))
+
+
+PLAUSIBLE_LINK = st.sampled_from([
+    ("speedup", "3,8,30"), ("speedup", "12"), ("returns_r", "0.5,1,2.5"), ("retrain_months",
+    "2,4,9"), ("p_rsi_feasible", "0.3"), ("limit_ooms", "8,15,25"), ("days", "7"),
+    ("gap_from", "years"), ("preset", "seed-ai-foom"), ("instant_jump_ooms", "0"),
+    ("compute_share", "0.5"), ("substitution_elasticity", "0.4,1,3")])
+
+
+@st.composite
+def link_query(draw) -> str:
+    """A link's query string: key=value pairs (plausible or hostile), URL-encoded or raw
+    (with hostile bytes)."""
+    pair = st.one_of(PLAUSIBLE_LINK, PLAUSIBLE_LINK, st.tuples(LINK_KEY, LINK_VALUE))
+    pairs = draw(st.lists(pair, max_size=4, unique_by=lambda kv: kv[0]))
+    if draw(st.booleans()):
+        from urllib.parse import urlencode  # only this strategy builds encoded links
+
+        return urlencode(pairs, safe=",")
+    return "&".join(f"{k}={v}" for k, v in pairs) + draw(st.sampled_from(["", "&", "%", "&&="]))
+
+
+def test_app_links_give_an_answer_or_the_pages_message():
+    """A link's state gives the page's prior numbers (finite, probabilities in [0, 1]) or
+    the message the page shows (`initial_state`'s error, or the priors' InputError, as a
+    priors file with the same numbers would get); never an exception or a blank answer."""
+    from foomcalc.app.state import initial_state, prior_numbers, state_priors  # Shiny-free
+
+    def check(query: str) -> str:
+        state, error = initial_state(query)
+        if error is not None:
+            assert error.startswith("link: "), error
+            return "refused"
+        try:
+            priors = state_priors(state)
+        except InputError as exc:
+            assert str(exc).startswith("app: "), str(exc)
+            return "refused"
+        with warnings.catch_warnings():  # an overflow on the way is a failure, not a number
+            warnings.simplefilter("error", RuntimeWarning)
+            numbers = prior_numbers(priors, n_draws=200, seed=0)
+        assert 0.0 <= numbers["hard_takeoff"] <= 1.0 and 0.0 <= numbers["p_rsi_feasible"] <= 1.0
+        assert np.isfinite(numbers["cdf"]).all() and np.isfinite(numbers["hard_takeoff_mcse"])
+        assert all(0.0 <= p <= 1.0 for _, _, p in numbers["compression"])
+        return "valid"
+
+    assert_enough("app link", count_outcomes(link_query(), check))

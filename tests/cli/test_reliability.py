@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import pty
+import re
 import select
 import shutil
 import signal
@@ -145,7 +146,7 @@ def hostile_inputs(folder: Path) -> tuple[Path, Path]:
         "name": HOSTILE_NAME, "description": HOSTILE_SOURCE, "base": "default",
         "parameters": {"speedup": {"quantiles": {10: 2.5, 90: 30}, "dist": "ShiftedLogNormal",
                                    "source": HOSTILE_SOURCE}}}))
-    evidence = folder / "obs<b>.csv"
+    evidence = folder / "obs<b>$(touch pwned)\nx.csv"
     evidence.write_text("name,likelihood_ratio,note\n"
                         f"\"{HOSTILE_NOTE}\",0.8,\"{HOSTILE_SOURCE}\"\n")
     return priors, evidence
@@ -208,6 +209,13 @@ def test_user_text_escaped_and_files_only_inside_out(reports):
     for raw in ("<script>", "<img src=x", HOSTILE_SOURCE):
         assert raw not in page, raw
     assert "&lt;script&gt;" in page
+    md = (reports["a"] / "report.md").read_text()
+    for raw in ("<script", "<img", "</td>", "<b>"):
+        assert raw not in md, raw
+    assert "&lt;script>" in md
+    copies = [p.name for p in (reports["a"] / "evidence").iterdir()]
+    assert len(copies) == 1 and re.fullmatch(r"[0-9a-f]{8}-[A-Za-z0-9._-]+", copies[0]), copies
+    assert not any(p.name == "pwned" for p in reports["base"].rglob("*"))
     base = reports["base"]
     for path in reports["created"]:
         assert path.is_relative_to(base), path  # nothing written outside the report folders

@@ -9,11 +9,14 @@ folder (never over an existing report). Uploaded evidence is validated by
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import re
 import shutil
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,20 +33,47 @@ def safe_name(name: str) -> str:
     return stem if stem.lower().endswith(".csv") else stem + ".csv"
 
 
-def add_upload(uploads_dir: Path, name: str, datapath: str | Path) -> tuple[Path, str]:
-    """Copy an uploaded file in under its own (safe) name and validate it as evidence.
+def add_upload(uploads_dir: Path, name: str, datapath: str | Path, *,
+               move: bool = False) -> tuple[Path, str]:
+    """Store an uploaded file once, under its own (safe) name, and validate it as evidence.
 
-    Returns (path, description); raises InputError with the CLI's message, naming the
-    file by its uploaded name, and keeps no copy of a rejected file."""
+    With `move` the file at `datapath` (the server's temporary copy of the upload) is
+    moved in rather than copied, so one copy remains. Returns (path, description); raises
+    InputError with the CLI's message, naming the file by its uploaded name. A rejected
+    file is removed and never replaces an accepted upload of the same name; an accepted
+    one replaces it (the older copy is gone)."""
     uploads_dir.mkdir(parents=True, exist_ok=True)
     target = uploads_dir / safe_name(name)
-    shutil.copyfile(datapath, target)
+    staged = uploads_dir / f".{target.name}.checking-{uuid.uuid4().hex[:12]}"
     try:
-        item = load_evidence(target)
-    except InputError as exc:
-        target.unlink(missing_ok=True)
-        raise InputError(exc.problems, source=target.name) from None
-    return target, f"{target.name}: {item.describe()}"
+        (shutil.move if move else shutil.copyfile)(datapath, staged)
+        item = load_evidence(staged)
+    except BaseException as exc:
+        staged.unlink(missing_ok=True)
+        if isinstance(exc, InputError):
+            raise InputError(exc.problems, source=target.name) from None
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot store the upload ({exc.strerror})",
+                             source=target.name) from None
+        raise
+    os.replace(staged, target)
+    return target, f"{target.name}: {dataclasses.replace(item, path=str(target)).describe()}"
+
+
+def check_uploads(uploads_dir: Path, files: list[dict]) -> tuple[list[tuple[Path, str]],
+                                                                 list[str]]:
+    """`add_upload` (moving) for each of Shiny's uploaded files ({"name", "datapath"}), in
+    a worker thread: (stored path, description) of the accepted ones and the messages of
+    the rejected ones."""
+    added, errors = [], []
+    for f in files:
+        try:
+            added.append(add_upload(uploads_dir, f["name"], f["datapath"], move=True))
+        except InputError as exc:
+            errors.append(str(exc))
+        finally:
+            Path(f["datapath"]).unlink(missing_ok=True)  # the server's copy, if not moved
+    return added, errors
 
 
 @dataclass

@@ -9,6 +9,7 @@ every 0.5 s with its stage and elapsed seconds.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,10 +17,9 @@ from shiny import Inputs, reactive, render, ui
 
 from foomcalc.app import page as app_page
 from foomcalc.app.config import AppConfig
-from foomcalc.app.jobs import Job, add_upload, run_comparison, run_report
+from foomcalc.app.jobs import Job, check_uploads, run_comparison, run_report
 from foomcalc.app.live import LivePriors
 from foomcalc.app.state import priors_yaml
-from foomcalc.errors import InputError
 from foomcalc.reporting.report import pct
 
 #: Uploaded evidence: (path in the work folder, description shown on the page).
@@ -80,28 +80,52 @@ def evidence_choice(input: Inputs, uploads: Uploads) -> tuple[list[Path], bool]:
 
 def register_uploads(input: Inputs, uploads_dir: Path) -> Uploads:
     """Validate each uploaded CSV into `uploads_dir` (output `upload_status`: the list,
-    ids `upload_list`, and the CLI's messages for rejected files, `upload_error`)."""
+    ids `upload_list`, the files being checked, `upload_checking`, and the CLI's messages
+    for rejected files, `upload_error`).
+
+    The files are checked in a worker thread (`jobs.check_uploads` through a Shiny
+    ExtendedTask), so the server answers other requests meanwhile; a new upload clears
+    the previous one's message at once. Each file is stored once (moved from the server's
+    temporary copy); one with the name of an earlier upload replaces it in the list."""
     uploads: Uploads = reactive.value([])
     upload_error = reactive.value("")
+    checking = reactive.value("")
+
+    @reactive.extended_task
+    async def check(files: list[dict]) -> tuple[list[tuple[Path, str]], list[str]]:
+        return await asyncio.to_thread(check_uploads, uploads_dir, files)
 
     @reactive.effect
     @reactive.event(input.upload)
     def _upload() -> None:
-        errors, added = [], list(uploads())
-        for f in input.upload() or []:
-            try:
-                added.append(add_upload(uploads_dir, f["name"], f["datapath"]))
-            except InputError as exc:
-                errors.append(str(exc))
-        uploads.set(added)
+        files = [{"name": f["name"], "datapath": f["datapath"]} for f in input.upload() or []]
+        upload_error.set("")
+        checking.set(", ".join(f["name"] for f in files))
+        check.invoke(files)
+
+    @reactive.effect
+    def _checked() -> None:
+        if check.status() not in ("success", "error"):
+            return
+        if check.status() == "error":  # not bad input (that is a message): a failure
+            added: list = []
+            errors = [f"{type(check.error()).__name__}: {check.error()}"]
+        else:
+            added, errors = check.result()
+        with reactive.isolate():
+            kept = [(p, d) for p, d in uploads() if p not in {a for a, _ in added}]
+            uploads.set(kept + added)
         upload_error.set("\n".join(errors))
+        checking.set("")
 
     @render.ui
     def upload_status():
         items = [ui.tags.li(desc) for _, desc in uploads()]
-        err = upload_error()
+        err, busy = upload_error(), checking()
         return ui.TagList(
             ui.tags.ul(*items, id="upload_list") if items else None,
+            ui.div(f"checking {busy} ...", class_="small", id="upload_checking")
+            if busy else None,
             ui.div(err, class_="fc-error", id="upload_error") if err else None)
 
     return uploads

@@ -5,13 +5,16 @@ compression table from prior-only draws as the controls move (`app.live`, number
 `app.state`); "Update with evidence" and "Compare" run the report and compare workflows
 in a worker thread (`app.runs`, work in `app.jobs`) with a progress line. The state
 lives in the URL (a link to share) and in a downloadable priors YAML. This module
-imports the core; nothing in the core imports it. Served on 127.0.0.1 only; every asset
-comes from the installed Shiny wheel, so the page needs no network.
+imports the core; nothing in the core imports it. Served on 127.0.0.1 only, behind
+`app.guard.CallerCheck` (Host and Origin checked, uploads capped); every asset comes
+from the installed Shiny wheel, so the page needs no network.
 """
 
 from __future__ import annotations
 
+import logging
 import socket
+import sys
 import tempfile
 import threading
 import webbrowser
@@ -24,6 +27,7 @@ from starlette.requests import Request
 
 from foomcalc.app import page as app_page
 from foomcalc.app.config import AppConfig
+from foomcalc.app.guard import LOG, CallerCheck
 from foomcalc.app.live import live_priors, register_download, register_link, register_prior_outputs
 from foomcalc.app.runs import register_compare, register_report_run, register_uploads
 from foomcalc.app.state import initial_state
@@ -78,6 +82,11 @@ def run_app(port: int = 8050, open_browser: bool = True, work_dir: Path | None =
     application = make_app(AppConfig(work, draws, seed))
     url = f"http://127.0.0.1:{port}/"
     print(f"foomcalc app: {url} (runs are written to {work}; Ctrl-C stops)", flush=True)
+    if not LOG.handlers:  # refused callers, one line each, on stderr
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("foomcalc app: %(asctime)s %(message)s"))
+        LOG.addHandler(handler)
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    uvicorn.run(application, host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(CallerCheck(application, port), host="127.0.0.1", port=port,
+                log_level="warning")

@@ -24,6 +24,7 @@ from foomcalc.errors import InputError
 from foomcalc.parameters import HORIZON_MONTHS, PARAMETERS
 from foomcalc.paths import presets_dir
 from foomcalc.reporting.comparison import make_comparison
+from foomcalc.reporting.output import check_folder_can_be_made
 
 app = typer.Typer(
     add_completion=False,
@@ -126,7 +127,7 @@ def report(
 ) -> None:
     try:
         # pandas and the input loaders: only for a report, so --help stays instant
-        from foomcalc.reporting.workflow import make_report, resolve_inputs
+        from foomcalc.reporting.workflow import claimed, make_report, resolve_inputs
 
         inputs = resolve_inputs(priors, preset, evidence or [], no_evidence, out,
                                 parse_compression(compression or []),
@@ -135,9 +136,10 @@ def report(
             typer.echo(f"note: {note}", err=True)
         if inputs.replaces:
             typer.echo(f"replacing the existing report in {inputs.out_dir} (--force)", err=True)
-        summary = make_report(inputs, seed=seed, draws=draws,
-                              progress=ProgressLines(live=sys.stderr.isatty()),
-                              command="foomcalc " + " ".join(sys.argv[1:]))
+        with claimed(inputs, force):  # one writer per folder, claimed before sampling
+            summary = make_report(inputs, seed=seed, draws=draws,
+                                  progress=ProgressLines(live=sys.stderr.isatty()),
+                                  command="foomcalc " + " ".join(sys.argv[1:]))
     except InputError as exc:
         fail(exc)
     except KeyboardInterrupt:
@@ -213,6 +215,7 @@ def compare(
 ) -> None:
     """Compare reports: headline table, overlaid takeoff curves and the crux table."""
     try:
+        check_folder_can_be_made(out)  # before any reweighting, not when writing
         text = make_comparison(reports, out)
     except InputError as exc:
         fail(exc)
@@ -248,6 +251,7 @@ def survey(
         # Dask and the survey's analysis modules: only when a survey runs
         from foomcalc.survey.run import make_survey
 
+        check_folder_can_be_made(out)  # before any sampling, not when writing
         summary = make_survey(input_path, out, base=base, evidence=evidence or [],
                               no_evidence=no_evidence, seed=seed, draws=draws,
                               scheduler=scheduler, resume=resume, per_person=per_person,

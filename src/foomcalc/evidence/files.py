@@ -7,12 +7,20 @@ and units are in `evidence.kinds` (one module per kind) and docs/evidence.md.
 
 Every problem is reported as an InputError naming the file, row (and line) and
 column; nothing here raises a traceback for bad input.
+
+Limits (docs/evidence.md, "Limits"): a file's size and its rows are checked before it is
+parsed (`MAX_MB`, `MAX_ROWS`); a scaling file with more points than `SCALING_POINTS` is
+thinned to that many, evenly spaced in training compute (`thin_scaling`); any other kind
+but observations takes at most `MAX_MODEL_ROWS` rows. Each limit is changed with its
+environment variable, which its message names.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,8 +33,45 @@ from foomcalc.evidence.kinds import KINDS
 from foomcalc.evidence.kinds.observations import log_likelihood_ratio
 from foomcalc.paths import evidence_dir
 
-MAX_BYTES = 50 * 1024 * 1024
-MAX_ROWS = 2_000_000
+
+@dataclass(frozen=True)
+class Limit:
+    """A size limit of the input: its default, the environment variable that changes it
+    (a positive whole number), and the unit it counts."""
+
+    default: int
+    env: str
+    unit: str
+
+    def value(self) -> int:
+        """The limit in force: the environment variable's value, or the default."""
+        raw = os.environ.get(self.env, "").strip()
+        if not raw:
+            return self.default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if value <= 0:
+            raise InputError(f"{self.env}={raw!r}: expected a positive whole number of "
+                             f"{self.unit} (default {self.default:,})")
+        return value
+
+    def how_to_change(self) -> str:
+        return f"set {self.env} to raise it (docs/evidence.md, Limits)"
+
+
+#: Size of an evidence file (and of an app upload), checked before reading it.
+MAX_MB = Limit(50, "FOOMCALC_MAX_EVIDENCE_MB", "MB")
+#: Data rows of an evidence file, counted before parsing.
+MAX_ROWS = Limit(1_000_000, "FOOMCALC_MAX_EVIDENCE_ROWS", "rows")
+#: Rows the likelihood of one scaling file uses: larger files are thinned (`thin_scaling`).
+SCALING_POINTS = Limit(500, "FOOMCALC_MAX_SCALING_POINTS", "points")
+#: Rows of one file of any other kind but observations (whose rows cost the sampler
+#: nothing): each row adds to every gradient the sampler takes.
+MAX_MODEL_ROWS = Limit(5_000, "FOOMCALC_MAX_MODEL_ROWS", "rows")
+#: Kinds exempt from MAX_MODEL_ROWS: scaling (thinned instead), observations (one sum).
+UNCAPPED_KINDS = ("scaling", "observations")
 
 
 @dataclass(frozen=True)
@@ -42,6 +87,8 @@ class EvidenceSet:
     sha256: str
     label: str
     table: pd.DataFrame
+    #: Rows of the file when `table` holds a thinned subset of them (`thin_scaling`).
+    thinned_from: int | None = None
 
     def describe(self) -> str:
         """One line for reports, e.g. 'scaling: 42 points from chinchilla.csv'."""
@@ -49,6 +96,9 @@ class EvidenceSet:
         n = len(self.table)
         noun = kind.noun if n != 1 else kind.noun[:-1]
         text = f"{self.kind}: {n} {noun} from {Path(self.path).name}"
+        if self.thinned_from:
+            text += (f" (thinned from {self.thinned_from:,}: {THINNING_METHOD}; "
+                     f"{SCALING_POINTS.env})")
         if kind.describe_extra is not None:
             text += kind.describe_extra(self.table)
         return text
@@ -61,10 +111,11 @@ def _read(path: Path) -> tuple[str | None, pd.DataFrame, list[int], bytes]:
             raise InputError("file not found.", path)
         if not path.is_file():
             raise InputError("not a file.", path)
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(f"file is {size / 1e6:.0f} MB; evidence files are limited to "
-                             f"{MAX_BYTES // 2**20} MB. Summarise or subsample it first.", path)
+        size, max_mb = path.stat().st_size, MAX_MB.value()
+        if size > max_mb * 2**20:
+            raise InputError(f"file is {size / 2**20:,.1f} MB; evidence files are limited to "
+                             f"{max_mb:,} MB ({MAX_MB.how_to_change()}). Summarise or "
+                             "subsample it first.", path)
         raw = path.read_bytes()
     except OSError as exc:  # e.g. a name too long for the file system, no permission
         raise InputError(f"cannot read the file ({exc.strerror}).", str(path)[:200]) from None
@@ -85,16 +136,23 @@ def _read(path: Path) -> tuple[str | None, pd.DataFrame, list[int], bytes]:
             lines.append(number)
     if not kept:
         raise InputError("empty file: no header and no data rows.", path)
+    max_rows = MAX_ROWS.value()
+    if len(kept) - 1 > max_rows:  # before parsing (a quoted cell may span lines: recounted)
+        _too_many_rows(len(kept) - 1, max_rows, path)
     try:
         frame = pd.read_csv(io.StringIO("\n".join(kept)), dtype=str, keep_default_na=False,
-                            nrows=MAX_ROWS + 1, skipinitialspace=True)
+                            nrows=max_rows + 1, skipinitialspace=True)
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(f"cannot parse as CSV: {str(exc).strip()}", path) from None
-    if len(frame) > MAX_ROWS:
-        raise InputError(f"more than {MAX_ROWS:,} rows; evidence files are limited to "
-                         f"{MAX_ROWS:,} rows.", path)
+    if len(frame) > max_rows:
+        _too_many_rows(len(frame), max_rows, path)
     frame.columns = [str(c).strip().lower().replace(" ", "_") for c in frame.columns]
     return declared, frame, lines[1:], raw
+
+
+def _too_many_rows(n_rows: int, max_rows: int, path: Path) -> None:
+    raise InputError(f"more than {max_rows:,} rows ({n_rows:,}); evidence files are limited to "
+                     f"{max_rows:,} rows ({MAX_ROWS.how_to_change()}).", path)
 
 
 def _infer_kind(declared: str | None, columns: list[str], path: Path) -> str:
@@ -140,8 +198,43 @@ def load_evidence(path: str | Path) -> EvidenceSet:
     table = spec.build(frame, problems)
     if problems.items:
         raise InputError(problems.items, path)
+    max_rows = MAX_MODEL_ROWS.value()
+    if kind not in UNCAPPED_KINDS and len(table) > max_rows:
+        raise InputError(f"{len(table):,} rows; the likelihood of a {kind} file takes at most "
+                         f"{max_rows:,} (each row adds to every step of the sampler): keep the "
+                         f"rows that inform it, or {MAX_MODEL_ROWS.how_to_change()}.", path)
+    thinned = thin_scaling(table, SCALING_POINTS.value()) if kind == "scaling" else table
     return EvidenceSet(kind=kind, path=str(path), sha256=hashlib.sha256(raw).hexdigest(),
-                       label=path.stem, table=table.reset_index(drop=True))
+                       label=path.stem, table=thinned.reset_index(drop=True),
+                       thinned_from=len(table) if len(thinned) < len(table) else None)
+
+
+#: How `thin_scaling` chooses the points it keeps (shown where a file was thinned).
+THINNING_METHOD = "points evenly spaced in rank of training compute 6ND"
+
+
+def thin_scaling(table: pd.DataFrame, n_points: int) -> pd.DataFrame:
+    """At most `n_points` rows of a canonical scaling table: the rows sorted by training
+    compute C = 6ND (ties by params, tokens, loss, so the result does not depend on the
+    file's row order), then those at `n_points` evenly spaced ranks from the first to
+    the last, so the kept points span the file's whole compute range. A subset of
+    independent observations is still a valid likelihood, only a less precise one."""
+    if len(table) <= n_points:
+        return table
+    keys = pd.DataFrame({"log_compute": np.log(table["params"]) + np.log(table["tokens"]),
+                         "params": table["params"], "tokens": table["tokens"],
+                         "loss": table["loss"]})
+    order = np.lexsort([keys[c].to_numpy() for c in reversed(keys.columns)])
+    ranks = np.unique(np.round(np.linspace(0, len(table) - 1, n_points)).astype(int))
+    return table.iloc[np.sort(order[ranks])]
+
+
+def copy_name(e: EvidenceSet) -> str:
+    """The file name of an evidence file's copy in a report folder: the first 8 hex digits
+    of its sha256, then its name with every character but letters, digits, '.', '_' and
+    '-' replaced by '_' (no newline, '$(...)' or path separators reach the folder)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(e.path).name)[:120].lstrip(".") or "evidence"
+    return f"{e.sha256[:8]}-{safe}"
 
 
 def bundled_evidence() -> list[EvidenceSet]:

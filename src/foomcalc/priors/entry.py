@@ -35,6 +35,19 @@ from foomcalc.priors.families import (
 from foomcalc.priors.quantiles import fit_family, fit_note
 
 SPEC_KEYS = ("value", "dist", "quantiles", "source", "fit_note")
+#: The range foomcalc computes with, in each parameter's own unit: a number the user gives
+#: (a fixed value, an entered quantile, a distribution's kwarg) has |x| <= MAX_MAGNITUDE,
+#: and a nonzero fixed value or entered quantile |x| >= MIN_MAGNITUDE. Every preset lies
+#: within 1e-6..1e6.
+MAX_MAGNITUDE = 1e12
+MIN_MAGNITUDE = 1e-12
+#: The prior's quantiles at TAIL_PROBABILITIES must be finite, |q| <= TAIL_MAGNITUDE, and
+#: strictly inside the parameter's support (not rounded onto 0 or 1 by underflow), so draws,
+#: their logs and summary.json stay finite. 1e30 admits the widest fit to quantiles within
+#: MIN..MAX_MAGNITUDE (10% at 1e-12, 90% at 1e12: a LogNormal with sigma 21.6, 99.9% at
+#: 1e29), which samples cleanly; LogNormal(mu=1e308) overflows (nutpie crashed on it).
+TAIL_MAGNITUDE = 1e30
+TAIL_PROBABILITIES = (0.001, 0.999)
 
 
 @dataclass(frozen=True)
@@ -81,7 +94,19 @@ class PriorSpec:
 
 
 def parse_entry(pname: str, entry: Any, path: str, problems: list[str]) -> PriorSpec | None:
-    """Validate one parameter entry; append problems and return None when bad."""
+    """Validate one parameter entry; append problems and return None when bad (including
+    numbers outside the range foomcalc computes with, `range_problems`)."""
+    spec = _parse_entry_fields(pname, entry, path, problems)
+    if spec is None:
+        return None
+    out_of_range = range_problems(spec, path)
+    problems.extend(out_of_range)
+    return None if out_of_range else spec
+
+
+def _parse_entry_fields(pname: str, entry: Any, path: str,
+                        problems: list[str]) -> PriorSpec | None:
+    """The entry's fields checked one by one (keys, family, kwargs, quantile fit)."""
     if not isinstance(entry, dict):
         problems.append(f"{path}: expected a mapping with value, dist or quantiles "
                         f"(and source), got {describe_value(entry)}")
@@ -110,6 +135,72 @@ def parse_entry(pname: str, entry: Any, path: str, problems: list[str]) -> Prior
     prior = to_prior(family, kwargs)
     note = fit_note(prior, quantiles) if quantiles else None
     return PriorSpec(pname, prior, None, source, quantiles, note)
+
+
+def range_problems(spec: PriorSpec, path: str) -> list[str]:
+    """Problems with numbers of `spec` outside the range foomcalc computes with (at most
+    one per field: value, quantiles, each kwarg, the prior's tails), each naming it."""
+    out = []
+    kept = f"|x| <= {MAX_MAGNITUDE:g}; a nonzero value |x| >= {MIN_MAGNITUDE:g}"
+    value = spec.value if spec.prior is None and spec.value is not None else None
+    if value is not None and not _representable(value, nonzero=True):
+        out.append(f"{path}.value: {value:g} is outside the range foomcalc computes "
+                   f"with ({kept}, in the parameter's unit); rescale it")
+    elif value is not None and _bound_the_model_excludes(spec.name, value):
+        out.append(f"{path}.value: {value:g} is a bound the model cannot take for "
+                   f"{spec.name} (it must lie in {EXCLUDED_BOUND_TEXT[spec.name]}); choose "
+                   "a value inside")
+    bad = [f"{percent_key(p)}%: {v:g}" for p, v in (spec.quantiles or {}).items()
+           if not _representable(v, nonzero=True)]
+    if bad:
+        out.append(f"{path}.quantiles: {', '.join(bad)} outside the range foomcalc computes "
+                   f"with ({kept}, in the parameter's unit); rescale them")
+    if spec.prior is None:
+        return out
+    family, kwargs = from_prior(spec.prior)
+    out += [f"{path}.{k}: {v:g} is outside the range foomcalc computes with (|x| <= "
+            f"{MAX_MAGNITUDE:g}, in the {family}'s own parameterisation); rescale it"
+            for k, v in kwargs.items() if not _representable(v, nonzero=False)]
+    return out or _tail_problems(spec, path)
+
+
+#: The range of a fixed value where the model cannot take a bound of the support: a
+#: positive parameter (support documented as the open (0, inf)) is divided by or logged,
+#: and compute_share = 1 would leave the CES research input no labour (takeoff.params
+#: requires it below 1).
+EXCLUDED_BOUND_TEXT = {**{n: "(0, inf)" for n, p in PARAMETERS.items() if p.support == "positive"},
+                       "compute_share": "[0, 1)"}
+
+
+def _bound_the_model_excludes(name: str, value: float) -> bool:
+    """Whether a fixed `value` of parameter `name` is a support bound the model excludes."""
+    if PARAMETERS[name].support == "positive":
+        return value == 0
+    return name == "compute_share" and value == 1
+
+
+def _representable(x: float, nonzero: bool) -> bool:
+    """|x| <= MAX_MAGNITUDE, and with `nonzero` x == 0 or |x| >= MIN_MAGNITUDE."""
+    return abs(x) <= MAX_MAGNITUDE and not (nonzero and 0 < abs(x) < MIN_MAGNITUDE)
+
+
+def _tail_problems(spec: PriorSpec, path: str) -> list[str]:
+    """A problem when the prior's TAIL_PROBABILITIES quantiles overflow, exceed
+    TAIL_MAGNITUDE or fall on the support's bounds (underflow)."""
+    support_name = PARAMETERS[spec.name].support
+    lo, hi = SUPPORTS[support_name]
+    try:
+        with np.errstate(all="ignore"):
+            tails = [float(prior_quantile(spec.prior, p)) for p in TAIL_PROBABILITIES]
+    except (ArithmeticError, ValueError):  # e.g. exp(mu) overflows while freezing
+        tails = [math.nan] * len(TAIL_PROBABILITIES)
+    if all(abs(t) <= TAIL_MAGNITUDE and lo < t < hi for t in tails):
+        return []
+    shown = ", ".join(f"{100 * p:g}%: {t:g}" for p, t in zip(TAIL_PROBABILITIES, tails,
+                                                             strict=True))
+    return [f"{path}: the prior {spec.prior} has quantiles {shown}, outside the range "
+            f"foomcalc computes with (finite, |q| <= {TAIL_MAGNITUDE:g}, inside "
+            f"{SUPPORT_TEXT[support_name]}, not on its bounds); choose a narrower prior"]
 
 
 def _check_keys(entry: dict, family: str | None, path: str, problems: list[str]) -> None:

@@ -12,6 +12,7 @@ every problem in a file is reported at once as one `InputError`.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ from foomcalc.priors.entry import (
 )
 
 MAX_BYTES = 1_000_000
+#: Environment variable that raises the size limit of a priors file, in MB (MAX_BYTES is 1).
+MAX_MB_ENV = "FOOMCALC_MAX_PRIORS_MB"
 #: The simulator's horizon in days (240 months of 30.4375 days).
 HORIZON_DAYS = HORIZON_MONTHS * DAYS_PER_MONTH
 TOP_KEYS = ("name", "description", "base", "gap_from", "gap_weights", "hard_takeoff_days",
@@ -138,9 +141,10 @@ def _load(path: Path, source: str, chain: tuple[str, ...]) -> PriorSet:
                              "a report folder's priors.yaml", source)
         if not path.is_file():
             raise InputError("no such file", source)
-        if path.stat().st_size > MAX_BYTES:
-            raise InputError(f"file is larger than {MAX_BYTES // 1_000_000} MB; refusing to read",
-                             source)
+        if path.stat().st_size > max_bytes():
+            raise InputError(f"file is larger than {max_bytes() / 1e6:g} MB, the limit of a "
+                             f"priors file; refusing to read it (set {MAX_MB_ENV} to raise "
+                             "the limit; docs/priors.md)", source)
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError("file is not UTF-8 text", source) from None
@@ -156,6 +160,21 @@ def _load(path: Path, source: str, chain: tuple[str, ...]) -> PriorSet:
     except Exception as exc:  # e.g. RecursionError on pathological nesting
         raise InputError(f"cannot parse YAML ({type(exc).__name__})", source) from None
     return _build(data, text, source, str(path), chain)
+
+
+def max_bytes() -> int:
+    """The size limit of a priors file: MAX_MB_ENV (a positive number of MB) or MAX_BYTES."""
+    raw = os.environ.get(MAX_MB_ENV, "").strip()
+    if not raw:
+        return MAX_BYTES
+    try:
+        limit = float(raw)
+    except ValueError:
+        limit = 0.0
+    if not 0 < limit < 1e6:
+        raise InputError(f"{MAX_MB_ENV}={raw!r}: expected a positive number of MB "
+                         f"(default {MAX_BYTES / 1e6:g})")
+    return int(limit * 1e6)
 
 
 def _gap_weights(data: dict, gap_from: Any, base: PriorSet | None,

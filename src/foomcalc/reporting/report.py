@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import xarray as xr
 
 from foomcalc.reporting import figures
+from foomcalc.reporting.markdown import md_cell, md_fence, md_text
 from foomcalc.reporting.summary import RSI_BRANCH_LABEL, RSI_PARAMETER_LABEL, window_label
 from foomcalc.reporting.summary_schema import Summary
 
@@ -292,31 +293,32 @@ def provenance_blocks(summary: Summary) -> list[Block]:
 
 
 def render_markdown(blocks: list[Block]) -> str:
-    """The blocks as Markdown (figures linked as figures/<file>)."""
+    """The blocks as Markdown (figures linked as figures/<file>); every piece of text
+    through `md_text` / `md_cell` / `md_fence`."""
+    e = md_text
     out = []
     for b in blocks:
         if b.kind == "h1":
-            out.append(f"# {b.text}\n")
+            out.append(f"# {e(b.text)}\n")
         elif b.kind == "toc":
-            out.append("Contents: " + " · ".join(f"[{r[0]}](#{anchor(r[0])})" for r in b.rows)
-                       + "\n")
+            out.append("Contents: " + " · ".join(f"[{e(r[0])}](#{anchor(r[0])})"
+                                                 for r in b.rows) + "\n")
         elif b.kind == "h2":
-            out.append(f"## {b.text}\n")
+            out.append(f"## {e(b.text)}\n")
         elif b.kind == "warn":
-            out.append(f"> **Warning.** {b.text}\n")
+            out.append(f"> **Warning.** {e(b.text)}\n")
         elif b.kind == "p":
-            out.append(b.text + "\n")
+            out.append(e(b.text) + "\n")
         elif b.kind == "lead":
-            out.append(f"**{b.text}**\n")
+            out.append(f"**{e(b.text)}**\n")
         elif b.kind == "pre":
-            out.append(f"```\n{b.text}\n```\n")
+            out.append(md_fence(b.text))
         elif b.kind == "figure":
-            out.append(f"![{b.text}](figures/{b.file})\n")
+            out.append(f"![{e(b.text)}](figures/{b.file})\n")
         elif b.kind == "table":
-            cells = [[c.replace("|", "\\|") for c in row] for row in b.rows]
-            out.append("| " + " | ".join(b.headers) + " |")
+            out.append("| " + " | ".join(md_cell(h) for h in b.headers) + " |")
             out.append("|" + "---|" * len(b.headers))
-            out.extend("| " + " | ".join(row) + " |" for row in cells)
+            out.extend("| " + " | ".join(md_cell(c) for c in row) + " |" for row in b.rows)
             out.append("")
     return "\n".join(out)
 

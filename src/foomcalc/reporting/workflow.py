@@ -25,8 +25,11 @@ import yaml
 from foomcalc.analysis.result import RESULT_FILE, save_result
 from foomcalc.errors import InputError
 from foomcalc.evidence.files import (
+    SCALING_POINTS,
+    THINNING_METHOD,
     EvidenceSet,
     bundled_evidence,
+    copy_name,
     load_evidence,
     parameters_informed,
 )
@@ -34,7 +37,12 @@ from foomcalc.inference.forked import ForkedCall, can_fork
 from foomcalc.parameters import STANDARD_COMPRESSION
 from foomcalc.paths import evidence_dir
 from foomcalc.priors.files import PriorSet, load_preset, load_priors
-from foomcalc.reporting.output import check_output_folder, write_atomically, write_json
+from foomcalc.reporting.output import (
+    check_output_folder,
+    claim_folder,
+    write_atomically,
+    write_json,
+)
 from foomcalc.reporting.summary_schema import Summary
 
 if TYPE_CHECKING:
@@ -149,8 +157,8 @@ def resolve_inputs(
     if problems:
         raise InputError(problems)
     compression = tuple(dict.fromkeys([*STANDARD_COMPRESSION, *extra_compression]))
-    return ReportInputs(priors, evidence, out_dir, compression, overlap_notes(evidence),  # type: ignore[arg-type]
-                        replaces)
+    notes = overlap_notes(evidence) + thinning_notes(evidence)
+    return ReportInputs(priors, evidence, out_dir, compression, notes, replaces)  # type: ignore[arg-type]
 
 
 def _chosen_priors(priors_path: Path | None, preset: str | None,
@@ -220,6 +228,17 @@ def _usable_out_dir(out_dir: Path, force: bool, problems: list[str]) -> bool:
     return False
 
 
+@contextlib.contextmanager
+def claimed(inputs: ReportInputs, force: bool) -> Iterator[None]:
+    """Hold the one-writer claim on `inputs.out_dir` (output.claim_folder) from before
+    sampling until the report is written; under it the folder is checked again, so a
+    report another writer finished meanwhile is replaced only with `force`. A folder
+    another writer holds is an InputError naming it: refused before any sampling."""
+    with claim_folder(inputs.out_dir):
+        check_output_folder(inputs.out_dir, force=force)
+        yield
+
+
 def overlap_notes(evidence: Sequence[EvidenceSet]) -> tuple[str, ...]:
     """Warnings where bundled published evidence and the user's files inform the same
     parameters: if both come from the same experiments the evidence counts twice.
@@ -244,6 +263,14 @@ def overlap_notes(evidence: Sequence[EvidenceSet]) -> tuple[str, ...]:
                              "the same experiments (e.g. the Chinchilla runs) they count "
                              f"twice: consider --drop-evidence {Path(b.path).name}")
     return tuple(notes)
+
+
+def thinning_notes(evidence: Sequence[EvidenceSet]) -> tuple[str, ...]:
+    """A note per evidence file whose likelihood uses a thinned subset of its rows."""
+    return tuple(f"{Path(e.path).name}: {e.thinned_from:,} points; the likelihood uses "
+                 f"{len(e.table):,} of them, {THINNING_METHOD} ({SCALING_POINTS.env} "
+                 "changes how many; docs/evidence.md, Limits)"
+                 for e in evidence if e.thinned_from)
 
 
 def resolved_priors_text(priors: PriorSet) -> str:
@@ -355,9 +382,10 @@ def write_report_files(folder: Path, inputs: ReportInputs, result: xr.DataTree) 
 
 def copy_user_evidence(folder: Path, evidence: Sequence[EvidenceSet]) -> None:
     """The user's (not bundled) evidence files into folder/evidence/, each named
-    <first 8 of its sha256>-<file name>, so the folder alone can re-run the result."""
+    <first 8 of its sha256>-<file name made safe> (`evidence.files.copy_name`), so the
+    folder alone can re-run the result."""
     user_evidence = [e for e in evidence if not is_bundled(e)]
     if user_evidence:
         (folder / "evidence").mkdir()
         for e in user_evidence:
-            shutil.copyfile(e.path, folder / "evidence" / f"{e.sha256[:8]}-{Path(e.path).name}")
+            shutil.copyfile(e.path, folder / "evidence" / copy_name(e))

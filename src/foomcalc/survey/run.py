@@ -1,10 +1,8 @@
 """`foomcalc survey`: many people's priors, each updated on the same evidence, on Dask.
 
 A survey is a folder of priors files, or one YAML mapping (respondent id -> priors
-mapping) or one CSV (a row per respondent: `respondent`, optional `base`, and
-`<parameter>@<percent>` quantile columns such as `speedup@10, speedup@50, speedup@90`,
-optional `<parameter>@dist`). Every respondent is validated up front (priors.files' rules);
-bad ones are listed and skipped.
+mapping) or one CSV, read and validated up front by `survey.inputs.read_survey` (bad
+respondents are listed and skipped; an id given twice stops the survey).
 
 The work per respondent is the cheapest exact path through a shared base result (the
 `--base` preset with the shared evidence, sampled once): parameters no evidence informs
@@ -23,25 +21,21 @@ those. Only then is the survey report written (survey.report).
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import json
 import os
-import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import yaml
 
 from foomcalc.analysis.result import load_result
 from foomcalc.errors import InputError
-from foomcalc.parameters import PARAMETERS
-from foomcalc.priors.files import PriorSet, load_priors, priors_from_dict
+from foomcalc.priors.files import PriorSet, priors_from_dict
 from foomcalc.reporting.output import write_json_atomically
+from foomcalc.survey.inputs import SurveyInput, read_survey
 from foomcalc.survey.report import summarize_survey, write_survey_report
 
 if TYPE_CHECKING:
@@ -55,110 +49,13 @@ if TYPE_CHECKING:
 
 #: Prior draws per respondent for the prior P(hard takeoff).
 N_PRIOR_DRAWS = 4000
-#: Respondent ids: file-name safe, they name the result files.
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _WORKER_STATE: dict = {}  # per worker process: (base, evidence) -> loaded state; compiled models
-
-
-@dataclass
-class SurveyInput:
-    """Valid respondents (id -> priors mapping, validated) and the skipped ones' problems."""
-
-    respondents: dict[str, dict] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
-    #: id -> the preset a respondent's priors start from (`base:`; absent if none given)
-    bases: dict[str, str] = field(default_factory=dict)
-    #: id -> the validated PriorSet (kept from validation; workers get `respondents`)
-    parsed: dict[str, PriorSet] = field(default_factory=dict)
 
 
 def respondent_seed(survey_seed: int, respondent: str) -> int:
     """A seed from the survey seed and the respondent id alone (not the worker)."""
     entropy = [int(survey_seed), zlib.crc32(respondent.encode("utf-8"))]
     return int(np.random.SeedSequence(entropy).generate_state(1)[0] % (2**31 - 1))
-
-
-def _csv_respondents(path: Path) -> dict[str, dict | str]:
-    """CSV rows -> priors mappings (or a problem text per bad row)."""
-    out: dict[str, dict | str] = {}
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    if not rows or "respondent" not in rows[0]:
-        raise InputError("expected a header with a 'respondent' column, then "
-                         "'<parameter>@<percent>' quantile columns (e.g. speedup@50)", path)
-    for line, row in enumerate(rows, start=2):
-        rid = (row.get("respondent") or "").strip() or f"line{line}"
-        params: dict[str, dict] = {}
-        problems = []
-        for column, cell in row.items():
-            if column in ("respondent", "base") or cell is None or not str(cell).strip():
-                continue
-            name, _, what = column.partition("@")
-            if name not in PARAMETERS or not what:
-                problems.append(f"column {column!r}: expected <parameter>@<percent> or "
-                                "<parameter>@dist with a registry parameter")
-                continue
-            entry = params.setdefault(name, {"source": f"survey respondent {rid}"})
-            if what == "dist":
-                entry["dist"] = cell.strip()
-                continue
-            try:
-                entry.setdefault("quantiles", {})[float(what)] = float(cell)
-            except ValueError:
-                problems.append(f"column {column!r}: {cell!r} is not a number")
-        out[rid] = "; ".join(problems) if problems else {
-            "name": rid, "description": f"survey respondent {rid} ({path.name}, line {line})",
-            "base": (row.get("base") or "default").strip(), "parameters": params}
-    return out
-
-
-def read_survey(path: Path) -> SurveyInput:
-    """Read and validate every respondent; bad ones are skipped with their message."""
-    path = Path(path)
-    raw: dict[str, dict | str | Path] = {}
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".yaml", ".yml"))
-        if not files:
-            raise InputError("the folder holds no priors files (*.yaml)", path)
-        raw = {p.stem: p for p in files}
-    elif path.suffix.lower() == ".csv":
-        raw = dict(_csv_respondents(path))
-    elif path.suffix.lower() in (".yaml", ".yml") and path.is_file():
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or not data:
-            raise InputError("expected a mapping: respondent id -> priors mapping", path)
-        raw = {str(k): v if isinstance(v, dict) else f"expected a priors mapping, got {v!r}"
-               for k, v in data.items()}
-    else:
-        raise InputError("expected a folder of priors files, a .csv or a .yaml survey", path)
-    survey = SurveyInput()
-    for rid, item in raw.items():
-        if not ID_PATTERN.match(rid):
-            survey.skipped[rid] = "respondent id: letters, digits, '_', '-', '.' (at most 64)"
-            continue
-        if isinstance(item, str):
-            survey.skipped[rid] = item
-            continue
-        try:
-            priors = load_priors(item) if isinstance(item, Path) else \
-                priors_from_dict({"name": rid, "description": f"survey respondent {rid}",
-                                  **item}, source=f"{path.name}: {rid}")
-        except InputError as exc:
-            survey.skipped[rid] = str(exc)
-            continue
-        survey.respondents[rid] = priors.to_dict()
-        survey.parsed[rid] = priors
-        if base := _base_name(item):
-            survey.bases[rid] = base
-    return survey
-
-
-def _base_name(item: dict | Path) -> str | None:
-    """The `base:` preset of a respondent's priors mapping or file (None if none)."""
-    if isinstance(item, Path):
-        item = yaml.safe_load(item.read_text(encoding="utf-8"))  # validated by load_priors
-    base = item.get("base") if isinstance(item, dict) else None
-    return str(base) if base else None
 
 
 def _worker_state(base_path: str, evidence_paths: Sequence[str]) -> dict:

@@ -43,17 +43,19 @@ def scaling_table(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
         compute = cells.numbers(frame, "compute", problems)
         tokens = compute / (6.0 * params)
         scale_cols = (("params", params), ("compute", compute))
-    for name, values in scale_cols:
-        for i, v in enumerate(values):
-            if np.isfinite(v) and v <= 0:
+    for name, values in scale_cols:  # rows looked at one by one only where flagged
+        for i in map(int, np.flatnonzero(np.isfinite(values) & (values < 1e3))):
+            v = values[i]
+            if v <= 0:
                 problems.at(i, name, f"{v:g} must be positive.")
-            elif np.isfinite(v) and v < 1e3:
+            else:
                 problems.at(i, name, f"{v:g} is implausibly small: it looks like millions or "
                                      f"log10 units; give the raw count (e.g. 7e10, not 70).")
-    for i, v in enumerate(loss):
-        if np.isfinite(v) and v <= 0:
+    for i in map(int, np.flatnonzero(np.isfinite(loss) & ((loss <= 0) | (loss > 20)))):
+        v = loss[i]
+        if v <= 0:
             problems.at(i, "loss", f"{v:g} must be positive (loss in nats per token).")
-        elif np.isfinite(v) and v > 20:
+        else:
             problems.at(i, "loss", f"{v:g} is too large for a loss in nats per token; if it "
                                    f"is a perplexity, give ln(perplexity).")
     return pd.DataFrame({"params": params, "tokens": tokens, "loss": loss})

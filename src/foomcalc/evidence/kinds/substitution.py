@@ -19,20 +19,26 @@ from foomcalc.evidence.kind import EvidenceKind
 
 #: Domain of substitution estimates measured in AI research itself (compute vs labour).
 AI_RESEARCH = "ai-research"
+#: z of a one-sided 97.5% bound, Phi^-1(0.975): an estimate <= 0 is read as the upper bound
+#: estimate + UPPER_BOUND_Z se. The one constant of the cell check here and the likelihood
+#: (`inference.terms.substitution`), so whatever passes the check has a positive bound.
+UPPER_BOUND_Z = 1.959963984540054
 #: |sigma estimate| above this is a unit or sign mistake (published elasticities are < 10).
 MAX_ELASTICITY = 50.0
 
 
 def substitution_table(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
     """study, domain, estimate (|sigma| <= MAX_ELASTICITY, not excluding every positive
-    value at 1.96 se), se (> 0), citation."""
+    value at UPPER_BOUND_Z se), se (> 0), citation."""
     est = cells.numbers(frame, "estimate", problems)
     se = cells.numbers(frame, "se", problems)
     cells.check_positive(se, "se", problems)
     for i, (v, s) in enumerate(zip(est, se, strict=True)):
-        if np.isfinite(v) and np.isfinite(s) and s > 0 and v <= 0 and v + 1.96 * s <= 0:
+        bound_positive = v + UPPER_BOUND_Z * s > 0
+        if np.isfinite(v) and np.isfinite(s) and s > 0 and v <= 0 and not bound_positive:
             problems.at(i, "estimate", f"{v:g} with se {s:g} excludes every positive elasticity "
-                                       f"(estimate + 1.96 se <= 0); check the sign and the se.")
+                                       f"(estimate + {UPPER_BOUND_Z:.4f} se <= 0); check the "
+                                       f"sign and the se.")
         if np.isfinite(v) and abs(v) > MAX_ELASTICITY:
             problems.at(i, "estimate", f"{v:g} is not a plausible elasticity of substitution "
                                        f"(published values lie within +-{MAX_ELASTICITY:g}); "

@@ -27,8 +27,6 @@ from foomcalc.inference.coordinates import DeferredPrior, realise
 #: Student-t degrees of freedom prior, Gamma(2, 0.1) (Juarez & Steel 2010): mean 20,
 #: with ~5% mass below nu = 3.5, so gross outliers can be absorbed by heavy tails.
 NU_ALPHA, NU_BETA = 2.0, 0.1
-#: z of a one-sided 97.5% bound.
-UPPER_BOUND_Z = 1.959963984540054
 #: Key in `params` of the cross-domain centre of log returns, shared by every returns and
 #: growth-rate file of one model (created by the first of them).
 CROSS_DOMAIN_LOG_MEAN = "returns cross-domain log mean"

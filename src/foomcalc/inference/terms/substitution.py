@@ -10,8 +10,8 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from foomcalc.evidence.files import EvidenceSet
-from foomcalc.evidence.kinds.substitution import AI_RESEARCH
-from foomcalc.inference.terms.common import UPPER_BOUND_Z, Term, tensor
+from foomcalc.evidence.kinds.substitution import AI_RESEARCH, UPPER_BOUND_Z
+from foomcalc.inference.terms.common import Term, tensor
 
 #: Between-specification spread of substitution estimates: tau ~ HalfNormal(0.75), log units.
 SUBSTITUTION_TAU_SD = 0.75
@@ -38,7 +38,8 @@ def add_substitution(ev: EvidenceSet, params: dict, prefix: str) -> None:
     (`<prefix>__tau`) ~ HalfNormal(0.75); theta_i is marginalised. A positive estimate
     is log-normal: log estimate ~ Normal(log sigma, sqrt(s_i^2 + (se_i / estimate_i)^2))
     (delta method). An estimate outside (0, inf), e.g. Whitfill & Wu's -0.10, is read as
-    its one-sided 97.5% upper bound U = estimate + 1.96 se, softened by se / U on the log
+    its one-sided 97.5% upper bound U = estimate + z se (z = UPPER_BOUND_Z, the
+    constant the evidence check uses, so U > 0), softened by se / U on the log
     scale: P = Phi((log U - log sigma) / sqrt(s_i^2 + (se / U)^2)), a censored observation
     (`pm.Censored`, so prior-predictive simulation and SBC see the same model). A hard
     bound, sd = s_i alone, makes a funnel at small tau, where NUTS diverges.
