@@ -1,10 +1,14 @@
 """Build the PyMC model from priors and evidence. Nothing here samples.
 
 The model holds the parameters that evidence informs, each a random variable from
-its prior (or a fixed value), plus one likelihood term per evidence file. Every
-other parameter is absent from the likelihood, and priors are independent, so its
-posterior is exactly its prior: `analysis` draws it directly from the prior instead
-of making NUTS explore it (exact, faster to compile, and higher ESS). Prior
+its prior (or a fixed value), plus one likelihood term per evidence file. When the
+priors give rank correlations (`priors.copula`), the Gaussian copula's log density
+over the informed parameters among them is added as a `pm.Potential` ("copula"), so
+their joint prior is their marginals joined by the copula's informed block. Every
+other parameter is absent from the likelihood, so its posterior is its prior given the
+informed ones: `analysis` draws it directly (from the copula's conditional where it is
+correlated) instead of making NUTS explore it (exact, faster to compile, and higher
+ESS). Prior
 hyperparameters and fixed values enter the graph as `pm.Data`
 (named `<parameter>__<kwarg>`), not as constants baked into the graph, so a
 compiled model can be refitted after a prior change with new data only, as long
@@ -18,14 +22,17 @@ import hashlib
 import json
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 import pymc as pm
 
 from foomcalc.evidence.files import EvidenceSet, parameters_informed
 from foomcalc.inference.coordinates import DeferredPrior, supports_coordinates
+from foomcalc.inference.copula_term import COPULA_LOGDET, COPULA_PRECISION, add_copula
 from foomcalc.inference.pymc_priors import pymc_prior
 from foomcalc.inference.terms import add_evidence, own_coordinates
 from foomcalc.parameters import PARAMETERS
+from foomcalc.priors.copula import Copula
 from foomcalc.priors.files import PriorSet
 
 
@@ -39,7 +46,7 @@ def hyperparameter_values(
     priors: PriorSet, evidence: Sequence[EvidenceSet]
 ) -> dict[str, float]:
     """The data values of a priors set: `<parameter>__<kwarg>` or `<parameter>__value`."""
-    values: dict[str, float] = {}
+    values: dict = {}
     for name in modelled_parameters(evidence):
         spec = priors.specs[name]
         if spec.prior is None:
@@ -47,7 +54,18 @@ def hyperparameter_values(
         else:
             for kwarg, value in spec.prior.parameters.items():
                 values[f"{name}__{kwarg}"] = float(value)
+    block = informed_copula(priors, evidence)
+    if block is not None:
+        values[COPULA_PRECISION] = np.linalg.inv(block.matrix) - np.eye(len(block.names))
+        values[COPULA_LOGDET] = float(np.linalg.slogdet(block.matrix)[1])
     return values
+
+
+def informed_copula(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> Copula | None:
+    """The copula of the evidence-informed parameters among the correlated ones (the
+    Gaussian copula's margin: the sub-matrix); None when fewer than two are correlated."""
+    copula = priors.copula()
+    return None if copula is None else copula.block(modelled_parameters(evidence))
 
 
 def structure_key(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> tuple:
@@ -61,7 +79,9 @@ def structure_key(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> tuple:
     )
     # file labels in order: they name the terms' variables (`terms.unique_prefixes`),
     # so the same content under another file name is another graph
-    return families, tuple((e.label, e.sha256) for e in evidence)
+    key = families, tuple((e.label, e.sha256) for e in evidence)
+    block = informed_copula(priors, evidence)
+    return key if block is None else (*key, ("copula", block.names))
 
 
 def model_identity(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> tuple:
@@ -105,4 +125,7 @@ def build_model(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> pm.Model:
             else:
                 params[name] = prior.create_variable(name)
         add_evidence(list(evidence), params)
+        block = informed_copula(priors, evidence)
+        if block is not None:
+            add_copula(model, priors, block, params)
     return model

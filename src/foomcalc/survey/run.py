@@ -40,6 +40,7 @@ import yaml
 from foomcalc.analysis.result import load_result
 from foomcalc.errors import InputError
 from foomcalc.parameters import PARAMETERS
+from foomcalc.priors.copula import correlate
 from foomcalc.priors.files import PriorSet, load_priors, priors_from_dict
 from foomcalc.reporting.output import write_json_atomically
 from foomcalc.survey.report import summarize_survey, write_survey_report
@@ -187,6 +188,8 @@ def prior_hard_takeoff(priors: PriorSet, seed: int, n: int = N_PRIOR_DRAWS
 
     rng = np.random.default_rng([seed, 30_000])
     draws = {name: spec.sample(n, rng) for name, spec in priors.specs.items()}
+    if (copula := priors.copula()) is not None:  # rank correlations (priors.copula)
+        draws.update(correlate(copula, priors.specs, draws))
     per = hard_per_draw(compute_outcomes(draws, gap_from=priors.gap_from,
                                          gap_weights=priors.gap_weights, compression=[]),
                         priors.hard_takeoff_days)
