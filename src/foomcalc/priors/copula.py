@@ -23,6 +23,7 @@ Nothing here imports PyMC.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -216,12 +217,11 @@ def _pair(entry: Any, specs: Mapping, where: str, problems: list[str]) -> Pair |
 
 def _check_matrix(pairs: list[Pair], wheres: list[str], path: str,
                   problems: list[str]) -> None:
-    """The pairs must make a positive-definite copula matrix; else name the entries whose
-    removal would make it one (or all of them)."""
+    """The pairs must make a positive-definite copula matrix; else name the entries among
+    the smallest set of parameters whose correlations already cannot hold together."""
     if not pairs or _smallest_eigenvalue(pairs) > MIN_EIGENVALUE:
         return
-    culprits = [w for i, w in enumerate(wheres)
-                if _smallest_eigenvalue(pairs[:i] + pairs[i + 1:]) > MIN_EIGENVALUE] or wheres
+    culprits = _culprits(pairs, wheres)
     problems.append(
         f"{path}: these rank correlations cannot hold together (the Gaussian copula's "
         f"correlation matrix, r = 2 sin(pi rho / 6), is not positive definite: smallest "
@@ -231,3 +231,16 @@ def _check_matrix(pairs: list[Pair], wheres: list[str], path: str,
 def _smallest_eigenvalue(pairs: Sequence[Pair]) -> float:
     copula = Copula.of(pairs)
     return 1.0 if copula is None else float(np.linalg.eigvalsh(copula.matrix).min())
+
+
+def _culprits(pairs: list[Pair], wheres: list[str]) -> list[str]:
+    """The entries among the smallest set of parameters (3, 4, ... of them) whose
+    sub-matrix is not positive definite (all entries when there are many parameters)."""
+    names = sorted({n for a, b, _ in pairs for n in (a, b)}, key=_ORDER.__getitem__)
+    if len(names) <= 10:
+        for size in range(3, len(names) + 1):
+            for group in itertools.combinations(names, size):
+                inside = [i for i, (a, b, _) in enumerate(pairs) if {a, b} <= set(group)]
+                if _smallest_eigenvalue([pairs[i] for i in inside]) <= MIN_EIGENVALUE:
+                    return [wheres[i] for i in inside]
+    return wheres

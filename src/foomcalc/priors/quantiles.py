@@ -128,7 +128,10 @@ def _fit_numeric(family, probs, values, kw):
         raise ValueError(f"{family} needs at least 2 quantiles")
 
     def residuals(theta):
-        r = preliz_cdf(dist, _unpack(dist, theta, kw), z) - probs
+        try:
+            r = preliz_cdf(dist, _unpack(dist, theta, kw), z) - probs
+        except (ValueError, OverflowError, ZeroDivisionError, FloatingPointError):
+            return np.ones_like(probs)  # parameters out of the family's range
         return np.where(np.isfinite(r), r, 1.0)
 
     best = None
@@ -255,7 +258,8 @@ def choose_family(family: str, quantiles: Mapping[float, float],
         raise ValueError(
             f"no family allowed for this parameter ({', '.join(FIT_CHOICES[support])}) comes "
             f"within {100 * FIT_TOLERANCE:g}% of every stated quantile: the best, {best}, "
-            f"misses by {100 * best_err:.3g}% ({own}); revise the quantiles")
+            f"misses by {100 * best_err:.3g}%" + (f" ({own})" if best != family else "")
+            + "; revise the quantiles")
     return FitChoice(best, fits[best][0], best_err,
                      f"{_error_note(best_err)}; {best} chosen ({own})")
 
