@@ -12,6 +12,7 @@ every problem in a file is reported at once as one `InputError`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,7 +150,14 @@ def _load_preset(name: str, chain: tuple[str, ...]) -> PriorSet:
     if name in chain:
         raise InputError(f"base: presets form a cycle ({' -> '.join((*chain, name))})")
     path = presets_dir() / f"{name}.yaml"
-    return _load(path, f"preset {name} ({path})", (*chain, name))
+    return _load_kept(path, f"preset {name} ({path})", (*chain, name), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_kept(path: Path, source: str, chain: tuple[str, ...], mtime_ns: int) -> PriorSet:
+    """A preset, read once per file version (`mtime_ns`): the app and a survey resolve
+    `base:` presets at every change (a PriorSet is never changed in place)."""
+    return _load(path, source, chain)
 
 
 def _load(path: Path, source: str, chain: tuple[str, ...]) -> PriorSet:

@@ -9,6 +9,8 @@ errors). Every fit is then checked by recomputing the quantiles (`fit_error`, `f
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -238,7 +240,16 @@ def choose_family(family: str, quantiles: Mapping[float, float],
     """Fit `family` to quantiles {probability: value}; when it misses a stated quantile
     by more than FIT_TOLERANCE (relative), fit each family of `FIT_CHOICES[support]` and
     keep the best. Raises ValueError when `family` cannot be fitted at all (its message)
-    or no family comes within FIT_TOLERANCE (naming the best and its error)."""
+    or no family comes within FIT_TOLERANCE (naming the best and its error). Kept per
+    input: the app refits every edited parameter at each move, a survey the same entries."""
+    choice = _choose_cached(family, tuple(sorted(quantiles.items())),
+                            tuple(sorted((fixed or {}).items())), support)
+    return dataclasses.replace(choice, kwargs=dict(choice.kwargs))
+
+
+@functools.lru_cache(maxsize=1024)
+def _choose_cached(family: str, quantiles: tuple, fixed: tuple, support: str) -> FitChoice:
+    quantiles, fixed = dict(quantiles), dict(fixed)
     kwargs = fit_family(family, quantiles, fixed)
     err = fit_error(to_prior(family, kwargs), quantiles)
     if err <= FIT_TOLERANCE:
