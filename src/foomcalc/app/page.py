@@ -70,7 +70,7 @@ _JS = """
 """
 
 _CSS = """
-.fc-param { border-bottom: 1px solid #e5e5e5; padding: 0.3rem 0 0.4rem; }
+.fc-param, .fc-corr { border-bottom: 1px solid #e5e5e5; padding: 0.3rem 0 0.4rem; }
 .fc-param .fc-name { font-weight: 600; font-family: monospace; }
 .fc-param .fc-unit { color: #555; font-size: 0.85em; }
 .fc-param .fc-meaning { color: #666; font-size: 0.8em; line-height: 1.2; margin-bottom: 0.2rem; }
@@ -155,7 +155,7 @@ def correlation_editor(base: PriorSet) -> ui.Tag:
                                 step=0.05),
                ui.input_action_button("corr_set", "Set (0 removes)", class_="btn-sm"),
                class_="fc-row"),
-        ui.output_ui("corr_list"), class_="fc-param", id="corr_editor")
+        ui.output_ui("corr_list"), class_="fc-corr", id="corr_editor")
 
 
 def main_panel() -> ui.TagList:
