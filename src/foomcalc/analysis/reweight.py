@@ -49,7 +49,7 @@ from foomcalc.takeoff.outcomes import (
 
 __all__ = ["K_HAT_MAX", "Reweighted", "changed_parameters", "coupled_draws", "hard_per_draw",
            "log_prior_density", "prior_support", "psis_weights", "result_priors", "reweight",
-           "spec_key", "support_within"]
+           "shift_mcse", "spec_key", "support_within"]
 
 #: Pareto k-hat above which importance weights are not trusted (Vehtari et al. 2024).
 K_HAT_MAX = 0.7
@@ -164,6 +164,21 @@ class Reweighted:
                 {"id": str(c), "posterior": float((w[..., None] * per).sum(axis=(0, 1))[i])}
                 for i, c in enumerate(o["compression"].values)]
         return out
+
+
+def shift_mcse(base: Reweighted, new: Reweighted, window_days: float | None = None) -> float:
+    """Monte Carlo standard error of new.hard_takeoff() - base.hard_takeoff(): paired
+    when both come from the same posterior draws (reweighted or redrawn in place: the
+    per-draw terms w'(h' - P') - w(h - P)), independent after a refit (as
+    `hard_takeoff_mcse`, it ignores autocorrelation between NUTS draws)."""
+    if "refit" in (base.method, new.method) or base.weights.shape != new.weights.shape:
+        return float(math.hypot(base.hard_takeoff_mcse(window_days),
+                                new.hard_takeoff_mcse(window_days)))
+    h0 = hard_per_draw(base.outcomes, window_days or base.hard_takeoff_days)
+    h1 = hard_per_draw(new.outcomes, window_days or new.hard_takeoff_days)
+    d = new.weights * (h1 - (new.weights * h1).sum()) - base.weights * (h0 - (base.weights
+                                                                            * h0).sum())
+    return float(np.sqrt(np.sum(np.square(d))))
 
 
 def hard_per_draw(outcomes: xr.Dataset | dict, window_days: float) -> np.ndarray:

@@ -250,12 +250,14 @@ def crux_table(data: dict) -> ui.HTML:
         rows = "".join(
             f"<tr><td>{html.escape(r['parameter'])}</td><td>{html.escape(r['prior_a'])}</td>"
             f"<td>{html.escape(r['prior_b'])}</td>"
-            f"<td>{100 * (r['shift_a'] or 0):+.1f} pp</td>"
-            f"<td>{100 * (r['shift_b'] or 0):+.1f} pp</td></tr>" for r in c["rows"])
+            f"<td>{100 * (r['shift_a'] or 0):+.1f} ± {100 * (r['shift_mcse_a'] or 0):.1f} pp</td>"
+            f"<td>{100 * (r['shift_b'] or 0):+.1f} ± {100 * (r['shift_mcse_b'] or 0):.1f} pp</td>"
+            f"<td>{'yes' if r['crux'] else 'no (within the error)'}</td></tr>"
+            for r in c["rows"])
         parts.append(
             f"<h6>Cruxes: {a} vs {b}</h6><table class='fc-table' id='crux_table'><tr>"
             f"<th>parameter</th><th>{a} prior</th><th>{b} prior</th>"
-            f"<th>{a} adopting {b}'s</th><th>{b} adopting {a}'s</th></tr>"
-            + (rows or "<tr><td colspan=5>identical priors</td></tr>") + "</table>")
+            f"<th>{a} adopting {b}'s</th><th>{b} adopting {a}'s</th><th>crux</th></tr>"
+            + (rows or "<tr><td colspan=6>identical priors</td></tr>") + "</table>")
     return ui.HTML("".join(parts))
 
