@@ -43,7 +43,7 @@ def test_notebook_form(name):
     exec(params.source, namespace)  # plain assignments only
     for key in ("out_dir", "seed", *SMALL[name]):
         assert key in namespace, f"parameters cell lacks {key}"
-    assert not Path(namespace["out_dir"]).is_absolute()
+    assert namespace["out_dir"] is None  # resolved in the next cell: not the repository
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, "outputs not stripped"
@@ -66,6 +66,7 @@ def test_02_enter_your_priors(tmp_path):
     priors = load_priors(out / "tester.yaml")
     assert priors.name == "tester"
     assert priors.specs["returns_r"].quantiles  # entered by quantiles
+    assert priors.correlations == (("returns_r", "limit_ooms", 0.5),)  # section 5
     summary = report_summary(out / "report-tester")
     assert summary["priors_name"] == "tester"
 
@@ -83,3 +84,22 @@ def test_03_add_evidence(tmp_path):
     # the example observations' likelihood ratios multiply to 0.6 x 1.3 x 0.8
     assert both["likelihood_ratio_observations"] == pytest.approx(0.624)
     assert both["p_rsi_feasible"]["posterior"] < scaling["p_rsi_feasible"]["posterior"]
+
+
+@pytest.mark.slow
+def test_the_output_folder_follows_the_environment_not_the_repository(tmp_path, monkeypatch):
+    """Run as `jupyter nbconvert --execute` would (no parameters: nbconvert passes none,
+    and runs the kernel in notebooks/): FOOMCALC_OUT_DIR decides where the notebook
+    writes, and nothing lands in the repository."""
+    papermill = pytest.importorskip("papermill")
+    elsewhere = tmp_path / "elsewhere"
+    monkeypatch.setenv("FOOMCALC_OUT_DIR", str(elsewhere))
+    repo = NOTEBOOKS.parent
+    before = {p for p in repo.rglob("*") if ".git" not in p.parts}
+    papermill.execute_notebook(str(NOTEBOOKS / "01-quickstart.ipynb"),
+                               str(tmp_path / "run.ipynb"), parameters=SMALL["01-quickstart"],
+                               kernel_name="python3", cwd=str(NOTEBOOKS), progress_bar=False)
+    report_summary(elsewhere / "01-quickstart" / "default")
+    after = {p for p in repo.rglob("*") if ".git" not in p.parts}
+    new = [p for p in after - before if "__pycache__" not in p.parts]
+    assert not new, new[:5]
