@@ -65,3 +65,19 @@ def add_copula(model: pm.Model, priors: PriorSet, block: Copula, params: dict) -
                         np.linalg.inv(block.matrix) - np.eye(len(block.names)))
     logdet = pm.Data(COPULA_LOGDET, float(np.linalg.slogdet(block.matrix)[1]))
     pm.Potential("copula", -0.5 * pt.dot(z, pt.dot(precision, z)) - 0.5 * logdet)
+
+
+def add_copula_draws(model: pm.Model, priors: PriorSet, block: Copula, params: dict) -> None:
+    """The block's parameters made jointly, for forward sampling: z ~ MvNormal(0, R)
+    ("copula__z"), x_i = F_i^-1(Phi(z_i)) (PyMC's icdf of each untransformed prior),
+    each a Deterministic named as the parameter."""
+    z = pm.MvNormal("copula__z", mu=np.zeros(len(block.names)), cov=block.matrix)
+    u = 0.5 * pt.erfc(-z / math.sqrt(2.0))
+    for i, name in enumerate(block.names):
+        prior = priors.specs[name].prior
+        if prior.transform is not None or prior.distribution not in CDF_FAMILIES:
+            raise InputError(f"correlations: simulating {name}'s {prior} jointly needs an "
+                             f"untransformed prior of {', '.join(CDF_FAMILIES)}")
+        kwargs = {k: model[f"{name}__{k}"] for k in prior.parameters}
+        dist = pymc_prior(prior.distribution, **kwargs).pymc_distribution.dist(**kwargs)
+        params[name] = pm.Deterministic(name, pm.icdf(dist, u[i]))

@@ -28,7 +28,12 @@ import pymc as pm
 
 from foomcalc.evidence.files import EvidenceSet, parameters_informed
 from foomcalc.inference.coordinates import DeferredPrior, supports_coordinates
-from foomcalc.inference.copula_term import COPULA_LOGDET, COPULA_PRECISION, add_copula
+from foomcalc.inference.copula_term import (
+    COPULA_LOGDET,
+    COPULA_PRECISION,
+    add_copula,
+    add_copula_draws,
+)
 from foomcalc.inference.pymc_priors import pymc_prior
 from foomcalc.inference.terms import add_evidence, own_coordinates
 from foomcalc.parameters import PARAMETERS
@@ -98,15 +103,21 @@ def model_identity(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> tuple:
             structure_key(priors, evidence), tuple(tables))
 
 
-def build_model(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> pm.Model:
+def build_model(priors: PriorSet, evidence: Sequence[EvidenceSet], *,
+                generative: bool = False) -> pm.Model:
     """A PyMC model: the informed parameters plus one likelihood term per evidence file.
 
     A parameter whose likelihood term sets its own sampler coordinates
     (`terms.own_coordinates`) is handed to the terms as a
     `coordinates.DeferredPrior` when its prior allows it; the term creates it, with the
     same name and prior. Everything else is created here, in registry order.
+    `generative=True` (for simulating data, e.g. SBC): the correlated informed parameters
+    come from the copula's generative form (`copula_term.add_copula_draws`) instead of
+    their marginals plus the copula potential; the same joint prior, but one PyMC's
+    forward sampling can draw from (it ignores potentials).
     """
     deferrable = {name for ev in evidence for name in own_coordinates(ev)}
+    block = informed_copula(priors, evidence)
     with pm.Model() as model:
         params = {}
         for name in modelled_parameters(evidence):
@@ -120,12 +131,15 @@ def build_model(priors: PriorSet, evidence: Sequence[EvidenceSet]) -> pm.Model:
             }
             prior = pymc_prior(spec.prior.distribution, transform=spec.prior.transform,
                                **data_kwargs)
+            if generative and block is not None and name in block.names:
+                continue  # made jointly below
             if name in deferrable and supports_coordinates(prior):
                 params[name] = DeferredPrior(name, prior)
             else:
                 params[name] = prior.create_variable(name)
+        if generative and block is not None:
+            add_copula_draws(model, priors, block, params)
         add_evidence(list(evidence), params)
-        block = informed_copula(priors, evidence)
-        if block is not None:
+        if block is not None and not generative:
             add_copula(model, priors, block, params)
     return model
