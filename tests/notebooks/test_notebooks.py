@@ -11,8 +11,6 @@ use tests/notebooks/runner.py.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import nbformat
 import pytest
 

@@ -33,7 +33,7 @@ def test_shapley_shares_by_brute_force_over_orders():
     for order in itertools.permutations(range(p)):
         for k, j in enumerate(order):
             before = list(order[:k])
-            brute[j] += r_squared(x[:, before + [j]], y) - r_squared(x[:, before], y)
+            brute[j] += r_squared(x[:, [*before, j]], y) - r_squared(x[:, before], y)
     brute /= math.factorial(p)
     np.testing.assert_allclose(shapley_shares(x, y), brute, rtol=1e-10)
 
