@@ -56,3 +56,15 @@ def test_sources_and_the_tornado_baseline_are_said(report):
     assert "baseline, nothing pinned, on them:" in md
     html = (report / "report.html").read_text()
     assert "white-space:nowrap" in html
+
+
+def test_a_reports_rank_correlations_are_listed(tmp_path):
+    """A priors file's correlations appear in the parameter table and its sources."""
+    from foomcalc.reporting.workflow import make_report, resolve_inputs
+
+    f = tmp_path / "c.yaml"
+    f.write_text("name: corr\nbase: default\ncorrelations:\n  - [returns_r, limit_ooms, 0.5]\n")
+    make_report(resolve_inputs(f, None, [], True, tmp_path / "out"), seed=1, draws=100)
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "| returns_r ~ limit_ooms |  | rank correlation 0.5 |  |" in md
+    assert "| returns_r ~ limit_ooms | joined by a Gaussian copula (docs/priors.md) |" in md

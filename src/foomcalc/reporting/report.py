@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 from dataclasses import dataclass
 
 import xarray as xr
@@ -178,6 +179,9 @@ def parameter_blocks(summary: Summary, result: xr.DataTree) -> list[Block]:
         "above) is that credence updated by the observations' likelihood ratios, so the two "
         "differ.")))
     rows = parameter_rows(summary)  # numbers never wrap; sources in a table of their own
+    rows += tuple((f"{a} ~ {b}", "", f"rank correlation {r:g}", "", "joined by a Gaussian copula "
+                   "(docs/priors.md)") for a, b, r in json.loads(result.attrs.get(
+                       "priors_json", "{}")).get("correlations", []))
     blocks += [Block("table", "Parameters (median [q05, q95], in the unit shown)", headers=(
         "parameter", "unit", "prior", "posterior"), rows=tuple(r[:4] for r in rows),
         nowrap=(2, 3)), Block("table", "Sources of the priors", headers=("parameter", "source"),
