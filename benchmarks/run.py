@@ -23,6 +23,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 import cases
 from cases import median
 from gradient_cost import gradient_cost
+from live_posterior import live_posterior_latency
 from survey_case import survey_benchmark
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -127,6 +128,8 @@ def build_rows(r: dict) -> list[dict]:
         fast, naive = median(pu["fast_s"]), median(pu["naive_simulation_only_s"])
         rows.append(_row(f"prior-only update, {pu['n_draws']:,} draws (s; naive = numpy "
                          "simulation alone)", fast, naive, "s", "<= 0.1 s", fast <= 0.1))
+    if "live_posterior" in r:
+        rows += live_rows(r["live_posterior"])
     if "survey" in r:
         from survey_case import rows as survey_rows
 
@@ -142,6 +145,20 @@ def build_rows(r: dict) -> list[dict]:
     rows.append(_row("peak memory, default report (GB)", peak, cold["naive_peak_rss_bytes"] / GB,
                      "GB", "<= 1 GB", peak <= 1.0))
     return rows
+
+
+def live_rows(live: dict) -> list[dict]:
+    """The app's slider to a redrawn prior and posterior answer, in headless Chromium
+    (median and 95th percentile), against a refit on the same page."""
+    moves = sorted(live["move_s"])
+    p95 = moves[min(len(moves) - 1, round(0.95 * (len(moves) - 1)))]
+    refit = median(live["refit_s"])
+    med = median(moves)
+    return [_row("app: slider to redrawn prior + posterior, median (s; naive = refit)", med,
+                 refit, "s", "<= 0.3 s", med <= 0.3),
+            _row("  same, 95th percentile (s)", p95, refit, "s", "<= 1 s", p95 <= 1.0),
+            _row("  slider to redrawn curve and compression table, median (s)",
+                 median(live["figure_s"]), None, "s", "(info)", None)]
 
 
 def cli_rows(cli: dict) -> list[dict]:
@@ -199,9 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke run)")
     parser.add_argument("--only", choices=["ces", "simulator", "cli", "survey", "gradient",
-                                           "prior", "old-code"],
-                        help="ces, cli, survey, gradient, prior, old-code: that case, printed, "
-                             "nothing written; "
+                                           "prior", "old-code", "live"],
+                        help="ces, cli, survey, gradient, prior, old-code, live: that case, "
+                             "printed, nothing written; "
                              f"simulator: the simulator cases, raw timings to {SIM_RESULTS.name}")
     args = parser.parse_args(argv)
     single = {
@@ -211,12 +228,15 @@ def main(argv: list[str] | None = None) -> int:
         "gradient": gradient_cost,
         "prior": lambda: cases.prior_update(1 if args.quick else 5),
         "old-code": lambda: cases.old_code_report(1 if args.quick else 3),
+        "live": lambda: live_posterior_latency(8 if args.quick else 30, 1 if args.quick else 2),
     }
     if args.only in single:
         out = single[args.only]()
         print(json.dumps(out | {"loadavg": list(cases.os.getloadavg())}, indent=2))
         if args.only == "cli":
             print(format_table(cli_rows(out)))
+        if args.only == "live":
+            print(format_table(live_rows(out)))
         return 0
     warnings.filterwarnings("ignore")
     n = 1 if args.quick else 3
@@ -245,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
                                                   fresh_cache=not args.quick)),
         ("old_code", lambda: cases.old_code_report(n)),
         ("survey", lambda: survey_benchmark(20 if args.quick else 200)),
+        ("live_posterior", lambda: live_posterior_latency(8 if args.quick else 30,
+                                                          1 if args.quick else 2)),
     ]
     _run_steps(steps, raw)
     _finish(raw, build_rows, RESULTS, start, args.quick)

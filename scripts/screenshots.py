@@ -1,11 +1,15 @@
 """Screenshots of the web app and of a report for docs/ (PNG, 256 colours).
 
 Run: .venv/bin/python scripts/screenshots.py  (needs Debian's chromium + chromium-driver;
-about a minute: one small posterior run in the app, one report with bundled evidence).
+about two minutes: the app's base posterior of the default preset (300 draws per chain,
+in a fresh cache folder), one report with bundled evidence). Writes docs/app.png (an
+edited state with a rank correlation: the live prior and posterior), docs/report.png and
+docs/report-parameters.png (the parameter table at 900 px).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -32,14 +36,17 @@ def main() -> None:
     from foomcalc.reporting.workflow import make_report, resolve_inputs
 
     tmp = Path(tempfile.mkdtemp(prefix="foomcalc-shots-"))
+    os.environ["FOOMCALC_APP_BASES"] = str(tmp / "bases")  # AppServer passes it on
     server = AppServer(tmp / "work", draws=300)
     driver = make_driver(tmp, width=1400, height=1700)
     try:
-        driver.get(server.url + "?preset=default&returns_r=0.6,1.3,3.2")
+        driver.get(server.url + "?preset=default&returns_r=0.6,1.3,3.2"
+                                "&corr=returns_r:limit_ooms:0.5")
         WebDriverWait(driver, 60).until(lambda d: d.find_element(By.ID, "prior_hard").text)
-        driver.find_element(By.ID, "update").click()
         WebDriverWait(driver, 600).until(
-            lambda d: d.find_elements(By.ID, "posterior_hard"))
+            lambda d: d.find_elements(By.ID, "posterior_live_hard"))
+        WebDriverWait(driver, 120).until(  # the curve and table with the posterior
+            lambda d: "posterior (prior)" in d.find_element(By.ID, "compression").text)
         driver.execute_script("document.querySelectorAll('main, .main, .bslib-sidebar-layout "
                               "> *').forEach(e => e.scrollTop = 0); window.scrollTo(0, 0)")
         time.sleep(1)
@@ -50,6 +57,12 @@ def main() -> None:
         driver.get((tmp / "report" / "report.html").as_uri())
         time.sleep(1)
         save(driver, ROOT / "docs" / "report.png")
+        driver.set_window_size(900, 1100)
+        driver.execute_script(
+            "Array.from(document.querySelectorAll('caption')).find(c => c.textContent"
+            ".startsWith('Parameters')).scrollIntoView()")
+        time.sleep(1)
+        save(driver, ROOT / "docs" / "report-parameters.png")
     finally:
         driver.quit()
         server.stop()

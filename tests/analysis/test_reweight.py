@@ -227,3 +227,110 @@ def test_psis_weights_work_in_a_fresh_process():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-500:]
     assert 0 < float(proc.stdout) < K_HAT_MAX
+
+
+def test_psis_uses_the_relative_efficiency_of_autocorrelated_draws():
+    """NUTS draws are autocorrelated: the Pareto tail length must use r_eff = ESS / n
+    of the ratios (ArviZ's mean ESS, as its loo does). AR(1) log ratios, phi = 0.9: the
+    weights equal ArviZ's psislw with that r_eff, and differ from r_eff = 1."""
+    import arviz_stats  # noqa: F401  (the .azstats accessor)
+    import xarray as xr
+
+    rng = np.random.default_rng(4)
+    lr = np.zeros((4, 1000))
+    for t in range(1, 1000):
+        lr[:, t] = 0.9 * lr[:, t - 1] + rng.normal(size=4)
+    w, khat = psis_weights(lr)
+    ratio = xr.DataArray(np.exp(lr - lr.max()), dims=("chain", "draw"))
+    r_eff = float(ratio.azstats.ess(method="mean")) / lr.size
+    assert 0.01 < r_eff < 0.5  # clearly autocorrelated
+    for r, same in ((r_eff, True), (1.0, False)):
+        lw, k = xr.DataArray(-lr, dims=("chain", "draw")).azstats.psislw(
+            dim=["chain", "draw"], r_eff=r)
+        expected = np.exp(lw.transpose("chain", "draw").values)
+        expected /= expected.sum()
+        assert np.allclose(w, expected, rtol=1e-10, atol=0) is same
+        assert (khat == pytest.approx(float(k))) is same
+
+
+def test_psis_errors_never_escape():
+    """Equal ratios make ArviZ raise "All tail values are the same": unusable weights
+    (k-hat inf), never an exception."""
+    w, khat = psis_weights(np.zeros((4, 100)))
+    assert khat == np.inf and w.sum() == pytest.approx(1.0)
+
+
+def test_support_check_tolerates_rounding():
+    """scipy gives TruncatedNormal(1, 0.3, lower 0.3)'s lower bound as
+    0.29999999999999993: inside Uniform(0.3, 3) all the same (no needless refit)."""
+    from foomcalc.analysis.reweight import prior_support
+
+    p = load_preset("default")
+    uniform = spec(p, "returns_r", "Uniform", lower=0.3, upper=3.0)
+    tn = spec(p, "returns_r", "TruncatedNormal", mu=1.0, sigma=0.3, lower=0.3, upper=3.0)
+    assert prior_support(tn)[0] < 0.3
+    assert support_within(tn, uniform)
+    assert not support_within(spec(p, "returns_r", "TruncatedNormal", mu=1.0, sigma=0.3,
+                                   lower=0.2999, upper=3.0), uniform)
+
+
+@pytest.fixture(scope="module")
+def returns_evidence():
+    from foomcalc.evidence.files import load_evidence
+    from foomcalc.paths import evidence_dir
+
+    return [load_evidence(evidence_dir() / "returns_estimates.csv")]
+
+
+@pytest.mark.slow
+def test_uniform_priors_reweight_exactly(returns_evidence):
+    """Uniform(0.3, 3) -> Uniform(0.5, 2) on the informed returns_r: the density ratio is
+    one constant inside the new support, so the weights are the indicator (method
+    "indicator"), the answer exactly the mean over the draws inside; the other way
+    reaches beyond the old support and needs a refit (said, not raised)."""
+    old = load_preset("default")
+    old = old.with_spec("returns_r", spec(old, "returns_r", "Uniform", lower=0.3, upper=3.0))
+    result = run_analysis(old, returns_evidence, seed=2, settings=SamplerSettings(draws=300),
+                          n_prior_draws=200)
+    narrow = old.with_spec("returns_r", spec(old, "returns_r", "Uniform", lower=0.5, upper=2.0))
+    rw = reweight(result, narrow)
+    assert rw.method == "indicator" and rw.pareto_k is None
+    r = result["posterior"]["returns_r"].values
+    inside = (r >= 0.5) & (r <= 2.0)
+    per = hard_per_draw(result["posterior_outcomes"].to_dataset(), 30.0)
+    assert rw.hard_takeoff() == pytest.approx(per[inside].mean(), rel=1e-12)
+    assert rw.ess == pytest.approx(inside.sum())
+    back = reweight(run_analysis(narrow, returns_evidence, seed=3,
+                                 settings=SamplerSettings(draws=300), n_prior_draws=200),
+                    old, refit=False)
+    assert back.method == "needs-refit" and "beyond the old one's support" in back.reason
+
+
+@pytest.mark.slow
+def test_compare_of_two_uniform_returns_priors_works(returns_evidence, tmp_path):
+    """`foomcalc compare` of reports with returns_r Uniform(0.3, 3) and Uniform(0.5, 2):
+    one direction is exact indicator weights, the other a refit; no PSIS error."""
+    from foomcalc.reporting.comparison import make_comparison
+    from foomcalc.reporting.workflow import make_report, resolve_inputs
+
+    folders = []
+    for lo, hi in ((0.3, 3.0), (0.5, 2.0)):
+        f = tmp_path / f"u{lo}.yaml"
+        f.write_text(f"name: uniform-{lo}\nbase: default\nparameters:\n  returns_r: "
+                     f"{{dist: Uniform, lower: {lo}, upper: {hi}, source: test}}\n")
+        inputs = resolve_inputs(f, None, [evidence_dir_file("returns_estimates.csv")], True,
+                                tmp_path / f"r{lo}")
+        make_report(inputs, seed=1, draws=300)
+        folders.append(tmp_path / f"r{lo}")
+    make_comparison(folders, tmp_path / "cmp")
+    import json
+
+    rows = json.loads((tmp_path / "cmp" / "comparison.json").read_text())["cruxes"][0]["rows"]
+    row = next(r for r in rows if r["parameter"] == "returns_r")
+    assert (row["method_a"], row["method_b"]) == ("indicator", "refit")
+
+
+def evidence_dir_file(name: str):
+    from foomcalc.paths import evidence_dir
+
+    return evidence_dir() / name

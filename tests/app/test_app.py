@@ -216,3 +216,104 @@ def test_weighted_cdf_equals_the_indicator_table():
     grid = np.concatenate([MONTHS_GRID, [12.0]])
     table = (weights[:, None] * (times[:, None] <= grid[None, :])).sum(axis=0)
     np.testing.assert_allclose(weighted_cdf(times, weights, grid), table, rtol=1e-12)
+
+
+def test_an_untouched_preset_is_not_edited():
+    """The controls show each preset's quantiles on the slider's grid (what the range
+    slider reports for them): read back, nothing counts as edited, so the link is the
+    preset alone (substitution_elasticity's q10 0.2256 used to read back as 0.22, an
+    edit)."""
+    for name, _ in list_presets():
+        ctrls = controls(load_preset(name))
+        for c in ctrls.values():
+            shown = tuple(c.snap(v) for v in c.values) if c.slider and not c.fixed \
+                else c.values
+            shown = (shown[0], c.values[1], shown[2]) if len(shown) == 3 else shown
+            assert not c.edited(shown), (name, c.name, c.values, shown)
+        assert AppState(name).query() == f"preset={name}"
+
+
+def test_the_page_prior_is_the_reports_prior(default_priors):
+    """The same draws and seed as a report's prior (run_analysis): the same number."""
+    from foomcalc.analysis.reweight import hard_per_draw
+    from foomcalc.analysis.run import run_analysis
+    from foomcalc.inference.sampling import SamplerSettings
+
+    result = run_analysis(default_priors, [], seed=0, settings=SamplerSettings(draws=50))
+    report = float(hard_per_draw(result["prior_outcomes"].to_dataset(), 30.0).mean())
+    assert prior_numbers(default_priors, seed=0)["hard_takeoff"] == pytest.approx(report,
+                                                                                 rel=1e-12)
+
+
+def test_one_value_for_an_uncertain_prior_gets_a_fixed_field():
+    """?preset=seed-ai-foom&instant_jump_ooms=0.5: the page shows a fixed-value field
+    (v_instant_jump_ooms), and the server reads that id, not r_/m_."""
+    from shiny import ui
+
+    from foomcalc.app.page import input_ids, sidebar
+
+    state = state_from_query("preset=seed-ai-foom&instant_jump_ooms=0.5")
+    base = load_preset("seed-ai-foom")
+    html = str(ui.page_sidebar(sidebar(state, base)))
+    c = controls(base)["instant_jump_ooms"]
+    assert input_ids(c, 1) == ("v_instant_jump_ooms",)
+    assert 'id="v_instant_jump_ooms"' in html and 'id="r_instant_jump_ooms"' not in html
+    assert input_ids(c) == ("r_instant_jump_ooms", "m_instant_jump_ooms")
+
+
+def test_correlations_in_the_link_and_the_yaml(tmp_path):
+    state = state_from_query("preset=default&corr=returns_r:limit_ooms:0.5")
+    assert state.correlations == (("returns_r", "limit_ooms", 0.5),)
+    assert state_from_query(state.query()) == state
+    path = tmp_path / "c.yaml"
+    path.write_text(priors_yaml(state))
+    inputs = resolve_inputs(path, None, [], True, tmp_path / "out")
+    assert inputs.priors.correlations == (("returns_r", "limit_ooms", 0.5),)
+    with pytest.raises(InputError) as exc:
+        state_priors(state_from_query("corr=returns_r:automation_year:0.5"))
+    assert "correlations[0]: automation_year is fixed" in str(exc.value)
+    with pytest.raises(InputError) as exc:
+        state_from_query("corr=returns_r-limit_ooms")
+    assert "corr: expected parameter:parameter:rank correlation" in str(exc.value)
+
+
+def test_the_curve_is_laid_out_at_its_drawn_size():
+    """The y-axis label lies inside the PNG (it was clipped: the figure was laid out at
+    matplotlib's default size, then Shiny drew it smaller); the page scales the PNG."""
+    import io
+
+    import matplotlib.image as mpimg
+
+    from foomcalc.app.live import cdf_png
+
+    png = cdf_png(None, np.linspace(0, 1, MONTHS_GRID.size), "default")
+    img = mpimg.imread(io.BytesIO(png))
+    assert 280 <= img.shape[0] <= 300 and 620 <= img.shape[1] <= 640
+    ink = (img[:, :, :3].min(axis=2) < 0.5)
+    assert not ink[:, :3].any()  # nothing drawn in the first pixel columns: no clipping
+    assert ink[:, 3:40].any()    # the label is there, at the left
+
+
+def test_live_posterior_numbers_from_a_saved_result(default_priors):
+    """The page's posterior: unchanged preset -> the base's own numbers; an uninformed
+    change -> exact redraw (no refit); what the page shows is consistent with
+    `Reweighted`."""
+    from foomcalc.analysis.reweight import reweight
+    from foomcalc.analysis.run import run_analysis
+    from foomcalc.app.posterior import live_posterior, posterior_numbers
+    from foomcalc.inference.sampling import SamplerSettings
+
+    base = run_analysis(default_priors, [], seed=1, settings=SamplerSettings(draws=200),
+                        n_prior_draws=200)
+    same = live_posterior([base], default_priors, 0)
+    assert same.method == "unchanged"
+    faster = default_priors.with_spec("speedup", state_priors(AppState(
+        edits=(("speedup", (10.0, 40.0, 200.0)),))).specs["speedup"])
+    rw = live_posterior([base], faster, 0)
+    assert rw.method == "exact"
+    n = posterior_numbers(rw)
+    assert n["hard_takeoff"] == pytest.approx(reweight(base, faster, compression=True)
+                                              .hard_takeoff(), rel=1e-12)
+    assert n["hard_takeoff"] > posterior_numbers(same)["hard_takeoff"]
+    assert n["cdf"][-1] <= 1 + 1e-12 and (np.diff(n["cdf"]) >= -1e-12).all()
+    assert len(n["compression"]) == 9

@@ -1,9 +1,12 @@
 """The web app in a real browser (headless Chromium, system package): load, move a
-slider and see the number change, upload a bad CSV and see the CLI's message, copy the
-link, open it and see the same state; no remote requests."""
+slider and see the prior and the posterior change, a change that breaks reweighting
+shows the refit and then its answer, the untouched page shows no edits, odd links show
+an answer or a message; upload a bad CSV and see the CLI's message, copy the link, open
+it and see the same state; no remote requests."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,8 +17,18 @@ from tests.browser import AppServer, make_driver, remote, requested_urls, requir
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    """The app with 100 draws per chain; base posteriors cached in a fresh folder."""
     require_browser()
-    srv = AppServer(tmp_path_factory.mktemp("app") / "work", draws=100)
+    bases = tmp_path_factory.mktemp("bases")
+    old = os.environ.get("FOOMCALC_APP_BASES")
+    os.environ["FOOMCALC_APP_BASES"] = str(bases)  # AppServer passes os.environ on
+    try:
+        srv = AppServer(tmp_path_factory.mktemp("app") / "work", draws=100)
+    finally:
+        if old is None:
+            os.environ.pop("FOOMCALC_APP_BASES")
+        else:
+            os.environ["FOOMCALC_APP_BASES"] = old
     yield srv
     srv.stop()
 
@@ -106,6 +119,7 @@ def test_app_slider_upload_and_link(server, driver, tmp_path):
     link_box = wait_for(driver, "#share_link",
                         lambda el: "returns_r=" in (el.get_attribute("value") or ""))
     assert "returns_r" in wait_for(driver, "#edited").text
+    assert wait_text(driver, "#fit_returns_r").startswith("fit: ")
 
     # the downloaded priors YAML is the state of the link, and report --priors reads it
     from urllib.parse import urlsplit
@@ -199,3 +213,111 @@ def test_app_update_with_evidence_and_compare(server, driver):
     driver.get(report_link)
     assert "foomcalc report" in driver.title
     assert remote(requested_urls(driver)) == []
+
+
+def posterior_text(driver, timeout=300) -> str:
+    """The reliable posterior number once the base posterior is there."""
+    return wait_for(driver, "#posterior_live_hard", timeout=timeout).text
+
+
+def test_the_posterior_moves_with_a_slider_without_a_button(server, driver):
+    """Open the app, wait for the preset's posterior, drag speedup's upper handle far
+    right (no evidence informs it: exact redraw): the posterior P(hard takeoff) rises,
+    no button pressed; then returns_r's (informed: PSIS, with k-hat)."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(server.url)
+    before = posterior_text(driver)
+    method = wait_text(driver, "#posterior_method")
+    assert "as it is" in method
+    drag_handle(driver, "r_speedup", "to", 150)
+    wait_for(driver, "#posterior_method", lambda el: "redrawn exactly" in el.text, timeout=60)
+    after = posterior_text(driver)
+    assert float(after.rstrip("%")) > float(before.rstrip("%"))
+    assert "Monte Carlo error" in driver.find_element(By.ID, "posterior_live").text
+    drag_handle(driver, "r_returns_r", "to", 40)
+    text = wait_for(driver, "#posterior_method", lambda el: "PSIS" in el.text, timeout=60).text
+    assert "Pareto k-hat" in text and not driver.find_elements(By.ID, "posterior_refit")
+    assert driver.find_elements(By.CSS_SELECTOR, "#compression_table td")
+    assert remote(requested_urls(driver)) == []
+
+
+def set_number(driver, input_id: str, value: float) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    box = driver.find_element(By.ID, input_id)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(str(value), Keys.TAB)
+
+
+@pytest.mark.slow
+def test_a_change_that_breaks_reweighting_shows_the_refit_then_its_answer(server, driver):
+    """retrain_months (informed by the training-duration evidence) moved to 10/50/90% =
+    40/45/50 months, far from its posterior: the weights are unusable, the page says so
+    with the last reliable answer greyed, refits in the background, then shows the
+    refit's answer."""
+    driver.get(server.url)
+    posterior_text(driver)
+    for field, value in (("hi_retrain_months", 50), ("m_retrain_months", 45),
+                         ("lo_retrain_months", 40)):
+        set_number(driver, field, value)
+    line = wait_text(driver, "#posterior_refit", timeout=60)
+    assert "Reweighting is not reliable here" in line and "refitting in the background" in line
+    assert wait_for(driver, "#posterior_stale_hard").text.endswith("%")
+    done = wait_for(driver, "#posterior_method", lambda el: "NUTS refit" in el.text,
+                    timeout=600)
+    assert done.text.startswith("From a NUTS refit")
+    assert posterior_text(driver).endswith("%")
+
+
+def test_the_untouched_page_shows_no_edits(server, driver):
+    """No "Edited", the link is the preset alone, for every preset."""
+    from selenium.webdriver.common.by import By
+
+    from foomcalc.priors.files import list_presets
+
+    for name, _ in list_presets():
+        driver.get(f"{server.url}?preset={name}")
+        wait_for(driver, "#prior_hard")
+        link = wait_for(driver, "#share_link", lambda el: el.get_attribute("value") != "")
+        assert link.get_attribute("value") == f"{server.url}?preset={name}", name
+        assert "Edited" not in driver.find_element(By.ID, "headline").text, name
+        assert wait_text(driver, "#edited") == f"The {name} preset as it is."
+
+
+@pytest.mark.parametrize("query", ["speedup=1e308", "limit_ooms=1e308",
+                                   "retrain_months=1e-300",
+                                   "preset=seed-ai-foom&instant_jump_ooms=0.5"])
+def test_odd_links_show_an_answer_or_a_message(server, driver, query):
+    """Links that once blanked the answer panel: a fixed value for an uncertain prior,
+    extreme values. The prior answer (or its message) is on the page."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{server.url}?{query}")
+    wait_for(driver, "#prior_hard, #prior_answer_error, #prior_error", timeout=90)
+    text = driver.find_element(By.ID, "headline").text
+    assert text.strip(), query
+    name = query.split("&")[-1].split("=")[0]
+    assert driver.find_elements(By.ID, f"v_{name}")  # a fixed-value field, read as such
+
+
+def test_a_rank_correlation_set_on_the_page(server, driver, tmp_path):
+    """The pair editor: returns_r ~ limit_ooms 0.5 enters the link, the edits line and
+    the downloaded priors YAML."""
+    from selenium.webdriver.common.by import By
+
+    from foomcalc.priors.files import load_priors
+
+    driver.get(server.url)
+    wait_for(driver, "#prior_hard")
+    set_number(driver, "corr_rho", 0.5)
+    driver.find_element(By.ID, "corr_set").click()
+    assert "returns_r ~ limit_ooms: 0.5" in wait_text(driver, "#corr_pairs")
+    wait_for(driver, "#share_link",
+             lambda el: "corr=returns_r:limit_ooms:0.5" in el.get_attribute("value"))
+    assert "rank correlation 0.5" in wait_text(driver, "#edited")
+    driver.find_element(By.ID, "download_priors").click()
+    yaml_file = wait_until(lambda: next(iter(tmp_path.glob("*.yaml")), None))
+    assert load_priors(yaml_file).correlations == (("returns_r", "limit_ooms", 0.5),)

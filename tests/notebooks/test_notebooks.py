@@ -53,7 +53,7 @@ def test_notebook_form(name):
     exec(params.source, namespace)  # plain assignments only
     for key in ("out_dir", "seed", *SMALL[name]):
         assert key in namespace, f"parameters cell lacks {key}"
-    assert not Path(namespace["out_dir"]).is_absolute()
+    assert namespace["out_dir"] is None  # resolved in the next cell: not the repository
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, "outputs not stripped"
@@ -76,6 +76,7 @@ def test_02_enter_your_priors(tmp_path):
     priors = load_priors(out / "tester.yaml")
     assert priors.name == "tester"
     assert priors.specs["returns_r"].quantiles  # entered by quantiles
+    assert priors.correlations == (("returns_r", "limit_ooms", 0.5),)  # section 5
     summary = report_summary(out / "report-tester")
     assert summary["priors_name"] == "tester"
 
@@ -138,3 +139,18 @@ def test_a_test_that_waits_forever_fails_at_the_per_test_limit(tmp_path):
     assert run.returncode == 1, run.stdout[-2000:]
     assert "Timeout (>10.0s)" in run.stdout and "1 failed" in run.stdout, run.stdout[-2000:]
     assert time.monotonic() - start < 90
+@pytest.mark.slow
+def test_the_output_folder_follows_the_environment_not_the_repository(tmp_path, monkeypatch):
+    """Run as `jupyter nbconvert --execute` would (no parameters: nbconvert passes none,
+    and runs the kernel in notebooks/): FOOMCALC_OUT_DIR decides where the notebook
+    writes, and nothing lands in the repository."""
+    elsewhere = tmp_path / "elsewhere"
+    monkeypatch.setenv("FOOMCALC_OUT_DIR", str(elsewhere))
+    repo = NOTEBOOKS.parent
+    before = {p for p in repo.rglob("*") if ".git" not in p.parts}
+    execute_with_retry(NOTEBOOKS / "01-quickstart.ipynb", tmp_path / "run.ipynb",
+                       SMALL["01-quickstart"])
+    report_summary(elsewhere / "01-quickstart" / "default")
+    after = {p for p in repo.rglob("*") if ".git" not in p.parts}
+    new = [p for p in after - before if "__pycache__" not in p.parts]
+    assert not new, new[:5]

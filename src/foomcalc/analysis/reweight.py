@@ -4,14 +4,19 @@ A prior change is answered without re-sampling wherever that is exact or checkab
 accurate:
 
 - parameters the evidence does not inform (not in the PyMC model) have posterior =
-  prior, so their draws are replaced by draws from the new prior, exactly. The new
-  draws are *coupled* to the old ones through the prior CDFs (x_new = F_new^-1(F_old(x))),
-  still iid from the new prior, so differences from the old answer carry little Monte
-  Carlo noise; outcomes are then re-simulated for the same draws;
-- parameters the evidence informs get Pareto-smoothed importance weights
-  p_new(theta) / p_old(theta) (ArviZ's PSIS, Vehtari et al. 2024), with the Pareto k-hat
-  check: above `K_HAT_MAX` = 0.7 the weights are unreliable and the posterior is
-  refitted with NUTS (reusing the compiled model through `analysis.CompiledCache`).
+  prior given the informed ones, so their draws are replaced by draws from the new
+  prior, exactly, coupled to the old ones (`analysis.redraw`); outcomes are then
+  re-simulated for the same draws;
+- parameters the evidence informs get importance weights p_new(theta) / p_old(theta),
+  the joint prior densities of the informed parameters (marginals times the copula of
+  their rank correlations, `priors.copula`): exact indicator weights when every change
+  is from one uniform-family prior to a narrower one of the same family (the ratio is a
+  constant inside the new support, 0 outside: `indicator`), else Pareto-smoothed (ArviZ's
+  PSIS with the ratios' relative efficiency r_eff, Vehtari et al. 2024) with the Pareto
+  k-hat check: above `K_HAT_MAX` = 0.7, or when the new prior reaches beyond the old
+  one's support, the weights are unusable and the posterior is refitted with NUTS
+  (reusing the compiled model through `analysis.CompiledCache`), or, with
+  `refit=False`, the result says so (`needs-refit`, with the reason).
 
 Results carry the method used, k-hat and the Kish effective sample size of the weights.
 Probabilities are fractions; times are months.
@@ -19,7 +24,6 @@ Probabilities are fractions; times are months.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import time
@@ -30,26 +34,28 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from foomcalc.errors import InputError
-from foomcalc.evidence.files import load_evidence
+from foomcalc.analysis.redraw import copula_changed, coupled_draws, resimulate
+from foomcalc.analysis.result import result_evidence, result_modelled, result_priors
 from foomcalc.parameters import PARAMETERS
-from foomcalc.paths import evidence_dir
-from foomcalc.priors.draws import prior_quantile, scipy_base
-from foomcalc.priors.files import PriorSet, PriorSpec, priors_from_dict
+from foomcalc.priors.copula import log_copula_density
+from foomcalc.priors.draws import log_density, support
+from foomcalc.priors.files import PriorSet, PriorSpec
 from foomcalc.takeoff.outcomes import (
     STANDARD_WINDOWS_DAYS,
     compute_outcomes,
-    feasibility_weight,
     hard_takeoff_probability,
     mixture_probability,
 )
 
+__all__ = ["K_HAT_MAX", "Reweighted", "changed_parameters", "coupled_draws", "hard_per_draw",
+           "log_prior_density", "prior_support", "psis_weights", "result_priors", "reweight",
+           "shift_mcse", "spec_key", "support_within"]
+
 #: Pareto k-hat above which importance weights are not trusted (Vehtari et al. 2024).
 K_HAT_MAX = 0.7
-_INVERSE = {None: lambda x: x, "exp": np.log, "one_plus": lambda x: x - 1.0}
-_LOG_JACOBIAN = {None: lambda x: 0.0 * x, "exp": lambda x: -np.log(x),
-                 "one_plus": lambda x: 0.0 * x}
-_FORWARD = {None: lambda x: x, "exp": np.exp, "one_plus": lambda x: x + 1.0}
+#: Relative tolerance of the support check: bounds computed through scipy (e.g. a
+#: TruncatedNormal's lower bound 0.3 as 0.29999999999999993) are equal within it.
+SUPPORT_RTOL = 1e-9
 
 
 # ------------------------------------------------------------------ prior densities
@@ -70,93 +76,37 @@ def changed_parameters(old: PriorSet, new: PriorSet) -> list[str]:
 def log_prior_density(spec: PriorSpec, x: np.ndarray) -> np.ndarray:
     """log p(x) of an uncertain spec on the parameter's own scale (Jacobian included);
     -inf outside the support."""
-    prior = spec.prior
-    if prior is None or prior.transform not in _INVERSE:
-        raise ValueError(f"{spec.name}: no density for {prior!r}")
-    x = np.asarray(x, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = _INVERSE[prior.transform](x)  # type: ignore[operator]
-        out = np.asarray(scipy_base(prior).logpdf(z), dtype=float) + \
-            _LOG_JACOBIAN[prior.transform](x)
-    return np.where(np.isnan(out), -np.inf, out)
+    if spec.prior is None:
+        raise ValueError(f"{spec.name}: no density for a fixed value")
+    return log_density(spec.prior, x)
 
 
 def prior_support(spec: PriorSpec) -> tuple[float, float]:
     """Closed support [low, high] of an uncertain spec on the parameter's own scale."""
-    prior = spec.prior
-    if prior is None or prior.transform not in _FORWARD:
-        raise ValueError(f"{spec.name}: no support for {prior!r}")
-    low, high = scipy_base(prior).support()
-    forward = _FORWARD[prior.transform]
-    with np.errstate(over="ignore"):
-        return float(forward(low)), float(forward(high))  # type: ignore[operator]
+    if spec.prior is None:
+        raise ValueError(f"{spec.name}: no support for a fixed value")
+    return support(spec.prior)
+
+
+def _at_least(a: float, b: float) -> bool:
+    """a >= b up to SUPPORT_RTOL (relative to the larger magnitude)."""
+    return a >= b or math.isclose(a, b, rel_tol=SUPPORT_RTOL, abs_tol=0.0)
 
 
 def support_within(new: PriorSpec, old: PriorSpec) -> bool:
-    """Whether the new prior puts no mass outside the old one's support: importance
-    weights from old-prior draws can only reach where the old prior went."""
+    """Whether the new prior puts no mass outside the old one's support (bounds equal up
+    to a relative SUPPORT_RTOL): importance weights from old-prior draws can only reach
+    where the old prior went."""
     new_low, new_high = prior_support(new)
     old_low, old_high = prior_support(old)
-    return old_low <= new_low and new_high <= old_high
+    return _at_least(new_low, old_low) and _at_least(old_high, new_high)
 
 
-def coupled_draws(old: PriorSpec, new: PriorSpec, x: np.ndarray,
-                  rng: np.random.Generator) -> np.ndarray:
-    """Draws from `new` coupled to draws `x` from `old` by x_new = F_new^-1(F_old(x));
-    iid from `new` when x is iid from `old`. Fresh draws when `old` is fixed."""
-    if new.prior is None:
-        return np.full(x.shape, float(new.value))  # type: ignore[arg-type]
-    if old.prior is None or old.prior.transform not in _INVERSE \
-            or new.prior.transform not in _INVERSE:
-        return new.sample(x.size, rng).reshape(x.shape)
-    u = scipy_base(old.prior).cdf(_INVERSE[old.prior.transform](x))  # type: ignore[operator]
-    u = np.clip(u, 1e-12, 1 - 1e-12)
-    return np.asarray(prior_quantile(new.prior, u), dtype=float).reshape(x.shape)
-
-
-# ------------------------------------------------------------------ reading a result
-
-def result_priors(result: xr.DataTree) -> PriorSet:
-    """The PriorSet a saved result was computed with (from its `priors_json`)."""
-    return _priors_from_json(result.attrs["priors_json"])
-
-
-@functools.lru_cache(maxsize=64)
-def _priors_from_json(text: str) -> PriorSet:
-    """Parsed once per text: a survey worker reweights hundreds of people from one base
-    (PriorSet is treated as immutable everywhere)."""
-    return priors_from_dict(json.loads(text), source="posterior.nc")
-
-
-def result_modelled(result: xr.DataTree, report_dir: Path | None = None) -> list[str]:
-    """Parameters sampled by NUTS in a saved result (the evidence-informed ones)."""
-    if "modelled_parameters_json" in result.attrs:
-        return list(json.loads(result.attrs["modelled_parameters_json"]))
-    # results from before the list was saved: the evidence tells (PyMC only then)
-    from foomcalc.inference.model import modelled_parameters
-
-    return modelled_parameters(result_evidence(result, report_dir))
-
-
-def result_evidence(result: xr.DataTree, report_dir: Path | None = None) -> list:
-    """The evidence files of a saved result, found by sha256: the report folder's
-    evidence/ copy, the recorded path, or the bundled file of that name."""
-    out = []
-    for item in json.loads(result.attrs["evidence_json"]):
-        name = Path(item["path"]).name
-        candidates = [Path(item["path"]), evidence_dir() / name]
-        if report_dir is not None:
-            candidates.insert(0, Path(report_dir) / "evidence" / f"{item['sha256'][:8]}-{name}")
-        for path in candidates:
-            if path.is_file():
-                loaded = load_evidence(path)
-                if loaded.sha256 == item["sha256"]:
-                    out.append(loaded)
-                    break
-        else:
-            raise InputError(f"evidence {name} (sha256 {item['sha256'][:12]}) is not found; "
-                             "a refit needs the exact file", source=report_dir)
-    return out
+def uniform_family(spec: PriorSpec) -> bool:
+    """Uniform or LogUniform (a Uniform on x or on log x): its density ratio to another
+    prior of the same family is a constant inside the supports."""
+    return spec.prior is not None and spec.prior.distribution == "Uniform" \
+        and spec.prior.transform in (None, "exp")
 
 
 # ------------------------------------------------------------------ the fast path
@@ -165,7 +115,7 @@ def result_evidence(result: xr.DataTree, report_dir: Path | None = None) -> list
 class Reweighted:
     """Posterior outcomes under changed priors. `weights` (chain, draw) sum to 1."""
 
-    method: str  # "unchanged" | "exact" | "psis" | "refit"
+    method: str  # "unchanged" | "exact" | "indicator" | "psis" | "refit" | "needs-refit"
     outcomes: xr.Dataset
     weights: np.ndarray
     changed: tuple[str, ...]
@@ -173,6 +123,10 @@ class Reweighted:
     ess: float
     seconds: float
     hard_takeoff_days: float
+    #: why the weights are unusable ("needs-refit" only; "" otherwise)
+    reason: str = ""
+    #: the refitted result ("refit" only), itself a base for later reweighting
+    refitted: xr.DataTree | None = None
 
     def hard_takeoff(self, window_days: float | None = None) -> float:
         """Weighted P(takeoff within `window_days`; default: the hard-takeoff window)."""
@@ -212,6 +166,21 @@ class Reweighted:
         return out
 
 
+def shift_mcse(base: Reweighted, new: Reweighted, window_days: float | None = None) -> float:
+    """Monte Carlo standard error of new.hard_takeoff() - base.hard_takeoff(): paired
+    when both come from the same posterior draws (reweighted or redrawn in place: the
+    per-draw terms w'(h' - P') - w(h - P)), independent after a refit (as
+    `hard_takeoff_mcse`, it ignores autocorrelation between NUTS draws)."""
+    if "refit" in (base.method, new.method) or base.weights.shape != new.weights.shape:
+        return float(math.hypot(base.hard_takeoff_mcse(window_days),
+                                new.hard_takeoff_mcse(window_days)))
+    h0 = hard_per_draw(base.outcomes, window_days or base.hard_takeoff_days)
+    h1 = hard_per_draw(new.outcomes, window_days or new.hard_takeoff_days)
+    d = new.weights * (h1 - (new.weights * h1).sum()) - base.weights * (h0 - (base.weights
+                                                                            * h0).sum())
+    return float(np.sqrt(np.sum(np.square(d))))
+
+
 def hard_per_draw(outcomes: xr.Dataset | dict, window_days: float) -> np.ndarray:
     """Per-draw P(takeoff within the window), mixing the feasibility branches
     (outcomes as a Dataset or a dict of arrays), as a plain array."""
@@ -238,28 +207,75 @@ def psis_weights(log_ratio: np.ndarray) -> tuple[np.ndarray, float]:
     """Pareto-smoothed normalised importance weights (chain, draw) and k-hat.
 
     ArviZ's `psislw` smooths the log weights of *minus* its input (its LOO convention),
-    hence the sign flip; tests/analysis/test_reweight.py checks the direction."""
+    hence the sign flip; tests/analysis/test_reweight.py checks the direction. The draws
+    are autocorrelated NUTS draws, so the tail length uses the ratios' relative efficiency
+    r_eff = ESS / n (ArviZ's mean ESS of the ratios, as its `loo` does for likelihoods).
+    Weights that cannot be smoothed (e.g. ArviZ's "All tail values are the same") come
+    back with k-hat = inf: unusable, never an exception."""
     # arviz_stats registers the `.azstats` accessor used below; ~0.9 s to import, so only
     # when importance weights are needed (not for an exact redraw)
     import arviz_stats  # noqa: F401
 
-    da = xr.DataArray(-np.asarray(log_ratio, dtype=float), dims=("chain", "draw"))
-    lw, khat = da.azstats.psislw(dim=["chain", "draw"])
+    log_ratio = np.asarray(log_ratio, dtype=float)
+    try:
+        ratio = xr.DataArray(np.exp(log_ratio - np.max(log_ratio)), dims=("chain", "draw"))
+        r_eff = float(ratio.azstats.ess(method="mean")) / ratio.size
+        r_eff = min(max(r_eff, 1e-3), 1.0) if math.isfinite(r_eff) else 1.0
+        da = xr.DataArray(-log_ratio, dims=("chain", "draw"))
+        lw, khat = da.azstats.psislw(dim=["chain", "draw"], r_eff=r_eff)
+    except (ValueError, FloatingPointError, ZeroDivisionError):
+        return np.full(log_ratio.shape, 1.0 / log_ratio.size), math.inf
     lw = lw.transpose("chain", "draw").values
     w = np.exp(lw - np.max(lw))
     return w / w.sum(), float(khat)
 
 
+def _informed_log_ratio(result: xr.DataTree, old: PriorSet, new: PriorSet,
+                        in_model: Sequence[str], modelled: Sequence[str]) -> np.ndarray:
+    """log p_new(theta) - log p_old(theta) at the posterior draws of the informed
+    parameters: the changed marginals plus the copula of the informed block."""
+    posterior = result["posterior"].to_dataset()
+    draws = {n: posterior[n].values for n in modelled if n in posterior}
+    out = sum((log_prior_density(new.specs[n], draws[n])
+               - log_prior_density(old.specs[n], draws[n]) for n in in_model),
+              np.zeros((posterior.sizes["chain"], posterior.sizes["draw"])))
+    blocks = [(p, c.block(modelled) if (c := p.copula()) is not None else None)
+              for p in (new, old)]
+    if blocks[0][1] is not None or blocks[1][1] is not None:
+        (pn, bn), (po, bo) = blocks
+        out = out + log_copula_density(bn, pn.specs, draws) - log_copula_density(bo, po.specs,
+                                                                                  draws)
+    return out
+
+
+def _weights(log_ratio: np.ndarray, indicator: bool, k_max: float
+             ) -> tuple[np.ndarray | None, float | None, str]:
+    """(weights, k-hat, "") or (None, k-hat, reason) when they are unusable."""
+    finite = np.isfinite(log_ratio)
+    if not finite.any():
+        return None, math.inf, "no posterior draw lies inside the new prior's support"
+    if indicator:  # the ratio is one constant inside the new support: exact weights
+        w = finite / finite.sum()
+        return w.astype(float), None, ""
+    weights, khat = psis_weights(np.where(finite, log_ratio, -1e300))
+    if not khat <= k_max:
+        return None, khat, (f"Pareto k-hat {khat:.2f} > {k_max:g}" if math.isfinite(khat)
+                            else "the importance weights cannot be smoothed (PSIS)")
+    return weights, khat, ""
+
+
 def reweight(
     result: xr.DataTree, new_priors: PriorSet, *, seed: int = 0, compression: bool = False,
     k_max: float = K_HAT_MAX, report_dir: Path | None = None, evidence: Sequence | None = None,
-    cache=None, refit_settings=None,
+    cache=None, refit_settings=None, refit: bool = True,
 ) -> Reweighted:
     """Posterior outcomes of `result` under `new_priors`, by the fastest valid route.
 
     `compression=True` also re-simulates the compression windows (slower). A refit
-    (k-hat > `k_max`, or a modelled parameter becoming or ceasing to be fixed) needs
-    the evidence: given, or found by `result_evidence`.
+    (k-hat > `k_max`, the new prior beyond the old one's support, or a modelled parameter
+    becoming or ceasing to be fixed) needs the evidence: given, or found by
+    `result_evidence`; with `refit=False` it is not run and the result's method is
+    "needs-refit" (its `reason` says why; outcomes and weights are the old ones).
     """
     start = time.perf_counter()
     old = result_priors(result)
@@ -269,76 +285,50 @@ def reweight(
     uniform = np.full(shape, 1.0 / (shape[0] * shape[1]))
     window = float(new_priors.hard_takeoff_days)
     gap_changed = (new_priors.gap_from, new_priors.gap_weights) != (old.gap_from, old.gap_weights)
-    if not changed and not gap_changed:
+    correlated = copula_changed(old, new_priors, changed)
+    if not changed and not gap_changed and not correlated:
         return Reweighted("unchanged", post, uniform, (), None, float(uniform.size),
                           time.perf_counter() - start, window)
     modelled = result_modelled(result, report_dir)
     in_model = [n for n in changed if n in modelled]
-    weights, khat = uniform, None
-    if in_model:
-        if any(old.specs[n].prior is None or new_priors.specs[n].prior is None
-               or not support_within(new_priors.specs[n], old.specs[n]) for n in in_model):
+    block_changed = correlated and _informed_block(old, modelled) != _informed_block(
+        new_priors, modelled)
+
+    def unusable(reason: str, khat: float | None = None) -> Reweighted:
+        if refit:
             return _refit(result, new_priors, changed, report_dir, evidence, seed, cache,
                           refit_settings, start, compression)
-        posterior = result["posterior"].to_dataset()
-        log_ratio = sum(log_prior_density(new_priors.specs[n], posterior[n].values)
-                        - log_prior_density(old.specs[n], posterior[n].values) for n in in_model)
-        if not np.any(np.isfinite(log_ratio)):
-            khat = math.inf
-        else:
-            weights, khat = psis_weights(np.where(np.isfinite(log_ratio), log_ratio, -1e300))
-        if not khat <= k_max:
-            return _refit(result, new_priors, changed, report_dir, evidence, seed, cache,
-                          refit_settings, start, compression)
-    redrawn = [n for n in changed if n not in modelled]
-    if redrawn or gap_changed:
-        post = _resimulate(result, old, new_priors, redrawn, seed, compression)
-    method = "psis" if in_model else "exact"
+        return Reweighted("needs-refit", post, uniform, tuple(changed), khat, 0.0,
+                          time.perf_counter() - start, window, reason)
+
+    weights, khat, method = uniform, None, "exact"
+    if in_model or block_changed:
+        if fixed := [n for n in in_model if old.specs[n].prior is None
+                     or new_priors.specs[n].prior is None]:
+            return unusable(f"{fixed[0]} changes between a fixed value and a distribution")
+        if beyond := [n for n in in_model
+                      if not support_within(new_priors.specs[n], old.specs[n])]:
+            return unusable(f"the new prior of {beyond[0]} reaches beyond the old one's support")
+        indicator = not block_changed and all(
+            uniform_family(old.specs[n]) and uniform_family(new_priors.specs[n])
+            and old.specs[n].prior.transform == new_priors.specs[n].prior.transform
+            for n in in_model)
+        log_ratio = _informed_log_ratio(result, old, new_priors, in_model, modelled)
+        weights, khat, reason = _weights(log_ratio, indicator, k_max)
+        if weights is None:
+            return unusable(reason, khat)
+        method = "indicator" if indicator else "psis"
+    if [n for n in changed if n not in modelled] or gap_changed or correlated:
+        post = resimulate(result, old, new_priors, modelled, changed, seed, compression)
     return Reweighted(method, post, weights, tuple(changed), khat, _kish_ess(weights),
                       time.perf_counter() - start, window)
 
 
-def _resimulate(result: xr.DataTree, old: PriorSet, new: PriorSet, redrawn: list[str],
-                seed: int, compression: bool) -> xr.Dataset:
-    posterior = result["posterior"].to_dataset()
-    post = result["posterior_outcomes"].to_dataset()
-    shape = (post.sizes["chain"], post.sizes["draw"])
-    draws = {}
-    for i, name in enumerate(PARAMETERS):
-        if name in posterior:
-            draws[name] = posterior[name].values.reshape(-1)
-        else:
-            draws[name] = np.full(shape[0] * shape[1], float(old.specs[name].value))  # type: ignore[arg-type]
-        if name in redrawn:
-            rng = np.random.default_rng([seed, 40_000, i])
-            draws[name] = coupled_draws(old.specs[name], new.specs[name], draws[name], rng)
-    lr = float(result.attrs["likelihood_ratio"])
-    horizon = float(result.attrs["horizon_months"])
-    # a new p_rsi_feasible only re-weights the two branches, if both were simulated: a
-    # fixed 0 or 1 before means one branch was skipped (outcomes.branch_paths)
-    only_weight = (set(redrawn) <= {"p_rsi_feasible"}
-                   and (new.gap_from, new.gap_weights) == (old.gap_from, old.gap_weights)
-                   and old.specs["p_rsi_feasible"].prior is not None)
-    if only_weight:
-        out = post.copy()
-        out["weight_feasible"] = (("chain", "draw"), feasibility_weight(
-            draws["p_rsi_feasible"], lr).reshape(shape))
-        return out
-    if compression:
-        pairs = list(zip(post["years_of_progress"].values, post["within_months"].values,
-                         strict=True))
-        flat = compute_outcomes(draws, gap_from=new.gap_from, gap_weights=new.gap_weights,
-                                likelihood_ratio=lr,
-                                compression=pairs, horizon_months=horizon)
-    else:
-        flat = takeoff_times(draws, new.gap_from, lr, horizon, new.gap_weights)
-    data = {}
-    for k, v in flat.items():
-        dims = ("chain", "draw") if v.ndim == 1 else ("chain", "draw", "compression")
-        data[k] = (dims, v.reshape(*shape, *v.shape[1:]))
-    coords = {c: post[c] for c in post.coords} if compression else \
-        {"chain": post["chain"], "draw": post["draw"]}
-    return xr.Dataset(data, coords=coords)
+def _informed_block(priors: PriorSet, modelled: Sequence[str]):
+    """(names, matrix as nested tuples) of the copula of the informed parameters."""
+    copula = priors.copula()
+    block = None if copula is None else copula.block(modelled)
+    return None if block is None else (block.names, tuple(map(tuple, block.matrix)))
 
 
 def _refit(result, new_priors, changed, report_dir, evidence, seed, cache, settings, start,
@@ -362,4 +352,5 @@ def _refit(result, new_priors, changed, report_dir, evidence, seed, cache, setti
     shape = (out.sizes["chain"], out.sizes["draw"])
     w = np.full(shape, 1.0 / (shape[0] * shape[1]))
     return Reweighted("refit", out, w, tuple(changed), None, float(w.size),
-                      time.perf_counter() - start, float(new_priors.hard_takeoff_days))
+                      time.perf_counter() - start, float(new_priors.hard_takeoff_days),
+                      refitted=refit)

@@ -39,6 +39,7 @@ from foomcalc.inference.sampling import (
     sample_with_gate,
 )
 from foomcalc.parameters import PARAMETERS
+from foomcalc.priors.copula import correlate
 from foomcalc.priors.files import PriorSet
 from foomcalc.takeoff.outcomes import HORIZON_MONTHS, STANDARD_COMPRESSION, compute_outcomes
 
@@ -109,11 +110,12 @@ def _outcomes_dataset(draws: dict, dims: tuple[str, ...], compression, **kwargs)
     return xr.Dataset(data_vars, coords=coords)
 
 
-def draw_prior(
+def independent_draws(
     priors: PriorSet, shape: tuple[int, int], seed: int, stream: int = 20_000,
     names: Sequence[str] | None = None,
 ) -> xr.Dataset:
-    """Independent prior draws of the uncertain parameters (all, or `names`), dims (chain, draw)."""
+    """Draws of each uncertain parameter (all, or `names`) from its own marginal prior,
+    independently of the others, dims (chain, draw)."""
     rng = np.random.default_rng([seed, stream])
     n = shape[0] * shape[1]
     return xr.Dataset(
@@ -126,12 +128,35 @@ def draw_prior(
     )
 
 
+def draw_prior(
+    priors: PriorSet, shape: tuple[int, int], seed: int, stream: int = 20_000,
+) -> xr.Dataset:
+    """Prior draws of every uncertain parameter, dims (chain, draw): independent draws,
+    then the correlated parameters joined by the priors' copula (`priors.copula`; the
+    others' draws are unchanged by it, and without correlations nothing changes)."""
+    draws = independent_draws(priors, shape, seed, stream)
+    return _correlated(priors, draws, given=())
+
+
+def _correlated(priors: PriorSet, draws: xr.Dataset, given: Sequence[str]) -> xr.Dataset:
+    """`draws` with the copula members not in `given` redrawn by `copula.correlate`
+    (their independent draws as the innovations), conditional on those in `given`."""
+    copula = priors.copula()
+    if copula is None:
+        return draws
+    arrays = {n: draws[n].values for n in copula.names}
+    new = correlate(copula, priors.specs, arrays, given)
+    return draws.assign({n: (("chain", "draw"), v) for n, v in new.items()})
+
+
 def sample_posterior(
     priors: PriorSet, evidence: Sequence[EvidenceSet], seed: int, settings: SamplerSettings,
     progress: Progress, cache: CompiledCache,
 ) -> tuple[xr.Dataset, xr.Dataset, Diagnostics]:
     """Posterior draws of every uncertain parameter: NUTS for the evidence-informed ones,
-    exact independent prior draws for the rest (their posterior is their prior)."""
+    exact prior draws for the rest (no likelihood involves them, so their posterior is
+    their prior given the informed ones: independent draws, or, for parameters correlated
+    with others, draws from the copula conditional on the informed ones' NUTS draws)."""
     compiled = cache.get(priors, evidence)
     shape = (settings.chains, settings.draws)
     if compiled is None:
@@ -146,10 +171,11 @@ def sample_posterior(
         stats = stats[[v for v in stats.data_vars if stats[v].dtype != object]]
     shape = (posterior.sizes["chain"], posterior.sizes["draw"])  # a retry may draw more
     rest = [n for n in PARAMETERS if n not in posterior]
-    independent = draw_prior(priors, shape, seed, stream=30_000, names=rest)
+    independent = independent_draws(priors, shape, seed, stream=30_000, names=rest)
     posterior = xr.merge([posterior, independent.assign_coords(posterior.coords)],
                          compat="override", join="override")
-    return posterior, stats, diagnostics
+    given = [n for n in PARAMETERS if n not in rest]
+    return _correlated(priors, posterior, given), stats, diagnostics
 
 
 def run_analysis(

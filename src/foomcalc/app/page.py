@@ -24,6 +24,14 @@ _JS = """
     if (box) { box.value = window.location.href; }
   }
   Shiny.addCustomMessageHandler('foomcalc-url', function (msg) { setLink(msg.query); });
+  // fit quality next to each control: {name: [text, is_error]}; others are cleared
+  Shiny.addCustomMessageHandler('foomcalc-fits', function (msg) {
+    document.querySelectorAll('.fc-fit').forEach(function (el) {
+      var item = msg[el.id.slice(4)];
+      el.textContent = item ? item[0] : '';
+      el.classList.toggle('fc-fit-error', !!(item && item[1]));
+    });
+  });
   document.addEventListener('click', function (ev) {
     if (ev.target && ev.target.id === 'copy_link') {
       var box = document.getElementById('share_link');
@@ -35,6 +43,24 @@ _JS = """
       } else { box.select(); document.execCommand('copy'); done(); }
     }
   });
+  // a range slider sends its value when the handle is released, not after Shiny's
+  // 250 ms debounce (that debounce still thins the values sent while dragging)
+  var dragged = null;
+  document.addEventListener('pointerdown', function (ev) {
+    var box = ev.target.closest && ev.target.closest('.irs');
+    dragged = box ? box.parentNode.querySelector('input.js-range-slider') : null;
+  }, true);
+  document.addEventListener('pointerup', function () {
+    var input = dragged;
+    dragged = null;
+    if (!input) { return; }
+    setTimeout(function () {
+      var slider = $(input).data('ionRangeSlider');
+      if (slider && window.Shiny) {
+        Shiny.setInputValue(input.id, [Number(slider.result.from), Number(slider.result.to)]);
+      }
+    }, 0);
+  }, true);
   document.addEventListener('change', function (ev) {
     if (ev.target && ev.target.id === 'preset_pick') {
       window.location.search = '?preset=' + encodeURIComponent(ev.target.value);
@@ -44,7 +70,7 @@ _JS = """
 """
 
 _CSS = """
-.fc-param { border-bottom: 1px solid #e5e5e5; padding: 0.3rem 0 0.4rem; }
+.fc-param, .fc-corr { border-bottom: 1px solid #e5e5e5; padding: 0.3rem 0 0.4rem; }
 .fc-param .fc-name { font-weight: 600; font-family: monospace; }
 .fc-param .fc-unit { color: #555; font-size: 0.85em; }
 .fc-param .fc-meaning { color: #666; font-size: 0.8em; line-height: 1.2; margin-bottom: 0.2rem; }
@@ -53,6 +79,10 @@ _CSS = """
 .fc-row .shiny-input-container { flex: 1; }
 #cdf img { max-width: 100%; height: auto; }
 .fc-headline { font-size: 2.2rem; font-weight: 700; }
+.fc-fit { color: #2a6b2a; font-size: 0.78em; line-height: 1.2; }
+.fc-fit-error { color: #a40000; }
+.fc-stale { opacity: 0.45; }
+.fc-note { color: #555; font-size: 0.85em; }
 .fc-error { color: #a40000; white-space: pre-wrap; font-family: monospace; font-size: 0.85em; }
 .fc-table { border-collapse: collapse; width: 100%; }
 .fc-table td, .fc-table th { border: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: right; }
@@ -60,11 +90,14 @@ _CSS = """
 """
 
 
-def input_ids(c: Control) -> tuple[str, ...]:
-    """The Shiny input ids behind one parameter's control."""
-    if c.fixed:
+def input_ids(c: Control, n_values: int | None = None) -> tuple[str, ...]:
+    """The Shiny input ids behind one parameter's control, for the values it shows
+    (`n_values`: 1 a fixed value, 3 quantiles; default the preset's): a field `v_`, a
+    range slider `r_` with a median field `m_`, or three fields `lo_`, `m_`, `hi_`."""
+    n = len(c.values) if n_values is None else n_values
+    if n == 1:
         return (f"v_{c.name}",)
-    if c.slider:
+    if c.slider and not c.fixed:
         return (f"r_{c.name}", f"m_{c.name}")
     return (f"lo_{c.name}", f"m_{c.name}", f"hi_{c.name}")
 
@@ -73,10 +106,11 @@ def _param_row(c: Control, values: tuple[float, ...]) -> ui.Tag:
     head = ui.div(ui.span(c.name, class_="fc-name"), " ", ui.span(f"({c.unit})",
                                                                      class_="fc-unit"))
     meaning = ui.div(c.meaning, class_="fc-meaning")
-    ids = input_ids(c)
-    if c.fixed or len(values) == 1:
+    ids = input_ids(c, len(values))
+    fit = ui.div(id=f"fit_{c.name}", class_="fc-fit")
+    if len(values) == 1:
         body = ui.input_numeric(ids[0], "fixed value", values[0], step=c.step)
-    elif c.slider:
+    elif len(ids) == 2:
         lo, hi = min(c.lo, values[0]), max(c.hi, values[2])
         body = ui.TagList(  # type: ignore[assignment]
             ui.input_slider(ids[0], "10% - 90% interval", lo, hi, (values[0], values[2]),
@@ -86,7 +120,7 @@ def _param_row(c: Control, values: tuple[float, ...]) -> ui.Tag:
         body = ui.div(*(ui.input_numeric(i, f"{q}%", v)
                         for i, q, v in zip(ids, (10, 50, 90), values, strict=True)),
                       class_="fc-row")
-    return ui.div(head, meaning, body, class_="fc-param", id=f"param-{c.name}")
+    return ui.div(head, meaning, body, fit, class_="fc-param", id=f"param-{c.name}")
 
 
 def sidebar(state: AppState, base: PriorSet) -> ui.Tag:
@@ -103,8 +137,25 @@ def sidebar(state: AppState, base: PriorSet) -> ui.Tag:
                         selected=state.gap_from or base.gap_from),
         ui.input_numeric("days", "Hard takeoff = takeoff within (days)",
                          state.hard_takeoff_days or base.hard_takeoff_days, min=0.01),
+        correlation_editor(base),
         ui.h6("Your priors: 10% / 50% / 90% quantiles", class_="mt-2"),
         *rows, width=430, open="always")
+
+
+def correlation_editor(base: PriorSet) -> ui.Tag:
+    """Rank correlations between two uncertain parameters: pick the pair and rho (0
+    removes the pair); the list (output `corr_list`) shows those set."""
+    names = [n for n, s in base.specs.items() if s.prior is not None]
+    return ui.div(
+        ui.h6("Rank correlations (Spearman, -1 to 1)", class_="mt-2"),
+        ui.div(ui.input_select("corr_a", "parameter", names, selected="returns_r"),
+               ui.input_select("corr_b", "with", names, selected="limit_ooms"),
+               class_="fc-row"),
+        ui.div(ui.input_numeric("corr_rho", "rank correlation", 0.5, min=-0.99, max=0.99,
+                                step=0.05),
+               ui.input_action_button("corr_set", "Set (0 removes)", class_="btn-sm"),
+               class_="fc-row"),
+        ui.output_ui("corr_list"), class_="fc-corr", id="corr_editor")
 
 
 def main_panel() -> ui.TagList:
@@ -114,6 +165,16 @@ def main_panel() -> ui.TagList:
         ui.layout_columns(
             ui.card(ui.card_header("Prior answer (no evidence), redrawn as you move"),
                     ui.output_ui("headline"), ui.output_ui("prior_problems")),
+            ui.card(ui.card_header("Posterior (bundled evidence), redrawn as you move"),
+                    ui.output_ui("posterior_live")),
+            col_widths={"sm": (12, 12), "xl": (6, 6)}),
+        ui.layout_columns(
+            ui.card(ui.card_header("Takeoff time: P(takeoff within t)"),
+                    ui.output_ui("cdf")),
+            ui.card(ui.card_header("Compression: P(X years of progress within Y months)"),
+                    ui.output_ui("compression")),
+            col_widths={"sm": (12, 12), "xl": (7, 5)}),
+        ui.layout_columns(
             ui.card(ui.card_header("Share and save"),
                     ui.tags.label("Link to this state", **{"for": "share_link"}),
                     ui.div(ui.tags.input(id="share_link", type="text", readonly=True,
@@ -125,20 +186,14 @@ def main_panel() -> ui.TagList:
                                        class_="mt-2"),
                     ui.p("foomcalc report --priors FILE runs it unchanged.",
                          class_="small text-muted")),
-            col_widths={"sm": (12, 12), "xl": (7, 5)}),  # type: ignore[arg-type]
-        ui.layout_columns(
-            ui.card(ui.card_header("Takeoff time, prior: P(takeoff within t)"),
-                    ui.output_plot("cdf", height="300px")),
-            ui.card(ui.card_header("Compression, prior: P(X years of progress within Y months)"),
-                    ui.output_ui("compression")),
-            col_widths={"sm": (12, 12), "xl": (7, 5)}),  # type: ignore[arg-type]
-        ui.card(ui.card_header("Update with evidence (full posterior, as foomcalc report)"),
+            ui.card(ui.card_header("Update with evidence (full posterior, as foomcalc report)"),
                 ui.input_checkbox("bundled", "use the bundled published evidence", True),
                 ui.input_file("upload", "Add an evidence CSV", accept=[".csv"], multiple=True),
                 ui.output_ui("upload_status"),
                 ui.input_action_button("update", "Update with evidence", class_="btn-primary",
                                        width="16rem"),
                 ui.output_ui("run_status")),
+            col_widths={"sm": (12, 12), "xl": (5, 7)}),
         ui.card(ui.card_header("Compare (crux table, as foomcalc compare)"),
                 ui.layout_columns(
                     ui.input_select("compare_with", "Compare the posterior above with",
@@ -163,17 +218,28 @@ def page(state: AppState, base: PriorSet, link_error: str | None) -> ui.Tag:
         title="foomcalc: P(hard takeoff) from your priors", fillable=False)
 
 
-def compression_table(rows: list[tuple[float, float, float]]) -> ui.HTML:
-    """A years x months grid of probabilities (percent)."""
+def compression_table(rows: list[tuple[float, float, float]],
+                      posterior: list[tuple[float, float, float]] | None = None,
+                      stale: bool = False) -> ui.HTML:
+    """A years x months grid of probabilities (percent): the posterior's with the prior's
+    in brackets when there is a posterior (greyed when `stale`), else the prior's."""
     years = sorted({x for x, _, _ in rows})
     months = sorted({y for _, y, _ in rows})
     p = {(x, y): v for x, y, v in rows}
+    q = {(x, y): v for x, y, v in posterior or []}
+
+    def cell(x, m) -> str:
+        if (x, m) not in q:
+            return f"<td>{100 * p[(x, m)]:.1f}%</td>"
+        return (f"<td><span class='{'fc-stale' if stale else ''}'>{100 * q[(x, m)]:.1f}%"
+                f"</span> <span class='fc-note'>({100 * p[(x, m)]:.1f}%)</span></td>")
+
     head = "".join(f"<th>within {m:g} mo</th>" for m in months)
-    body = "".join(
-        f"<tr><td>{x:g} year{'s' if x != 1 else ''}</td>" + "".join(
-            f"<td>{100 * p[(x, m)]:.1f}%</td>" for m in months) + "</tr>" for x in years)
+    body = "".join(f"<tr><td>{x:g} year{'s' if x != 1 else ''}</td>"
+                   + "".join(cell(x, m) for m in months) + "</tr>" for x in years)
+    what = "posterior (prior)" if q else "prior"
     return ui.HTML(f'<table class="fc-table" id="compression_table"><tr><th>progress</th>{head}'
-                   f"</tr>{body}</table>")
+                   f"</tr>{body}</table><p class='fc-note'>{what}</p>")
 
 
 def crux_table(data: dict) -> ui.HTML:
@@ -184,12 +250,14 @@ def crux_table(data: dict) -> ui.HTML:
         rows = "".join(
             f"<tr><td>{html.escape(r['parameter'])}</td><td>{html.escape(r['prior_a'])}</td>"
             f"<td>{html.escape(r['prior_b'])}</td>"
-            f"<td>{100 * (r['shift_a'] or 0):+.1f} pp</td>"
-            f"<td>{100 * (r['shift_b'] or 0):+.1f} pp</td></tr>" for r in c["rows"])
+            f"<td>{100 * (r['shift_a'] or 0):+.1f} ± {100 * (r['shift_mcse_a'] or 0):.1f} pp</td>"
+            f"<td>{100 * (r['shift_b'] or 0):+.1f} ± {100 * (r['shift_mcse_b'] or 0):.1f} pp</td>"
+            f"<td>{'yes' if r['crux'] else 'no (within the error)'}</td></tr>"
+            for r in c["rows"])
         parts.append(
             f"<h6>Cruxes: {a} vs {b}</h6><table class='fc-table' id='crux_table'><tr>"
             f"<th>parameter</th><th>{a} prior</th><th>{b} prior</th>"
-            f"<th>{a} adopting {b}'s</th><th>{b} adopting {a}'s</th></tr>"
-            + (rows or "<tr><td colspan=5>identical priors</td></tr>") + "</table>")
+            f"<th>{a} adopting {b}'s</th><th>{b} adopting {a}'s</th><th>crux</th></tr>"
+            + (rows or "<tr><td colspan=6>identical priors</td></tr>") + "</table>")
     return ui.HTML("".join(parts))
 

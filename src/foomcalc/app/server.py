@@ -28,23 +28,38 @@ from starlette.requests import Request
 from foomcalc.app import page as app_page
 from foomcalc.app.config import AppConfig
 from foomcalc.app.guard import LOG, CallerCheck
-from foomcalc.app.live import live_priors, register_download, register_link, register_prior_outputs
+from foomcalc.app.live import (
+    live_priors,
+    register_correlations,
+    register_download,
+    register_figures,
+    register_link,
+    register_prior_outputs,
+)
+from foomcalc.app.live_posterior import register_posterior
+from foomcalc.app.posterior import BaseStore, bases_dir
 from foomcalc.app.runs import register_compare, register_report_run, register_uploads
-from foomcalc.app.state import initial_state
+from foomcalc.app.state import initial_state, warm_up
 from foomcalc.errors import InputError
 from foomcalc.priors.files import load_preset
 
 __all__ = ["AppConfig", "make_app", "make_server", "run_app"]
 
 
-def make_server(config: AppConfig) -> Callable[[Inputs, Outputs, Session], None]:
-    """The Shiny server function: per session, the live prior answer, the link and the
-    priors download, the evidence uploads, the report run and the comparison."""
+def make_server(config: AppConfig, store: BaseStore | None = None
+                ) -> Callable[[Inputs, Outputs, Session], None]:
+    """The Shiny server function: per session, the live prior answer and posterior (from
+    `store`'s base posteriors), the link, the correlations and the priors download, the
+    evidence uploads, the report run and the comparison."""
+    store = store or base_store(config)
 
     def server(input: Inputs, output: Outputs, session: Session) -> None:
         live = live_priors(input, session, config.seed)
         register_link(session, live)
+        posterior = register_posterior(live, store, config.seed)
         register_prior_outputs(live)
+        register_figures(live, posterior, config.seed)
+        register_correlations(input, live)
         register_download(live)
         uploads = register_uploads(input, config.work_dir / f"uploads-{session.id[:8]}")
         job = register_report_run(input, config, live, uploads)
@@ -53,15 +68,25 @@ def make_server(config: AppConfig) -> Callable[[Inputs, Outputs, Session], None]
     return server
 
 
+def base_store(config: AppConfig) -> BaseStore:
+    """The app's base posteriors (`config.bases_dir`, default `posterior.bases_dir()`)."""
+    return BaseStore(config.bases_dir or bases_dir(), config.draws, config.seed)
+
+
 def make_app(config: AppConfig) -> App:
-    """The Shiny app; `config.work_dir` is served at /runs (report folders)."""
+    """The Shiny app; `config.work_dir` is served at /runs (report folders). The default
+    preset's base posterior starts loading (or sampling, once) at once, and the quantile
+    fits warm up in a thread."""
     config.work_dir.mkdir(parents=True, exist_ok=True)
+    store = base_store(config)
+    store.get("default")
+    threading.Thread(target=warm_up, name="foomcalc-warm-up", daemon=True).start()
 
     def page(request: Request) -> ui.Tag:
         state, err = initial_state(request.url.query)
         return app_page.page(state, load_preset(state.preset), err)
 
-    return App(page, make_server(config), static_assets={"/runs": str(config.work_dir)})
+    return App(page, make_server(config, store), static_assets={"/runs": str(config.work_dir)})
 
 
 def run_app(port: int = 8050, open_browser: bool = True, work_dir: Path | None = None,

@@ -2,18 +2,20 @@
 shareable link, the priors YAML and the prior-only numbers.
 
 State = a preset + per-parameter 10/50/90% quantiles the user moved (or a fixed value)
-+ the gap mode + the hard-takeoff window (days). It is carried in the URL query
-(`?preset=default&returns_r=0.5,1.2,3&days=30`) and in a priors YAML that
-`foomcalc report --priors` reads unchanged (`base:` the preset, edited parameters as
-`quantiles:` fitted to the preset's family). The live numbers are prior-only: fresh
-prior draws through `outcomes.compute_outcomes`, no sampling.
-Probabilities are fractions; times are months.
++ rank correlations + the gap mode + the hard-takeoff window (days). It is carried in the
+URL query (`?preset=default&returns_r=0.5,1.2,3&corr=returns_r:limit_ooms:0.5&days=30`)
+and in a priors YAML that `foomcalc report --priors` reads unchanged (`base:` the preset,
+edited parameters as `quantiles:` fitted to the preset's family or a better one, and the
+`correlations:`). The prior numbers come from the prior draws a report makes
+(`analysis.run.draw_prior`, N_PRIOR_DRAWS draws, the same seed) through
+`outcomes.compute_outcomes`, no sampling, so an untouched preset's prior number is its
+report's. Probabilities are fractions; times are months.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
@@ -32,8 +34,10 @@ from foomcalc.takeoff.outcomes import (
 
 #: Quantile levels the app edits (probabilities).
 QUANTILES = (0.1, 0.5, 0.9)
-#: Prior draws behind the live numbers (Monte Carlo SE of a 10% probability: 0.4 pp).
-N_LIVE_DRAWS = 5000
+#: Prior draws behind the live numbers: as many as a report's prior (the same draws with
+#: the same seed, so the page's prior number is the report's; Monte Carlo SE of a 10%
+#: probability: 0.2 pp).
+N_LIVE_DRAWS = 20_000
 #: Takeoff-time grid (months) of the live curve: 1 day to the 20-year horizon.
 MONTHS_GRID = np.geomspace(1.0 / DAYS_PER_MONTH, 240.0, 160)
 _SUPPORT_RANGE = {"unit_interval": (0.0, 1.0), "above_one": (1.0, math.inf),
@@ -65,10 +69,16 @@ class Control:
     slider: bool = True  # False: a range too wide for a linear slider; number fields
 
     def edited(self, values: tuple[float, ...]) -> bool:
-        """Whether `values` differ from the preset's by more than slider rounding."""
+        """Whether `values` differ from the preset's values as the control shows them
+        (`values`, on the slider's grid) by more than half a step."""
         return len(values) != len(self.values) or any(
             abs(a - b) > max(self.step / 2, 1e-9 * abs(b)) for a, b in
             zip(values, self.values, strict=True))
+
+    def snap(self, v: float) -> float:
+        """v on the slider's grid lo + k * step (what the range slider reports for it)."""
+        k = round((v - self.lo) / self.step)
+        return sig(min(max(self.lo + k * self.step, self.lo), self.hi), 10)
 
 
 def controls(base: PriorSet) -> dict[str, Control]:
@@ -91,8 +101,11 @@ def controls(base: PriorSet) -> dict[str, Control]:
         slider = (hi - lo) / step <= 2000
         lo = max(lo_s, math.floor(lo / step) * step)
         hi = min(hi_s, math.ceil(hi / step) * step)
-        out[name] = Control(name, p.unit, p.meaning, spec.prior is None, values,
-                            sig(lo, 6), sig(hi, 6), step, slider)
+        c = Control(name, p.unit, p.meaning, spec.prior is None, values, sig(lo, 6),
+                    sig(hi, 6), step, slider)
+        if slider and spec.prior is not None:  # the range slider shows q10, q90 on its grid
+            c = replace(c, values=(c.snap(values[0]), values[1], c.snap(values[2])))
+        out[name] = c
     return out
 
 
@@ -104,6 +117,8 @@ class AppState:
     edits: tuple[tuple[str, tuple[float, ...]], ...] = ()
     gap_from: str | None = None
     hard_takeoff_days: float | None = None
+    #: rank correlations (a, b, rho) the user set (the preset has none)
+    correlations: tuple[tuple[str, str, float], ...] = ()
 
     def query(self) -> str:
         """The URL query string (without '?') that reproduces this state."""
@@ -113,7 +128,9 @@ class AppState:
         if self.hard_takeoff_days is not None:
             items.append(("days", f"{self.hard_takeoff_days:g}"))
         items += [(n, ",".join(f"{v:.6g}" for v in vals)) for n, vals in self.edits]
-        return urlencode(items, safe=",")
+        if self.correlations:
+            items.append(("corr", ",".join(f"{a}:{b}:{r:g}" for a, b, r in self.correlations)))
+        return urlencode(items, safe=",:")
 
 
 def state_from_query(search: str) -> AppState:
@@ -136,6 +153,7 @@ def state_from_query(search: str) -> AppState:
                 raise ValueError
         except ValueError:
             problems.append("days: expected a positive number of days")
+    correlations = _link_correlations(fields.pop("corr", None), problems)
     edits = []
     for name, raw in fields.items():
         if name not in PARAMETERS:
@@ -152,7 +170,25 @@ def state_from_query(search: str) -> AppState:
         edits.append((name, vals))
     if problems:
         raise InputError(problems, source="link")
-    return AppState(preset, tuple(edits), gap_from, days)
+    return AppState(preset, tuple(edits), gap_from, days, correlations)
+
+
+def _link_correlations(raw: str | None, problems: list[str]) -> tuple:
+    """`corr=a:b:rho,c:d:rho` -> ((a, b, rho), ...); the priors check them (names, |rho|
+    < 1, a valid matrix) when the state becomes priors."""
+    if not raw:
+        return ()
+    out = []
+    for item in raw.split(","):
+        parts = item.split(":")
+        try:
+            if len(parts) != 3:
+                raise ValueError
+            out.append((parts[0], parts[1], float(parts[2])))
+        except ValueError:
+            problems.append(f"corr: expected parameter:parameter:rank correlation items "
+                            f"separated by commas, got {item!r}")
+    return tuple(out)
 
 
 def initial_state(search: str) -> tuple[AppState, str | None]:
@@ -183,9 +219,10 @@ def priors_document(state: AppState, base: PriorSet | None = None) -> dict:
         entry["quantiles"] = {int(100 * q): v for q, v in zip(QUANTILES, vals, strict=True)}
         entry["source"] = source + " (10/50/90% quantiles)"
         params[name] = entry
-    edited = ", ".join(n for n, _ in state.edits)
+    edited = ", ".join([n for n, _ in state.edits] + (["correlations"] if state.correlations
+                                                       else []))
     doc = {
-        "name": f"{state.preset}-app" if state.edits else state.preset,
+        "name": f"{state.preset}-app" if edited else state.preset,
         "description": base.description + (
             f" (edited in the foomcalc app: {edited})" if edited else ""),
         "base": state.preset,
@@ -193,8 +230,10 @@ def priors_document(state: AppState, base: PriorSet | None = None) -> dict:
     if state.gap_from is not None:
         doc["gap_from"] = state.gap_from
     if state.hard_takeoff_days is not None:
-        doc["hard_takeoff_days"] = state.hard_takeoff_days  # type: ignore[assignment]
-    doc["parameters"] = params  # type: ignore[assignment]
+        doc["hard_takeoff_days"] = state.hard_takeoff_days
+    doc["parameters"] = params
+    if state.correlations:
+        doc["correlations"] = [[a, b, r] for a, b, r in state.correlations]
     return doc
 
 
@@ -211,25 +250,34 @@ def priors_yaml(state: AppState) -> str:
     return header + yaml.safe_dump(priors_document(state), sort_keys=False, allow_unicode=True)
 
 
-def prior_numbers(priors: PriorSet, n_draws: int = N_LIVE_DRAWS, seed: int = 0) -> dict:
+def prior_numbers(priors: PriorSet, n_draws: int = N_LIVE_DRAWS, seed: int = 0,
+                  compression: bool = True) -> dict:
     """Prior-only answer: P(hard takeoff), P(RSI feasible), the takeoff-time CDF on
-    `MONTHS_GRID`, its median (months; None beyond the horizon) and the compression
-    table, from `n_draws` independent prior draws (no evidence, no sampling)."""
+    `MONTHS_GRID`, its median (months; None beyond the horizon) and, unless
+    `compression=False` (faster: no window maxima), the compression table, from
+    `n_draws` prior draws (a report's: `analysis.run.draw_prior`, correlated where the
+    priors say; no evidence, no sampling)."""
     # analysis.run loads PyMC: imported here, so `foomcalc app` reports a busy port or a
     # bad --work-dir before that load, and the first live numbers pay for it instead
     from foomcalc.analysis.run import draw_prior, parameter_draws
 
-    ds = draw_prior(priors, (1, n_draws), seed)
+    ds = draw_prior(priors, (1, n_draws), seed)  # the report's prior draws (run_analysis)
     draws = {k: v.reshape(-1) for k, v in parameter_draws(priors, ds, (1, n_draws)).items()}
+    windows = STANDARD_COMPRESSION if compression else []
     out = compute_outcomes(draws, gap_from=priors.gap_from, gap_weights=priors.gap_weights,
-                           compression=STANDARD_COMPRESSION)
+                           compression=windows)
     w = out["weight_feasible"]
     t1, t0 = out["takeoff_months_feasible"], out["takeoff_months_infeasible"]
     window = priors.hard_takeoff_days / DAYS_PER_MONTH
     hard = float(np.mean(w * (t1 <= window) + (1 - w) * (t0 <= window)))
     cdf = (weighted_cdf(t1, w, MONTHS_GRID) + weighted_cdf(t0, 1 - w, MONTHS_GRID)) / w.size
     above = np.flatnonzero(cdf >= 0.5)
-    per = w[:, None] * out["compressed_feasible"] + (1 - w[:, None]) * out["compressed_infeasible"]
+    rows = []
+    if compression:
+        per = w[:, None] * out["compressed_feasible"] + \
+            (1 - w[:, None]) * out["compressed_infeasible"]
+        rows = [(x, y, float(p)) for (x, y), p in
+                zip(STANDARD_COMPRESSION, per.mean(axis=0), strict=True)]
     return {
         "n_draws": n_draws,
         "hard_takeoff": hard,
@@ -238,6 +286,13 @@ def prior_numbers(priors: PriorSet, n_draws: int = N_LIVE_DRAWS, seed: int = 0) 
         "p_rsi_feasible": float(np.mean(w)),
         "cdf": cdf,
         "median_months": float(MONTHS_GRID[above[0]]) if above.size else None,
-        "compression": [(x, y, float(p)) for (x, y), p in
-                        zip(STANDARD_COMPRESSION, per.mean(axis=0), strict=True)],
+        "compression": rows,
     }
+
+
+def warm_up() -> None:
+    """Import and compile what the first numeric quantile fit needs (PreliZ, ~3-5 s), so
+    the first dragged handle that needs another family does not wait for it."""
+    from foomcalc.priors.quantiles import fit_family  # PreliZ loads on the first fit
+
+    fit_family("LogSkewNormal", {0.1: 0.46, 0.5: 1.0, 0.9: 3.5})

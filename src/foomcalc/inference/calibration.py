@@ -80,6 +80,8 @@ class SbcCase:
     kind: str
     design: Callable[[], pd.DataFrame]
     simulate: Simulator = simulate_prior_predictive
+    #: the priors simulated and fitted (None: the default preset)
+    priors: Callable[[], PriorSet] | None = None
 
     def evidence(self) -> EvidenceSet:
         """The design as an in-memory evidence set labelled LABEL."""
@@ -102,6 +104,29 @@ def kind_cases(kinds: dict[str, EvidenceKind], terms: dict[str, Term]) -> dict[s
 
 
 CASES: dict[str, SbcCase] = kind_cases(KINDS, TERMS)
+
+
+def correlated_returns_case() -> SbcCase:
+    """The returns estimates with a rank-correlated prior (returns_r ~ returns_tau, -0.6):
+    data simulated from the copula's generative form (`build_model(generative=True)`),
+    fitted with the copula potential. Last in CASES, so the other cases keep their seeds."""
+    from foomcalc.priors.files import priors_from_dict  # with the case: a priors mapping
+
+    def priors() -> PriorSet:
+        return priors_from_dict({"name": "sbc-correlated", "base": "default",
+                                 "correlations": [["returns_r", "returns_tau", -0.6]]})
+
+    base = CASES[KINDS["returns"].sbc_title]
+
+    def simulate(model, n, seed):
+        return simulate_prior_predictive(build_model(priors(), [base.evidence()],
+                                                     generative=True), n, seed)
+
+    return SbcCase(f"{base.name}, correlated prior", base.kind, base.design, simulate, priors)
+
+
+_CORRELATED = correlated_returns_case()
+CASES[_CORRELATED.name] = _CORRELATED
 
 
 def checked_parameters(model: pm.Model) -> list[str]:
@@ -172,7 +197,7 @@ def run_case(case: SbcCase, n_sims: int, seed: int = 0, priors: PriorSet | None 
     With a dask.distributed `client` the refits run as tasks (the survey's path: one
     compiled model per worker, same per-simulation seeds, so the same ranks); without,
     in this process as before."""
-    priors = priors or load_preset("default")
+    priors = priors or (case.priors() if case.priors else load_preset("default"))
     model = build_model(priors, [case.evidence()])
     start = time.time()
     # the same compile entry point as reports, so SBC validates the path users run;

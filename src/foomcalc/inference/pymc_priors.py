@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import pytensor.tensor as pt
 from pymc_extras.prior import Prior, register_tensor_transform
 
 from foomcalc.priors.families import PriorForm
@@ -13,8 +14,10 @@ from foomcalc.priors.families import PriorForm
 
 @functools.cache
 def register_transforms() -> None:
-    """Register `one_plus` (x -> 1 + x; `ShiftedLogNormal`) with pymc_extras, once."""
+    """Register `one_plus` (x -> 1 + x; `ShiftedLogNormal`) and `one_plus_exp`
+    (x -> 1 + exp(x); `ShiftedLogSkewNormal`) with pymc_extras, once."""
     register_tensor_transform("one_plus", lambda x: 1 + x)
+    register_tensor_transform("one_plus_exp", lambda x: 1 + pt.exp(x))
 
 
 def pymc_prior(distribution: str, transform: str | None = None, **parameters: Any) -> Prior:

@@ -32,7 +32,7 @@ from foomcalc.priors.families import (
     percent_key,
     to_prior,
 )
-from foomcalc.priors.quantiles import fit_family, fit_note
+from foomcalc.priors.quantiles import choose_family, fit_note
 
 SPEC_KEYS = ("value", "dist", "quantiles", "source", "fit_note")
 #: The range foomcalc computes with, in each parameter's own unit: a number the user gives
@@ -129,11 +129,13 @@ def _parse_entry_fields(pname: str, entry: Any, path: str,
     if "dist" in entry and family is None:
         return None
     family = family or DEFAULT_FAMILY[support]
-    kwargs = _family_kwargs(pname, entry, family, quantiles, path, problems, n_before)
-    if kwargs is None:
+    fitted = _family_kwargs(pname, entry, family, quantiles, path, problems, n_before)
+    if fitted is None:
         return None
+    family, kwargs, note = fitted
     prior = to_prior(family, kwargs)
-    note = fit_note(prior, quantiles) if quantiles else None
+    if quantiles and note is None:
+        note = fit_note(prior, quantiles)
     return PriorSpec(pname, prior, None, source, quantiles, note)
 
 
@@ -233,10 +235,12 @@ def _fixed_value(pname: str, entry: dict, path: str, problems: list[str]) -> flo
 
 
 def _family_kwargs(pname: str, entry: dict, family: str, quantiles: dict[float, float] | None,
-                   path: str, problems: list[str], n_before: int) -> dict[str, float] | None:
-    """The family's kwargs, given or fitted to the quantiles, checked against the
-    parameter's support; None when they cannot be had or the entry already has problems
-    (those after index `n_before` of `problems`)."""
+                   path: str, problems: list[str], n_before: int
+                   ) -> tuple[str, dict[str, float], str | None] | None:
+    """(family, kwargs, fit note): the kwargs given, or fitted to the quantiles (by
+    `quantiles.choose_family`, which may pick another family and then says so in the
+    note), checked against the parameter's support; None when they cannot be had or the
+    entry already has problems (those after index `n_before` of `problems`)."""
     support = PARAMETERS[pname].support
     lo, hi = SUPPORTS[support]
     fam = FAMILIES[family]
@@ -247,12 +251,15 @@ def _family_kwargs(pname: str, entry: dict, family: str, quantiles: dict[float, 
     if family == "StudentT" and "nu" not in kwargs:
         problems.append(f"{path}.nu: missing; StudentT needs nu (degrees of freedom, e.g. 4)")
         return None
+    note = None
     if fitted:
         try:
-            kwargs = fit_family(family, quantiles, _fit_bounds(family, kwargs, lo, hi))  # type: ignore[arg-type, assignment]
+            choice = choose_family(family, quantiles, _fit_bounds(family, kwargs, lo, hi),
+                                   support)
         except ValueError as exc:
             problems.append(f"{path}.quantiles: {exc}")
             return None
+        family, kwargs, note = choice.family, choice.kwargs, choice.note
     elif any(k not in entry for k in fam.shape):
         need = ", ".join(k for k in fam.shape if k not in entry)
         alt = " (or give none of them to fit the quantiles)" if quantiles else \
@@ -267,7 +274,7 @@ def _family_kwargs(pname: str, entry: dict, family: str, quantiles: dict[float, 
         problems.append(f"{where}: {family} takes values in {_interval(flo, fhi)} but {pname} "
                         f"must lie in {SUPPORT_TEXT[support]} ({support}); use {SUGGEST[support]}")
         return None
-    return kwargs  # type: ignore[return-value]
+    return family, kwargs, note
 
 
 def _fit_bounds(family: str, kwargs: dict, lo: float, hi: float) -> dict[str, float]:

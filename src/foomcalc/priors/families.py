@@ -13,6 +13,11 @@ registered `Prior` transform (so the PyMC model samples exactly the same thing):
 - ``ShiftedLogNormal(mu, sigma)``: ``1 + LogNormal(mu, sigma)``, i.e. log(x - 1) is
   Normal(mu, sigma); for parameters that must exceed 1 (speedup, growth factors).
   Stored as ``Prior("LogNormal", mu=mu, sigma=sigma, transform="one_plus")``.
+- Skew-normal families (Azzalini 1985; PyMC's ``SkewNormal(mu, sigma, alpha)``, alpha the
+  shape: 0 is the normal) on the scale where the parameter's range is the real line, for
+  three stated quantiles that a two-parameter family cannot match:
+  ``LogSkewNormal`` (log x skew-normal; ``transform="exp"``), ``ShiftedLogSkewNormal``
+  (log(x - 1); ``"one_plus_exp"``) and ``LogitSkewNormal`` (logit x; ``"sigmoid"``).
 
 Fitting a family to quantiles: `priors.quantiles`.
 """
@@ -46,11 +51,25 @@ DEFAULT_FAMILY = {
 }
 #: Families that fit each support, for error messages.
 SUGGEST = {
-    "positive": "LogNormal, Gamma, LogUniform or TruncatedNormal with lower: 0",
-    "nonnegative": "LogNormal, Gamma, HalfNormal, Exponential or TruncatedNormal with lower: 0",
-    "unit_interval": "Beta, Uniform within [0, 1] or TruncatedNormal with lower: 0, upper: 1",
-    "above_one": "ShiftedLogNormal, LogUniform with lower >= 1 or TruncatedNormal with lower: 1",
-    "real": "Normal or StudentT",
+    "positive": "LogNormal, Gamma, LogSkewNormal, LogUniform or TruncatedNormal with lower: 0",
+    "nonnegative": "LogNormal, Gamma, HalfNormal, Exponential, LogSkewNormal or "
+                   "TruncatedNormal with lower: 0",
+    "unit_interval": "Beta, LogitSkewNormal, Uniform within [0, 1] or TruncatedNormal with "
+                     "lower: 0, upper: 1",
+    "above_one": "ShiftedLogNormal, ShiftedLogSkewNormal, LogUniform with lower >= 1 or "
+                 "TruncatedNormal with lower: 1",
+    "real": "Normal, SkewNormal or StudentT",
+}
+#: Families a quantile fit chooses among, per support, when the entry's own family misses
+#: a stated quantile by more than `quantiles.FIT_TOLERANCE` (best fit wins; ties go to
+#: the earlier one). StudentT is left out: its fit needs nu given.
+FIT_CHOICES = {
+    "positive": ("LogNormal", "Gamma", "LogSkewNormal", "TruncatedNormal", "LogUniform"),
+    "nonnegative": ("LogNormal", "Gamma", "HalfNormal", "Exponential", "LogSkewNormal",
+                    "TruncatedNormal"),
+    "unit_interval": ("Beta", "LogitSkewNormal", "TruncatedNormal", "Uniform"),
+    "above_one": ("ShiftedLogNormal", "ShiftedLogSkewNormal", "TruncatedNormal"),
+    "real": ("Normal", "SkewNormal"),
 }
 
 
@@ -84,6 +103,13 @@ FAMILIES: dict[str, Family] = {
         Family("HalfNormal", ("sigma",), positive=("sigma",), natural=(0.0, INF)),
         Family("Exponential", ("lam",), positive=("lam",), natural=(0.0, INF)),
         Family("StudentT", ("mu", "sigma"), ("nu",), ("sigma", "nu")),
+        Family("SkewNormal", ("mu", "sigma", "alpha"), positive=("sigma",)),
+        Family("LogSkewNormal", ("mu", "sigma", "alpha"), positive=("sigma",),
+               natural=(0.0, INF)),
+        Family("ShiftedLogSkewNormal", ("mu", "sigma", "alpha"), positive=("sigma",),
+               natural=(1.0, INF)),
+        Family("LogitSkewNormal", ("mu", "sigma", "alpha"), positive=("sigma",),
+               natural=(0.0, 1.0)),
     )
 }
 
@@ -121,7 +147,14 @@ def to_prior(family: str, kwargs: Mapping[str, float]) -> PriorForm:
                                      "upper": math.log(kw["upper"])}, "exp")
     if family == "ShiftedLogNormal":
         return PriorForm("LogNormal", kw, "one_plus")
+    if family in SKEW_TRANSFORMS:
+        return PriorForm("SkewNormal", kw, SKEW_TRANSFORMS[family])
     return PriorForm(family, kw)
+
+
+#: The skew-normal families and the transform from the skew-normal variable to x.
+SKEW_TRANSFORMS = {"LogSkewNormal": "exp", "ShiftedLogSkewNormal": "one_plus_exp",
+                    "LogitSkewNormal": "sigmoid"}
 
 
 def from_prior(prior) -> tuple[str, dict[str, float]]:
@@ -131,6 +164,10 @@ def from_prior(prior) -> tuple[str, dict[str, float]]:
         return "LogUniform", {"lower": math.exp(kw["lower"]), "upper": math.exp(kw["upper"])}
     if prior.distribution == "LogNormal" and prior.transform == "one_plus":
         return "ShiftedLogNormal", kw
+    if prior.distribution == "SkewNormal" and prior.transform is not None:
+        for family, transform in SKEW_TRANSFORMS.items():
+            if transform == prior.transform:
+                return family, kw
     if prior.transform is not None or prior.distribution not in FAMILIES:
         raise ValueError(f"{prior} is not a foomcalc family")
     return prior.distribution, kw

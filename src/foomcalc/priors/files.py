@@ -12,6 +12,7 @@ every problem in a file is reported at once as one `InputError`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ import yaml
 from foomcalc.errors import InputError
 from foomcalc.parameters import DAYS_PER_MONTH, GAP_MODES, GAP_ROUTES, HORIZON_MONTHS, PARAMETERS
 from foomcalc.paths import presets_dir
+from foomcalc.priors.copula import Copula, Pair, canonical, parse_correlations
 from foomcalc.priors.entry import (
     PriorSpec,
     describe_value,
@@ -37,7 +39,7 @@ MAX_MB_ENV = "FOOMCALC_MAX_PRIORS_MB"
 #: The simulator's horizon in days (240 months of 30.4375 days).
 HORIZON_DAYS = HORIZON_MONTHS * DAYS_PER_MONTH
 TOP_KEYS = ("name", "description", "base", "gap_from", "gap_weights", "hard_takeoff_days",
-            "parameters")
+            "parameters", "correlations")
 DEFAULT_HARD_TAKEOFF_DAYS = 30.0
 
 @dataclass(frozen=True)
@@ -47,7 +49,9 @@ class PriorSet:
     `gap_from` is one of GAP_MODES; for "mixture", `gap_weights` maps routes (scaling,
     years, horizon, elo) to weights summing to 1 (empty otherwise); `hard_takeoff_days` the
     hard-takeoff window (days); `text` the raw file text (presets resolve `base:` but keep
-    their text).
+    their text); `correlations` the Spearman rank correlations between uncertain
+    parameters, (a, b, rho) in registry order, joined by a Gaussian copula
+    (`priors.copula`); empty when they are independent.
     """
 
     name: str
@@ -58,9 +62,11 @@ class PriorSet:
     source_path: str | None
     text: str
     gap_weights: dict[str, float] = dataclasses.field(default_factory=dict)
+    correlations: tuple[Pair, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """Full resolved description; `priors_from_dict(s.to_dict())` rebuilds `s.specs`."""
+        """Full resolved description; `priors_from_dict(s.to_dict())` rebuilds `s.specs`
+        (and the correlations, written only when there are any)."""
         return {
             "name": self.name,
             "description": self.description,
@@ -68,7 +74,20 @@ class PriorSet:
             **({"gap_weights": dict(self.gap_weights)} if self.gap_weights else {}),
             "hard_takeoff_days": float(self.hard_takeoff_days),
             "parameters": {n: s.to_dict() for n, s in self.specs.items()},
+            **({"correlations": [list(p) for p in self.correlations]}
+               if self.correlations else {}),
         }
+
+    def copula(self) -> Copula | None:
+        """The Gaussian copula of `correlations` (None when the parameters are independent)."""
+        return Copula.of(self.correlations)
+
+    def with_correlations(self, pairs) -> PriorSet:
+        """Copy with these rank correlations (a, b, rho) instead (zeros dropped); pairs
+        naming a fixed parameter are dropped too."""
+        kept = [p for p in pairs if p[2] != 0.0 and all(
+            self.specs[n].prior is not None for n in p[:2])]
+        return dataclasses.replace(self, correlations=canonical(kept))
 
     def with_spec(self, name: str, spec: PriorSpec) -> PriorSet:
         """Copy with parameter `name` replaced by `spec` (for cruxes, sensitivity)."""
@@ -76,10 +95,13 @@ class PriorSet:
             raise InputError(
                 f"with_spec: unknown parameter {name!r}{did_you_mean(name, self.specs)}")
         spec = spec if spec.name == name else dataclasses.replace(spec, name=name)
-        return dataclasses.replace(
+        out = dataclasses.replace(
             self, specs={**self.specs, name: spec},
             text=self.text + f"\n# modified in memory: {name} replaced\n",
         )
+        if spec.prior is None and any(name in p[:2] for p in self.correlations):
+            return out.with_correlations(self.correlations)  # a fixed value is uncorrelated
+        return out
 
 
 # ------------------------------------------------------------------ entry points
@@ -131,7 +153,14 @@ def _load_preset(name: str, chain: tuple[str, ...]) -> PriorSet:
     if name in chain:
         raise InputError(f"base: presets form a cycle ({' -> '.join((*chain, name))})")
     path = presets_dir() / f"{name}.yaml"
-    return _load(path, f"preset {name} ({path})", (*chain, name))
+    return _load_kept(path, f"preset {name} ({path})", (*chain, name), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_kept(path: Path, source: str, chain: tuple[str, ...], mtime_ns: int) -> PriorSet:
+    """A preset, read once per file version (`mtime_ns`): the app and a survey resolve
+    `base:` presets at every change (a PriorSet is never changed in place)."""
+    return _load(path, source, chain)
 
 
 def _load(path: Path, source: str, chain: tuple[str, ...]) -> PriorSet:
@@ -287,7 +316,7 @@ def _build(data: Any, text: str, source: str, source_path: str | None,
     name = text_field(data, "name", "name", problems, required=True)
     if name and len(name) > 80:
         problems.append("name: expected a short name (at most 80 characters)")
-    description = text_field(data, "description", "description", problems, required=True)
+    description = text_field(data, "description", "description", problems, required=False)
 
     base = _base(data, chain, problems)
     gap_from = data.get("gap_from", base.gap_from if base else "scaling")
@@ -297,10 +326,27 @@ def _build(data: Any, text: str, source: str, source_path: str | None,
     gap_weights = _gap_weights(data, gap_from, base, problems)
     days = _hard_takeoff_days(data, base, problems)
     specs = _specs(data, base, problems)
+    correlations = _correlations(data, base, specs, problems)
     if problems:
         raise InputError(problems, source)
     return PriorSet(name=name, description=description, gap_from=gap_from,
-                    gap_weights=gap_weights, hard_takeoff_days=float(days),  # type: ignore[arg-type]
-                    specs={p: specs[p] for p in PARAMETERS}, source_path=source_path, text=text)
+                    gap_weights=gap_weights, hard_takeoff_days=float(days),
+                    specs={p: specs[p] for p in PARAMETERS}, source_path=source_path, text=text,
+                    correlations=correlations)
+
+
+def _correlations(data: dict, base: PriorSet | None, specs: dict[str, PriorSpec],
+                  problems: list[str]) -> tuple[Pair, ...]:
+    """The file's `correlations:` (Spearman rank correlations, `priors.copula`), or the
+    base's when the file gives none; checked against the final priors."""
+    if "correlations" in data:
+        raw, path = data["correlations"], "correlations"
+        if raw is None:
+            return ()
+    elif base is not None and base.correlations:
+        raw, path = [list(p) for p in base.correlations], "correlations (from base:)"
+    else:
+        return ()
+    return parse_correlations(raw, specs, path, problems)
 
 

@@ -9,17 +9,22 @@ errors). Every fit is then checked by recomputing the quantiles (`fit_error`, `f
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
 from foomcalc.errors import InputError
-from foomcalc.priors.draws import prior_quantile
+from foomcalc.priors.draws import TRANSFORMS, prior_quantile
 from foomcalc.priors.families import (
     DEFAULT_FAMILY,
     FAMILIES,
+    FIT_CHOICES,
     INF,
+    SKEW_TRANSFORMS,
     SUPPORTS,
     PriorForm,
     family_support,
@@ -27,6 +32,11 @@ from foomcalc.priors.families import (
 )
 
 APPROXIMATE_ABOVE = 0.01  # relative quantile error above which a fit is "approximate"
+#: Largest relative quantile error a fit may keep; beyond it another family is chosen
+#: (`choose_family`) or the entry is refused.
+FIT_TOLERANCE = 0.05
+#: A fit this close reproduces the quantiles to rounding: no other family is tried.
+EXACT = 1e-9
 
 
 def _standard(family: str, probs: np.ndarray, kw: Mapping[str, float]) -> np.ndarray:
@@ -68,44 +78,71 @@ def _fit_scale_only(family, probs, values):
     return {"lam": float(np.exp(log_rate))}
 
 
-def _start(family, probs, values, kw):
-    """Starting point (unconstrained vector) for the numerical fits."""
-    if family == "TruncatedNormal":
-        fit = _fit_location_scale("Normal", probs, values, {})
-        return np.array([fit["mu"], math.log(fit["sigma"])])
+#: Families fitted numerically with PreliZ's distributions; the skew-normal ones are fitted
+#: as a SkewNormal on the scale of their transform (log x, log(x - 1), logit x).
+_NUMERIC = {"Beta": "Beta", "Gamma": "Gamma", "TruncatedNormal": "TruncatedNormal",
+            "SkewNormal": "SkewNormal", "LogSkewNormal": "SkewNormal",
+            "ShiftedLogSkewNormal": "SkewNormal", "LogitSkewNormal": "SkewNormal"}
+
+
+def _starts(family, probs, z, kw) -> list[np.ndarray]:
+    """Starting points (unconstrained vectors) for a numerical fit to values z (on the
+    fitted distribution's own scale)."""
+    if family in ("TruncatedNormal", "SkewNormal"):
+        fit = _fit_location_scale("Normal", probs, z, {})
+        mu, log_sigma = fit["mu"], math.log(fit["sigma"])
+        if family == "TruncatedNormal":
+            return [np.array([mu, log_sigma])]
+        return [np.array([mu, log_sigma, a]) for a in (0.0, 4.0, -4.0)]
     if family == "Gamma":
-        s = _fit_location_scale("LogNormal", probs, values, {})
+        s = _fit_location_scale("LogNormal", probs, z, {})
         alpha = 1.0 / math.expm1(min(s["sigma"] ** 2, 50.0))
         mean = math.exp(s["mu"] + s["sigma"] ** 2 / 2)
-        return np.log([alpha, alpha / mean])
-    m = float(np.median(values))  # Beta: match median, spread from a logit-normal fit
-    logit = np.log(values / (1 - values))
+        return [np.log([alpha, alpha / mean])]
+    m = float(np.median(z))  # Beta: match median, spread from a logit-normal fit
+    logit = np.log(z / (1 - z))
     s = _fit_location_scale("Normal", probs, logit, {})["sigma"]
     total = max(1.0 / max((s / 1.6) ** 2, 1e-6) - 1.0, 0.5)
-    return np.log([max(m * total, 1e-3), max((1 - m) * total, 1e-3)])
+    return [np.log([max(m * total, 1e-3), max((1 - m) * total, 1e-3)])]
 
 
 def _unpack(family, theta, kw):
     if family == "TruncatedNormal":
         return {"mu": float(theta[0]), "sigma": float(math.exp(theta[1])), **kw}
+    if family == "SkewNormal":
+        return {"mu": float(theta[0]), "sigma": float(math.exp(theta[1])),
+                "alpha": float(theta[2])}
     a, b = np.exp(theta)
     return {"alpha": float(a), "beta": float(b)}
 
 
 def _fit_numeric(family, probs, values, kw):
-    from scipy import optimize  # scipy.stats costs ~0.7 s to import: loaded when first needed
+    """Least squares on the CDF at the stated values (PreliZ `quartile`'s scheme, for any
+    quantile levels), the CDF from PreliZ's distribution of the family (`preliz_cdf`)."""
+    from scipy import optimize  # scipy costs ~0.7 s to import: loaded when first needed
 
-    def residuals(theta):
-        fitted = prior_quantile(to_prior(family, _unpack(family, theta, kw)), probs)
-        r = (np.asarray(fitted) - values) / _denominators(values)
-        return np.where(np.isfinite(r), r, 1e6)
+    from foomcalc.priors.preliz_fit import preliz_cdf  # PreliZ: ~3 s to import, fits only
 
-    theta0 = _start(family, probs, values, kw)
+    dist = _NUMERIC[family]
+    z = TRANSFORMS[SKEW_TRANSFORMS[family]].inverse(values) if family in SKEW_TRANSFORMS \
+        else values
     if len(probs) < 2:
         raise ValueError(f"{family} needs at least 2 quantiles")
-    result = optimize.least_squares(residuals, theta0, xtol=1e-14, ftol=1e-14, gtol=1e-14,
-                                    max_nfev=2000)
-    return _unpack(family, result.x, kw)
+
+    def residuals(theta):
+        try:
+            r = preliz_cdf(dist, _unpack(dist, theta, kw), z) - probs
+        except (ValueError, OverflowError, ZeroDivisionError, FloatingPointError):
+            return np.ones_like(probs)  # parameters out of the family's range
+        return np.where(np.isfinite(r), r, 1.0)
+
+    best = None
+    for theta0 in _starts(dist, probs, z, kw):
+        result = optimize.least_squares(residuals, theta0, xtol=1e-12, ftol=1e-12, gtol=1e-12,
+                                        max_nfev=400)
+        if best is None or result.cost < best.cost:
+            best = result
+    return _unpack(dist, best.x, kw)
 
 
 def _denominators(values: np.ndarray) -> np.ndarray:
@@ -159,20 +196,95 @@ def fit_family(family: str, quantiles: Mapping[float, float],
     return out
 
 
+@dataclass(frozen=True)
+class FitChoice:
+    """The family a quantile entry ends up with, its fitted kwargs, the largest relative
+    quantile error and the note a report shows ("exact", "approximate: max error 2.1%",
+    plus which family was chosen instead of the entry's and why)."""
+
+    family: str
+    kwargs: dict[str, float]
+    error: float
+    note: str
+
+
+def _error_note(err: float) -> str:
+    return "exact" if err <= APPROXIMATE_ABOVE else f"approximate: max error {100 * err:.3g}%"
+
+
+def _try_fit(family: str, quantiles: Mapping[float, float], fixed: Mapping[str, float],
+             support: str) -> tuple[dict[str, float], float] | None:
+    """A family's fit and its largest error, or None when it cannot be fitted or leaves
+    the parameter's range."""
+    try:
+        kwargs = fit_family(family, quantiles, fixed)
+    except ValueError:
+        return None
+    lo, hi = family_support(family, kwargs)
+    low, high = SUPPORTS[support]
+    if lo < low or hi > high:
+        return None
+    return kwargs, fit_error(to_prior(family, kwargs), quantiles)
+
+
+def support_bounds(family: str, support: str) -> dict[str, float]:
+    """A TruncatedNormal fit's bounds: the parameter's range (finite ends only)."""
+    if family != "TruncatedNormal":
+        return {}
+    lo, hi = SUPPORTS[support]
+    return {k: v for k, v in (("lower", lo), ("upper", hi)) if math.isfinite(v)}
+
+
+def choose_family(family: str, quantiles: Mapping[float, float],
+                  fixed: Mapping[str, float] | None, support: str) -> FitChoice:
+    """Fit `family` to quantiles {probability: value}; when it misses a stated quantile
+    by more than FIT_TOLERANCE (relative), fit each family of `FIT_CHOICES[support]` and
+    keep the best. Raises ValueError when `family` cannot be fitted at all (its message)
+    or no family comes within FIT_TOLERANCE (naming the best and its error). Kept per
+    input: the app refits every edited parameter at each move, a survey the same entries."""
+    choice = _choose_cached(family, tuple(sorted(quantiles.items())),
+                            tuple(sorted((fixed or {}).items())), support)
+    return dataclasses.replace(choice, kwargs=dict(choice.kwargs))
+
+
+@functools.lru_cache(maxsize=1024)
+def _choose_cached(family: str, quantiles: tuple, fixed: tuple, support: str) -> FitChoice:
+    quantiles, fixed = dict(quantiles), dict(fixed)
+    kwargs = fit_family(family, quantiles, fixed)
+    err = fit_error(to_prior(family, kwargs), quantiles)
+    if err <= FIT_TOLERANCE:
+        return FitChoice(family, kwargs, err, _error_note(err))
+    fits = {family: (kwargs, err)}
+    for other in FIT_CHOICES[support]:
+        if other not in fits:
+            fit = _try_fit(other, quantiles, support_bounds(other, support), support)
+            if fit is not None:
+                fits[other] = fit
+            if fit is not None and fit[1] <= EXACT:  # nothing can fit better
+                break
+    best = min(fits, key=lambda f: fits[f][1])
+    best_err = fits[best][1]
+    own = f"{family} misses a stated quantile by {100 * err:.3g}%"
+    if best_err > FIT_TOLERANCE:
+        raise ValueError(
+            f"no family allowed for this parameter ({', '.join(FIT_CHOICES[support])}) comes "
+            f"within {100 * FIT_TOLERANCE:g}% of every stated quantile: the best, {best}, "
+            f"misses by {100 * best_err:.3g}%" + (f" ({own})" if best != family else "")
+            + "; revise the quantiles")
+    return FitChoice(best, fits[best][0], best_err,
+                     f"{_error_note(best_err)}; {best} chosen ({own})")
+
+
 def fit_quantiles(quantiles: Mapping[float, float], family: str | None,
                   support: str) -> tuple[PriorForm, str]:
-    """Quantiles {probability in (0, 1): value} -> (prior, fit note).
-
-    `family` None picks the default for the parameter support (`DEFAULT_FAMILY`).
+    """Quantiles {probability in (0, 1): value} -> (prior, fit note), by `choose_family`:
+    `family` (None: the default for the parameter support, `DEFAULT_FAMILY`), or the best
+    family for the support when it misses a quantile by more than FIT_TOLERANCE.
     Raises `foomcalc.errors.InputError` for quantiles that cannot be fitted.
     """
     fam = family or DEFAULT_FAMILY.get(support, "Normal")
-    lo, hi = SUPPORTS.get(support, (-INF, INF))
-    extra = {"lower": lo, "upper": hi} if fam == "TruncatedNormal" else {}
-    extra = {k: v for k, v in extra.items() if math.isfinite(v)}
     try:
-        kwargs = fit_family(fam, quantiles, extra)
+        choice = choose_family(fam, quantiles, support_bounds(fam, support), support)
     except ValueError as exc:
         raise InputError(f"quantiles: {exc}", "<quantiles>") from None
-    prior = to_prior(fam, kwargs)
-    return prior, fit_note(prior, quantiles)
+    return to_prior(choice.family, choice.kwargs), choice.note

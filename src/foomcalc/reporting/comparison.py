@@ -4,9 +4,13 @@ Crux table, for each pair of reports A and B: for each parameter whose priors di
 P_A(hard takeoff) when A adopts B's prior on that parameter alone, and P_B(hard) when
 B adopts A's, computed by the reweighting fast path (reweight.py: exact redraws for
 parameters no evidence informs, PSIS reweighting with a k-hat check, refit beyond it).
-Parameters whose priors agree are not computed: identical priors give the identical
-computation, a shift of exactly 0. Ranked by the larger |shift| of the two directions.
-Each person keeps their own evidence: when the evidence differs, the comparison says so.
+Differing rank correlations are one more row ("correlations": each side adopting the
+other's). Parameters whose priors agree are not computed: identical priors give the
+identical computation, a shift of exactly 0. Ranked by the larger |shift| of the two
+directions; a row is a crux only when a shift exceeds CRUX_MCSE times its Monte Carlo
+standard error (`reweight.shift_mcse`), and when none does the comparison says that no
+single parameter explains the difference. Each person keeps their own evidence: when the
+evidence differs, the comparison says so.
 
 Reads only report folders (posterior.nc + summary.json); writes comparison.html
 (self-contained), comparison.md and comparison.json atomically.
@@ -32,8 +36,10 @@ if TYPE_CHECKING:
 # the report, figure and reweighting modules (xarray, ArviZ, matplotlib, scipy) are
 # imported once the folders are known to be reports: bad input is answered at once
 
-COMPARISON_SCHEMA = "1.0"
+COMPARISON_SCHEMA = "1.1"
 MARKER = "comparison.json"
+#: A shift is a crux when |shift| exceeds this many Monte Carlo standard errors (~95%).
+CRUX_MCSE = 2.0
 
 
 def _load_report(folder: Path) -> tuple[xr.DataTree, dict]:
@@ -72,37 +78,68 @@ def _labels(folders: list[Path], summaries: list[dict]) -> list[str]:
 
 def crux_rows(result_a: xr.DataTree, result_b: xr.DataTree, *, seed: int | None = None,
               report_dirs: tuple[Path | None, Path | None] = (None, None)) -> list[dict]:
-    """For each parameter whose priors differ: each side's P(hard) after adopting the
-    other's prior for it alone, with its Monte Carlo standard error, ranked by the larger
-    |shift| (fractions). Redraws and refits use each report's own seed unless `seed`."""
+    """For each parameter whose priors differ (and the rank correlations, if they do):
+    each side's P(hard) after adopting the other's prior for it alone, with the Monte
+    Carlo standard errors of the answer and of the shift, and whether the shift exceeds
+    CRUX_MCSE of them (`crux`); ranked by the larger |shift| (fractions). Redraws and
+    refits use each report's own seed unless `seed`."""
     # xarray, scipy and numba (reweighting) load here: only once the folders are reports
     from foomcalc.analysis.reweight import changed_parameters, result_priors, reweight
 
     pa, pb = result_priors(result_a), result_priors(result_b)
     seed_a = int(result_a.attrs.get("seed", 0)) if seed is None else seed
     seed_b = int(result_b.attrs.get("seed", 0)) if seed is None else seed
-    base_a = reweight(result_a, pa).hard_takeoff()
-    base_b = reweight(result_b, pb).hard_takeoff()
+    base_a, base_b = reweight(result_a, pa), reweight(result_b, pb)
+    adopted = [(name, pa.with_spec(name, pb.specs[name]), pb.with_spec(name, pa.specs[name]),
+                _describe(pa.specs[name]), _describe(pb.specs[name]))
+               for name in changed_parameters(pa, pb)]
+    if pa.correlations != pb.correlations:
+        adopted.append(("correlations", pa.with_correlations(pb.correlations),
+                        pb.with_correlations(pa.correlations), _pairs(pa), _pairs(pb)))
     rows = []
-    for name in changed_parameters(pa, pb):
-        ra = reweight(result_a, pa.with_spec(name, pb.specs[name]), seed=seed_a,
-                      report_dir=report_dirs[0])
-        rb = reweight(result_b, pb.with_spec(name, pa.specs[name]), seed=seed_b,
-                      report_dir=report_dirs[1])
-        rows.append({
-            "parameter": name,
-            "prior_a": _describe(pa.specs[name]), "prior_b": _describe(pb.specs[name]),
-            "a_base": base_a, "a_adopting_b": ra.hard_takeoff(),
-            "shift_a": ra.hard_takeoff() - base_a, "mcse_a": ra.hard_takeoff_mcse(),
-            "b_base": base_b, "b_adopting_a": rb.hard_takeoff(),
-            "shift_b": rb.hard_takeoff() - base_b, "mcse_b": rb.hard_takeoff_mcse(),
-            "method_a": ra.method, "method_b": rb.method,
-            "pareto_k_a": ra.pareto_k, "pareto_k_b": rb.pareto_k,
-            "ess_a": ra.ess, "ess_b": rb.ess,
-            "seconds": ra.seconds + rb.seconds,
-        })
-    rows.sort(key=lambda r: -max(abs(r["shift_a"]), abs(r["shift_b"])))  # type: ignore[arg-type]
+    for name, new_a, new_b, prior_a, prior_b in adopted:
+        ra = reweight(result_a, new_a, seed=seed_a, report_dir=report_dirs[0])
+        rb = reweight(result_b, new_b, seed=seed_b, report_dir=report_dirs[1])
+        rows.append(_row(name, prior_a, prior_b, base_a, ra, base_b, rb))
+    rows.sort(key=lambda r: -max(abs(r["shift_a"]), abs(r["shift_b"])))
     return rows
+
+
+def _row(name: str, prior_a: str, prior_b: str, base_a, ra, base_b, rb) -> dict:
+    """One crux row from the two bases and the two adopted answers (`Reweighted`)."""
+    from foomcalc.analysis.reweight import shift_mcse  # loaded with crux_rows' reweighting
+
+    shift_a, shift_b = ra.hard_takeoff() - base_a.hard_takeoff(), \
+        rb.hard_takeoff() - base_b.hard_takeoff()
+    se_a, se_b = shift_mcse(base_a, ra), shift_mcse(base_b, rb)
+    return {
+        "parameter": name, "prior_a": prior_a, "prior_b": prior_b,
+        "a_base": base_a.hard_takeoff(), "a_adopting_b": ra.hard_takeoff(),
+        "shift_a": shift_a, "mcse_a": ra.hard_takeoff_mcse(), "shift_mcse_a": se_a,
+        "b_base": base_b.hard_takeoff(), "b_adopting_a": rb.hard_takeoff(),
+        "shift_b": shift_b, "mcse_b": rb.hard_takeoff_mcse(), "shift_mcse_b": se_b,
+        "crux": abs(shift_a) > CRUX_MCSE * se_a or abs(shift_b) > CRUX_MCSE * se_b,
+        "method_a": ra.method, "method_b": rb.method,
+        "pareto_k_a": ra.pareto_k, "pareto_k_b": rb.pareto_k,
+        "ess_a": ra.ess, "ess_b": rb.ess, "seconds": ra.seconds + rb.seconds,
+    }
+
+
+def _pairs(priors) -> str:
+    return "; ".join(f"{a}~{b} {r:g}" for a, b, r in priors.correlations) or "none"
+
+
+def biggest_crux(a: str, b: str, rows: list[dict]) -> str:
+    """The sentence naming the biggest crux, or saying none exceeds its Monte Carlo error."""
+    cruxes = [r for r in rows if r.get("crux", True)]
+    if not cruxes:
+        return (f"No single parameter explains the difference between {a} and {b}: adopting "
+                f"the other's prior on any one moves neither answer by more than "
+                f"{CRUX_MCSE:g} Monte Carlo standard errors of the shift.")
+    top = cruxes[0]
+    return (f"The biggest crux is {top['parameter']}: adopting the other's prior on it "
+            f"moves {a} by {100 * top['shift_a']:+.1f} pp (± {100 * top['shift_mcse_a']:.1f}) "
+            f"and {b} by {100 * top['shift_b']:+.1f} pp (± {100 * top['shift_mcse_b']:.1f}).")
 
 
 def _describe(spec) -> str:
@@ -220,8 +257,9 @@ def crux_blocks(a: str, b: str, rows: list[dict]) -> list[Block]:
         f"with identical priors shift by exactly 0 and are not listed. Method: exact = "
         f"redrawn from the new prior (no evidence informs it), psis = importance-"
         f"reweighted (Pareto k-hat <= 0.7), refit = re-sampled (also whenever the new prior "
-        f"has mass outside the old one's support); ± is the Monte Carlo standard error "
-        f"of the adopted answer, in pp."))]
+        f"has mass outside the old one's support), indicator = exact weights for a narrower "
+        f"uniform prior; ± is the Monte Carlo standard error of the shift, in pp. A shift "
+        f"within {CRUX_MCSE:g} of its standard errors is not called a crux."))]
     if not rows:
         return [*blocks, Block("p", "The two reports' priors are identical.")]
     blocks.append(Block("table", f"Cruxes {a} vs {b}", headers=(
@@ -229,15 +267,11 @@ def crux_blocks(a: str, b: str, rows: list[dict]) -> list[Block]:
         f"{b} adopting {a}'s", "method"),
         rows=tuple((r["parameter"], r["prior_a"], r["prior_b"],
                     f"{pct(r['a_base'])} -> {pct(r['a_adopting_b'])} "
-                    f"({100 * r['shift_a']:+.1f} pp, ± {100 * r['mcse_a']:.1f})",
+                    f"({100 * r['shift_a']:+.1f} pp, ± {100 * r['shift_mcse_a']:.1f})",
                     f"{pct(r['b_base'])} -> {pct(r['b_adopting_a'])} "
-                    f"({100 * r['shift_b']:+.1f} pp, ± {100 * r['mcse_b']:.1f})",
+                    f"({100 * r['shift_b']:+.1f} pp, ± {100 * r['shift_mcse_b']:.1f})",
                     _method(r)) for r in rows)))
-    top = rows[0]
-    blocks.append(Block("p", (
-        f"The biggest crux is {top['parameter']}: adopting the other's prior on it "
-        f"moves {a} by {100 * top['shift_a']:+.1f} pp and {b} by "
-        f"{100 * top['shift_b']:+.1f} pp.")))
+    blocks.append(Block("p", biggest_crux(a, b, rows)))
     return blocks
 
 
@@ -294,9 +328,13 @@ def make_comparison(report_dirs: list[Path], out_dir: Path) -> str:
     lines = [f"{r['label']}: P(hard takeoff) {pct(r['hard_takeoff']['posterior'])}"
              for r in data["reports"]]
     for c in data["cruxes"]:
-        if c["rows"]:
-            top = c["rows"][0]
+        cruxes = [r for r in c["rows"] if r["crux"]]
+        if cruxes:
+            top = cruxes[0]
             lines.append(f"biggest crux {c['a']} vs {c['b']}: {top['parameter']} "
                          f"({100 * top['shift_a']:+.1f} pp / {100 * top['shift_b']:+.1f} pp)")
+        elif c["rows"]:
+            lines.append(f"{c['a']} vs {c['b']}: no single parameter explains the difference "
+                         "(no shift beyond its Monte Carlo error)")
     lines.append(f"wrote {out_dir}/comparison.html, comparison.md, comparison.json")
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 from dataclasses import dataclass
 
 import xarray as xr
@@ -27,6 +28,8 @@ class Block:
     rows: tuple[tuple[str, ...], ...] = ()
     png: bytes = b""
     file: str = ""
+    #: table columns whose cells never wrap (numbers; HTML white-space: nowrap)
+    nowrap: tuple[int, ...] = ()
 
 
 def pct(p: float | None) -> str:
@@ -176,9 +179,14 @@ def parameter_blocks(summary: Summary, result: xr.DataTree) -> list[Block]:
         f"observations; {RSI_BRANCH_LABEL} ({pct(summary['p_rsi_feasible']['posterior'])} "
         "above) is that credence updated by the observations' likelihood ratios, so the two "
         "differ.")))
-    blocks.append(Block("table", "Parameters (median [q05, q95], in the unit shown)",
-                        headers=("parameter", "unit", "prior", "posterior", "source"),
-                        rows=parameter_rows(summary)))
+    rows = parameter_rows(summary)  # numbers never wrap; sources in a table of their own
+    rows += tuple((f"{a} ~ {b}", "", f"rank correlation {r:g}", "", "joined by a Gaussian copula "
+                   "(docs/priors.md)") for a, b, r in json.loads(result.attrs.get(
+                       "priors_json", "{}")).get("correlations", []))
+    blocks += [Block("table", "Parameters (median [q05, q95], in the unit shown)", headers=(
+        "parameter", "unit", "prior", "posterior"), rows=tuple(r[:4] for r in rows),
+        nowrap=(2, 3)), Block("table", "Sources of the priors", headers=("parameter", "source"),
+                              rows=tuple((r[0], r[4]) for r in rows))]
     unused = summary.get("unused_parameters", [])
     if unused:
         blocks.append(Block("p", (
@@ -238,10 +246,7 @@ def sensitivity_blocks(summary: Summary) -> list[Block]:
               Block("p", sens["hangs_on"])]
     torn = sens.get("tornado")
     if torn:
-        blocks.append(Block("p", (
-            f"Tornado: P(hard takeoff) with one parameter's prior pinned at its 10th or 90th "
-            f"percentile, the others at their posterior draws ({torn['n_draws']} draws; "
-            f"unpinned {pct(torn['base'])}).")))
+        blocks.append(Block("p", tornado_caption(torn, summary["hard_takeoff"]["posterior"])))
         png = figures.tornado_figure(torn)
         if png:
             blocks.append(Block("figure", "Tornado of P(hard takeoff)", png=png,
@@ -266,6 +271,15 @@ def sensitivity_blocks(summary: Summary) -> list[Block]:
                                         "ok" if r["diagnosis"] == "\u2713" else r["diagnosis"])
                                        for r in ps["rows"])))
     return blocks
+
+
+def tornado_caption(torn: dict, headline: float) -> str:
+    """The tornado's caption, its baseline (nothing pinned, its thinned draws) labelled."""
+    gap = (f"; the headline {pct(headline)} uses every posterior draw: the two differ by "
+           "Monte Carlo error only" if pct(torn["base"]) != pct(headline) else "")
+    return (f"Tornado: P(hard takeoff) with one parameter's prior pinned at its 10th or 90th "
+            f"percentile, the others at their posterior draws ({torn['n_draws']} evenly "
+            f"thinned draws; baseline, nothing pinned, on them: {pct(torn['base'])}{gap}).")
 
 
 def provenance_blocks(summary: Summary) -> list[Block]:
@@ -363,8 +377,10 @@ def render_html(blocks: list[Block], title: str) -> str:
                        f"<figcaption>{e(b.text)}</figcaption></figure>")
         elif b.kind == "table":
             head = "".join(f"<th>{e(h)}</th>" for h in b.headers)
-            body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>"
-                           for row in b.rows)
+            body = "".join("<tr>" + "".join(
+                f"<td style='white-space:nowrap'>{e(c)}</td>" if i in b.nowrap
+                else f"<td>{e(c)}</td>" for i, c in enumerate(row)) + "</tr>"
+                for row in b.rows)
             out.append(f"<table><caption>{e(b.text)}</caption><tr>{head}</tr>{body}</table>")
     out.append("</body></html>")
     return "\n".join(out)

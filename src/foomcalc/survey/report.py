@@ -8,8 +8,12 @@ answer are not 7 log-odds apart in any useful sense).
 - Narrowing: sd and interquartile range of logit P across people, prior vs posterior.
 - Variance decomposition: ordinary least squares of each person's posterior logit P on
   their standardised prior medians (log scale for positive parameters) of the parameters
-  people disagree on; each parameter's share of the explained variance by Pratt's measure
-  (standardised coefficient x correlation; the shares sum to R^2, Thomas et al. 1998).
+  people disagree on; each parameter's share of the explained variance by the Shapley
+  (LMG) decomposition of R^2: its gain in R^2 when added, averaged over every order of
+  entry (Lindeman, Merenda & Gold 1980; Groemping 2006, J. Stat. Softw. 17(1)). The
+  shares are never negative and sum to R^2 (Pratt's coefficient x correlation, used
+  before, goes negative for a suppressor); exact up to MAX_SHAPLEY parameters, Pratt's
+  measure beyond, with a note.
 - Clusters: k-means (scipy.cluster.vq.kmeans2) on the standardised prior medians for
   k = 2..4, kept only if the mean silhouette is >= 0.5 (Kaufman & Rousseeuw: "a strong
   structure"); otherwise "no clear clusters".
@@ -17,6 +21,7 @@ answer are not 7 log-odds apart in any useful sense).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +30,11 @@ import numpy as np
 from foomcalc.parameters import PARAMETERS
 from foomcalc.reporting.output import write_json_atomically
 
-SURVEY_SCHEMA = "1.0"
+SURVEY_SCHEMA = "1.1"
 CLIP = 1e-3
 MIN_SILHOUETTE = 0.5
+#: Most parameters for the exact Shapley decomposition (2^p regressions).
+MAX_SHAPLEY = 12
 
 
 def logit(p: np.ndarray) -> np.ndarray:
@@ -55,20 +62,52 @@ def belief_matrix(rows: list[dict]) -> tuple[list[str], np.ndarray]:
     return names, (np.column_stack(columns) if columns else np.zeros((len(rows), 0)))
 
 
+def r_squared(x: np.ndarray, y: np.ndarray) -> float:
+    """R^2 of least squares of y on the columns of x (both centred: no intercept)."""
+    if x.shape[1] == 0:
+        return 0.0
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    return float(1.0 - np.sum((y - x @ beta) ** 2) / np.sum(y ** 2))
+
+
+def shapley_shares(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Each column's Shapley share of R^2: sum over subsets S without j of
+    |S|! (p - |S| - 1)! / p! x (R^2(S + j) - R^2(S)); every subset's R^2 once."""
+    p = x.shape[1]
+    r2 = {mask: r_squared(x[:, [j for j in range(p) if mask >> j & 1]], y)
+          for mask in range(1 << p)}
+    shares = np.zeros(p)
+    for mask, value in r2.items():
+        size = bin(mask).count("1")
+        for j in range(p):
+            if not mask >> j & 1:
+                weight = math.factorial(size) * math.factorial(p - size - 1) / math.factorial(p)
+                shares[j] += weight * (r2[mask | 1 << j] - value)
+    return shares
+
+
 def decomposition(rows: list[dict]) -> dict:
-    """Pratt shares of the variance of posterior logit P explained by prior medians."""
+    """Shares of the variance of posterior logit P explained by prior medians: Shapley
+    (LMG, non-negative) up to MAX_SHAPLEY parameters, Pratt's measure beyond."""
     names, x = belief_matrix(rows)
     y = logit([r["posterior_hard_takeoff"] for r in rows])  # type: ignore[arg-type]
     if x.shape[1] == 0 or y.std() == 0 or len(rows) <= x.shape[1] + 1:
         return {"r_squared": None, "shares": [], "note": "too few people or no disagreement"}
     ys = (y - y.mean()) / y.std()
     beta, *_ = np.linalg.lstsq(x, ys, rcond=None)
-    corr = x.T @ ys / len(ys)
-    shares = beta * corr
+    if x.shape[1] <= MAX_SHAPLEY:
+        shares, method = shapley_shares(x, ys), "shapley"
+    else:
+        shares, method = beta * (x.T @ ys / len(ys)), "pratt"
     order = np.argsort(-np.abs(shares))
-    return {"r_squared": float(shares.sum()),
-            "shares": [{"parameter": names[i], "share": float(shares[i]),
-                        "coefficient": float(beta[i])} for i in order]}
+    out = {"r_squared": r_squared(x, ys), "method": method,
+           "shares": [{"parameter": names[i], "share": float(shares[i]),
+                       "coefficient": float(beta[i])} for i in order]}
+    if method == "pratt":
+        out["note"] = (f"more than {MAX_SHAPLEY} parameters: Pratt's shares (coefficient x "
+                       "correlation); a negative share marks a suppressor, a parameter that "
+                       "explains the others' residual rather than the answer itself")
+    return out
 
 
 def silhouette(x: np.ndarray, labels: np.ndarray) -> float:
@@ -175,8 +214,10 @@ def write_survey_report(out_dir: Path, summary: dict, per_person: bool = False) 
                         png=survey_figure(summary, clip=CLIP), file="survey.png"))
     dec = summary["decomposition"]
     if dec["shares"]:
+        how = ("Shapley shares: each parameter's average gain in R² over the orders of entry"
+               if dec.get("method", "pratt") == "shapley" else dec.get("note", "Pratt shares"))
         blocks.append(Block("table", f"What drives the disagreement (posterior log-odds; "
-                                     f"R² = {dec['r_squared']:.2f}, Pratt shares)",
+                                     f"R² = {dec['r_squared']:.2f}; {how})",
                             headers=("parameter", "share of variance", "std. coefficient"),
                             rows=tuple((s["parameter"], f"{s['share']:.2f}",
                                         f"{s['coefficient']:+.2f}") for s in dec["shares"])))

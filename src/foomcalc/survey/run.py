@@ -33,6 +33,7 @@ import numpy as np
 
 from foomcalc.analysis.result import load_result
 from foomcalc.errors import InputError
+from foomcalc.priors.copula import correlate
 from foomcalc.priors.files import PriorSet, priors_from_dict
 from foomcalc.reporting.output import write_json_atomically
 from foomcalc.survey.inputs import SurveyInput, read_survey
@@ -84,6 +85,8 @@ def prior_hard_takeoff(priors: PriorSet, seed: int, n: int = N_PRIOR_DRAWS
 
     rng = np.random.default_rng([seed, 30_000])
     draws = {name: spec.sample(n, rng) for name, spec in priors.specs.items()}
+    if (copula := priors.copula()) is not None:  # rank correlations (priors.copula)
+        draws.update(correlate(copula, priors.specs, draws))
     per = hard_per_draw(compute_outcomes(draws, gap_from=priors.gap_from,
                                          gap_weights=priors.gap_weights, compression=[]),
                         priors.hard_takeoff_days)
