@@ -57,7 +57,9 @@ _PARAMETERS = [
     ),
     Parameter(
         "speedup", "multiplier", "above_one",
-        "research speed-up at full automation of AI R&D (inference-compute overhang)",
+        "research speed-up at full automation of AI R&D when compute is no bottleneck: "
+        "AI research labour jumps to L0 = speedup^(1/p) times today's workforce; the "
+        "realised initial speed-up is R(L0, 1)^p <= speedup (CES research input)",
     ),
     Parameter(
         "instant_jump_ooms", "OOMs of effective compute", "nonnegative",
@@ -83,12 +85,13 @@ _PARAMETERS = [
         "substitution_elasticity", "dimensionless", "positive",
         "elasticity of substitution sigma between AI research labour and research compute "
         "(CES research input; sigma < 1 complements: compute bottlenecks, sigma -> inf "
-        "perfect substitutes; issue 10)",
+        "perfect substitutes)",
     ),
     Parameter(
         "compute_share", "fraction", "unit_interval",
-        "compute's share 1 - a of research input at full automation (CES weight, with "
-        "labour and compute normalised to 1 there; 0 = labour alone, no bottleneck)",
+        "compute's share 1 - a of research input before automation, i.e. compute's share "
+        "of frontier-lab R&D spending (CES weight with today's labour and compute "
+        "normalised to 1; 0 = labour alone, no bottleneck)",
     ),
     Parameter(
         "scaling_a", "dimensionless", "positive",
