@@ -94,6 +94,26 @@ _PARAMETERS = [
         "normalised to 1; 0 = labour alone, no bottleneck)",
     ),
     Parameter(
+        "research_inference_flop_per_s", "FLOP/s", "positive",
+        "inference compute available to run AI researchers at full automation (a part of "
+        "the speed-up; used when speedup_from is 'parts')",
+    ),
+    Parameter(
+        "researcher_flop_per_s", "FLOP/s per AI researcher-equivalent", "positive",
+        "inference compute one AI researcher-equivalent uses while running at its serial "
+        "speed (tokens per second x FLOP per token; used when speedup_from is 'parts')",
+    ),
+    Parameter(
+        "ai_serial_speed", "multiplier", "positive",
+        "serial speed of an AI researcher-equivalent relative to a human researcher (used "
+        "when speedup_from is 'parts')",
+    ),
+    Parameter(
+        "research_workforce", "researchers", "positive",
+        "today's research workforce (headcount) that the automated researchers replace "
+        "(used when speedup_from is 'parts')",
+    ),
+    Parameter(
         "scaling_a", "dimensionless", "positive",
         "parameter exponent a of the Chinchilla law L = E + A/N^a + B/D^b",
     ),
@@ -156,6 +176,22 @@ GAP_PARAMETERS = {
 }
 #: gap_from "mixture" draws each route by weight, so every route's parameters matter.
 GAP_PARAMETERS["mixture"] = tuple(dict.fromkeys(p for v in GAP_PARAMETERS.values() for p in v))
+
+
+#: How `speedup` is set: given directly (a prior on it), or built from measurable parts
+#: (a priors file's `speedup_from`; takeoff.params.speedup_from_parts).
+SPEEDUP_MODES = ("direct", "parts")
+#: The parts `speedup_from: parts` builds the speed-up from.
+SPEEDUP_PARTS = ("research_inference_flop_per_s", "researcher_flop_per_s", "ai_serial_speed",
+                 "research_workforce")
+
+
+def unused_speedup_parameters(speedup_from: str, informed: set[str] | frozenset[str] = frozenset()
+                              ) -> set[str]:
+    """Parameters of the speed-up route not taken that no evidence informs: the parts when
+    `speedup` is given directly, `speedup` itself when it is built from the parts."""
+    unused = {"speedup"} if speedup_from == "parts" else set(SPEEDUP_PARTS)
+    return unused - set(informed)
 
 
 def unused_gap_parameters(gap_from: str, informed: set[str] | frozenset[str] = frozenset(),

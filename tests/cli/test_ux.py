@@ -173,7 +173,7 @@ def test_summary_names_rsi_numbers_apart_and_marks_unused(saved):
     assert all(r["parameter"] != "gap_years" for r in s["sensitivity"]["tornado"]["rows"])
     assert s["parameters"]["returns_r"]["fit_note"].startswith("approximate: max error")
     assert s["notes"] == ["a.csv has the same content as the bundled b.csv"]
-    assert s["schema_version"] == "1.2"
+    assert s["schema_version"] == "1.3"
 
 
 def test_report_reads_like_a_product(saved):

@@ -78,6 +78,23 @@ def labour_multiple_log2(speedup, parallel_penalty) -> np.ndarray:
         return np.where(log2_s == 0, 0.0, log2_s / p)
 
 
+def speedup_from_parts(research_inference_flop_per_s, researcher_flop_per_s, ai_serial_speed,
+                       research_workforce, parallel_penalty) -> np.ndarray:
+    """The speed-up without a compute bottleneck, L0^p, built from measurable parts.
+
+    L0 = (research_inference_flop_per_s / researcher_flop_per_s) x ai_serial_speed /
+    research_workforce: the AI researcher-equivalents the research inference compute can
+    run (each at its serial speed), times that speed relative to a human, against today's
+    research workforce; floored at 1 (automation never leaves less research labour than
+    today's). Research speed goes as labour^p (p = parallel_penalty), so speedup = L0^p.
+    Units: FLOP/s, FLOP/s per researcher-equivalent, a multiplier, researchers."""
+    log10_l0 = (np.log10(np.asarray(research_inference_flop_per_s, dtype=float))
+                - np.log10(np.asarray(researcher_flop_per_s, dtype=float))
+                + np.log10(np.asarray(ai_serial_speed, dtype=float))
+                - np.log10(np.asarray(research_workforce, dtype=float)))
+    return 10.0 ** (np.asarray(parallel_penalty, dtype=float) * np.maximum(log10_l0, 0.0))
+
+
 def log2_realised_speedup(speedup, parallel_penalty, compute_share=0.0,
                           substitution_elasticity=np.inf) -> np.ndarray:
     """log2 of the realised initial research speed-up R(L0, 1)^p at full automation.
