@@ -94,26 +94,6 @@ _PARAMETERS = [
         "normalised to 1; 0 = labour alone, no bottleneck)",
     ),
     Parameter(
-        "research_inference_flop_per_s", "FLOP/s", "positive",
-        "inference compute available to run AI researchers at full automation (a part of "
-        "the speed-up; used when speedup_from is 'parts')",
-    ),
-    Parameter(
-        "researcher_flop_per_s", "FLOP/s per AI researcher-equivalent", "positive",
-        "inference compute one AI researcher-equivalent uses while running at its serial "
-        "speed (tokens per second x FLOP per token; used when speedup_from is 'parts')",
-    ),
-    Parameter(
-        "ai_serial_speed", "multiplier", "positive",
-        "serial speed of an AI researcher-equivalent relative to a human researcher (used "
-        "when speedup_from is 'parts')",
-    ),
-    Parameter(
-        "research_workforce", "researchers", "positive",
-        "today's research workforce (headcount) that the automated researchers replace "
-        "(used when speedup_from is 'parts')",
-    ),
-    Parameter(
         "scaling_a", "dimensionless", "positive",
         "parameter exponent a of the Chinchilla law L = E + A/N^a + B/D^b",
     ),
@@ -157,6 +137,28 @@ _PARAMETERS = [
         "automation_year", "calendar year (decimal)", "real",
         "year of full automation of AI R&D; the training-duration trend is read at this year "
         "to inform retrain_months (only used by training_durations evidence)",
+    ),
+    # the parts of the speed-up (speedup_from: parts); last, so that adding them left the
+    # prior draws of every earlier parameter unchanged (draws follow registry order)
+    Parameter(
+        "research_inference_flop_per_s", "FLOP/s", "positive",
+        "inference compute available to run AI researchers at full automation (a part of "
+        "the speed-up; used when speedup_from is 'parts')",
+    ),
+    Parameter(
+        "researcher_flop_per_s", "FLOP/s per AI researcher-equivalent", "positive",
+        "inference compute one AI researcher-equivalent uses while running at its serial "
+        "speed (tokens per second x FLOP per token; used when speedup_from is 'parts')",
+    ),
+    Parameter(
+        "ai_serial_speed", "multiplier", "positive",
+        "serial speed of an AI researcher-equivalent relative to a human researcher (used "
+        "when speedup_from is 'parts')",
+    ),
+    Parameter(
+        "research_workforce", "researchers", "positive",
+        "today's research workforce (headcount) that the automated researchers replace "
+        "(used when speedup_from is 'parts')",
     ),
 ]
 
