@@ -76,9 +76,34 @@ def test_gap_axis_rows_are_ordered_and_match_a_fixed_gap_headline():
 
 
 def test_tornado_rows_carry_a_basis(default_summary):
-    rows = default_summary["sensitivity"]["tornado"]["rows"]
-    assert {r["basis"] for r in rows} == {"judgement"}  # no evidence in this run
-    assert all(0.7 < r["sd_ratio"] < 1.3 for r in rows)  # posterior = prior, MC noise only
+    rows = {r["parameter"]: r for r in default_summary["sensitivity"]["tornado"]["rows"]}
+    assert {r["basis"] for r in rows.values()} == {"judgement"}  # no evidence in this run
+    for name in ("p_rsi_feasible", "compute_share", "parallel_penalty", "compute_during_takeoff"):
+        assert 0.85 < rows[name]["sd_ratio"] < 1.15  # posterior = prior: Monte Carlo noise only
+
+
+@pytest.mark.slow
+def test_evidence_rows_show_how_much_the_data_narrow(default_priors):
+    """With compute-share data, compute_share's row rests on evidence and its posterior sd
+    is well below the prior's; the share of the top five narrowed is computed from that."""
+    from foomcalc.evidence.files import load_evidence
+    from foomcalc.paths import data_dir
+    from foomcalc.reporting.sensitivity import narrowed_share
+
+    ev = load_evidence(data_dir() / "evidence" / "compute_shares.csv")
+    result = run_analysis(default_priors, [ev], seed=5,
+                          settings=SamplerSettings(draws=500, tune=500, chains=2),
+                          n_prior_draws=2000)
+    rows = summarize(add_sensitivity(result, default_priors, [ev]))["sensitivity"]["tornado"][
+        "rows"]
+    by_name = {r["parameter"]: r for r in rows}
+    assert by_name["compute_share"]["basis"] == "evidence"
+    assert by_name["compute_share"]["sd_ratio"] < 0.6
+    assert {r["basis"] for r in rows if r["parameter"] != "compute_share"} == {"judgement"}
+    share = narrowed_share(rows)
+    expected = sum(r["swing"] for r in rows[:5] if r["parameter"] == "compute_share") / sum(
+        r["swing"] for r in rows[:5])
+    assert share == pytest.approx(expected)
 
 
 def test_report_shows_the_crux_sections(default_summary, default_result):
