@@ -9,9 +9,9 @@ import pytensor.tensor as pt
 from foomcalc.evidence.files import EvidenceSet
 from foomcalc.inference.terms.common import Term, tensor, z_score
 
-#: Between-source spread of compute shares: tau ~ HalfNormal(0.15), in share units (labs,
+#: Between-source spread of compute shares: tau ~ HalfNormal(0.1), in share units (labs,
 #: years and accounting conventions differ by about +-0.1).
-SHARES_TAU_SD = 0.15
+SHARES_TAU_SD = 0.1
 
 
 def add_compute_shares(ev: EvidenceSet, params: dict, prefix: str) -> None:
