@@ -145,8 +145,11 @@ def test_recovers_known_retrain_months_and_growth(tmp_path, default_priors):
 
 @pytest.mark.slow
 def test_longer_training_runs_raise_retrain_months_and_lower_hard_takeoff(tmp_path, default_priors):
-    """P(hard takeoff) falls with retraining latency (the not-feasible branch waits for
-    successors), so durations pointing at 15-month runs must lower it against 0.5-month runs."""
+    """Takeoff is slower with retraining latency (the not-feasible branch waits for
+    successors), so durations pointing at 15-month runs must lower P(takeoff within 1 year)
+    beyond 3 combined MCSEs against 0.5-month runs, and the 30-day headline too (by less:
+    most of default's 30-day takeoffs are carried by the instant jump, which counts at
+    t = 0 in both branches, since the compute bottleneck acts at automation)."""
     priors = default_priors
     short = load_evidence(write(tmp_path, synthetic_runs(0.5, 1.3), "short.csv"))
     long = load_evidence(write(tmp_path, synthetic_runs(15.0, 1.3), "long.csv"))
@@ -154,8 +157,14 @@ def test_longer_training_runs_raise_retrain_months_and_lower_hard_takeoff(tmp_pa
     m_short = s_short["parameters"]["retrain_months"]["posterior"]["q50"]
     m_long = s_long["parameters"]["retrain_months"]["posterior"]["q50"]
     assert m_short < 1.0 < 8.0 < m_long
-    gap = s_long["hard_takeoff"]["posterior"] - s_short["hard_takeoff"]["posterior"]
-    assert gap < -3 * np.hypot(s_long["hard_takeoff"]["mcse"], s_short["hard_takeoff"]["mcse"])
+
+    def window(s, days):
+        return next(r for r in s["hard_takeoff_by_window"] if r["window_days"] == days)
+
+    year_short, year_long = window(s_short, 365.25), window(s_long, 365.25)
+    gap = year_long["posterior"] - year_short["posterior"]
+    assert gap < -3 * np.hypot(year_long["mcse"], year_short["mcse"])
+    assert s_long["hard_takeoff"]["posterior"] < s_short["hard_takeoff"]["posterior"]
 
 
 @pytest.mark.slow
