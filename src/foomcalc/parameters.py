@@ -57,7 +57,9 @@ _PARAMETERS = [
     ),
     Parameter(
         "speedup", "multiplier", "above_one",
-        "research speed-up at full automation of AI R&D (inference-compute overhang)",
+        "research speed-up at full automation of AI R&D when compute is no bottleneck: "
+        "AI research labour jumps to L0 = speedup^(1/p) times today's workforce; the "
+        "realised initial speed-up is R(L0, 1)^p <= speedup (CES research input)",
     ),
     Parameter(
         "instant_jump_ooms", "OOMs of effective compute", "nonnegative",
@@ -83,12 +85,13 @@ _PARAMETERS = [
         "substitution_elasticity", "dimensionless", "positive",
         "elasticity of substitution sigma between AI research labour and research compute "
         "(CES research input; sigma < 1 complements: compute bottlenecks, sigma -> inf "
-        "perfect substitutes; issue 10)",
+        "perfect substitutes)",
     ),
     Parameter(
         "compute_share", "fraction", "unit_interval",
-        "compute's share 1 - a of research input at full automation (CES weight, with "
-        "labour and compute normalised to 1 there; 0 = labour alone, no bottleneck)",
+        "compute's share 1 - a of research input before automation, i.e. compute's share "
+        "of frontier-lab R&D spending (CES weight with today's labour and compute "
+        "normalised to 1; 0 = labour alone, no bottleneck)",
     ),
     Parameter(
         "scaling_a", "dimensionless", "positive",
@@ -135,6 +138,28 @@ _PARAMETERS = [
         "year of full automation of AI R&D; the training-duration trend is read at this year "
         "to inform retrain_months (only used by training_durations evidence)",
     ),
+    # the parts of the speed-up (speedup_from: parts); last, so that adding them left the
+    # prior draws of every earlier parameter unchanged (draws follow registry order)
+    Parameter(
+        "research_inference_flop_per_s", "FLOP/s", "positive",
+        "inference compute available to run AI researchers at full automation (a part of "
+        "the speed-up; used when speedup_from is 'parts')",
+    ),
+    Parameter(
+        "researcher_flop_per_s", "FLOP/s per AI researcher-equivalent", "positive",
+        "inference compute one AI researcher-equivalent uses while running at its serial "
+        "speed (tokens per second x FLOP per token; used when speedup_from is 'parts')",
+    ),
+    Parameter(
+        "ai_serial_speed", "multiplier", "positive",
+        "serial speed of an AI researcher-equivalent relative to a human researcher (used "
+        "when speedup_from is 'parts')",
+    ),
+    Parameter(
+        "research_workforce", "researchers", "positive",
+        "today's research workforce (headcount) that the automated researchers replace "
+        "(used when speedup_from is 'parts')",
+    ),
 ]
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}
@@ -153,6 +178,22 @@ GAP_PARAMETERS = {
 }
 #: gap_from "mixture" draws each route by weight, so every route's parameters matter.
 GAP_PARAMETERS["mixture"] = tuple(dict.fromkeys(p for v in GAP_PARAMETERS.values() for p in v))
+
+
+#: How `speedup` is set: given directly (a prior on it), or built from measurable parts
+#: (a priors file's `speedup_from`; takeoff.params.speedup_from_parts).
+SPEEDUP_MODES = ("direct", "parts")
+#: The parts `speedup_from: parts` builds the speed-up from.
+SPEEDUP_PARTS = ("research_inference_flop_per_s", "researcher_flop_per_s", "ai_serial_speed",
+                 "research_workforce")
+
+
+def unused_speedup_parameters(speedup_from: str, informed: set[str] | frozenset[str] = frozenset()
+                              ) -> set[str]:
+    """Parameters of the speed-up route not taken that no evidence informs: the parts when
+    `speedup` is given directly, `speedup` itself when it is built from the parts."""
+    unused = {"speedup"} if speedup_from == "parts" else set(SPEEDUP_PARTS)
+    return unused - set(informed)
 
 
 def unused_gap_parameters(gap_from: str, informed: set[str] | frozenset[str] = frozenset(),

@@ -101,7 +101,9 @@ def test_exact_redraw_agrees_with_a_full_rerun(prior_only):
     se = per.std() / math.sqrt(per.size)
     assert rw.hard_takeoff() == pytest.approx(per.mean(), abs=4 * math.sqrt(2) * se)
     base = hard_per_draw(prior_only["posterior_outcomes"].to_dataset(), 30.0).mean()
-    assert rw.hard_takeoff() - base > 8 * se  # a much faster speed-up: clearly more hard takeoff
+    # a much faster speed-up: clearly more hard takeoff (less than before the compute
+    # bottleneck acted at automation: the realised speed-up grows slower than `speedup`)
+    assert rw.hard_takeoff() - base > 4 * se
 
 
 def test_p_rsi_fixed_to_uncertain_resimulates_the_skipped_branch(default_priors):

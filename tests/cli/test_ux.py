@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from foomcalc import __version__
 from foomcalc.cli.commands import EXIT_DIAGNOSTICS, app
 from foomcalc.cli.progress import ProgressLines
+from foomcalc.parameters import SPEEDUP_PARTS
 from foomcalc.paths import data_dir, evidence_dir
 from foomcalc.reporting.output import REPORT_MARKER, check_output_folder
 from foomcalc.reporting.workflow import default_out_dir, resolve_inputs
@@ -182,13 +183,14 @@ def test_summary_names_rsi_numbers_apart_and_marks_unused(saved):
     s = summarize(saved)
     assert s["p_rsi_feasible"]["label"] == "P(seed-AI RSI feasible | observations)"
     # the default mixture weighs horizon, scaling and elo: only the years route is unused
-    assert s["gap_from"] == "mixture" and s["unused_parameters"] == ["gap_years"]
+    assert s["gap_from"] == "mixture" and s["unused_parameters"] == sorted(
+        ["gap_years", *SPEEDUP_PARTS])  # and the parts of the speed-up route not taken
     assert s["parameters"]["gap_years"]["used"] is False
     assert s["parameters"]["scaling_a"]["used"] is True
     assert all(r["parameter"] != "gap_years" for r in s["sensitivity"]["tornado"]["rows"])
     assert s["parameters"]["returns_r"]["fit_note"].startswith("approximate: max error")
     assert s["notes"] == ["a.csv has the same content as the bundled b.csv"]
-    assert s["schema_version"] == "1.2"
+    assert s["schema_version"] == "1.3"
 
 
 def test_report_reads_like_a_product(saved):

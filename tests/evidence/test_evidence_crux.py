@@ -1,4 +1,4 @@
-"""Issue 9 evidence: training_durations (-> retrain_months), the bundled overhang estimate
+"""Crux evidence: training_durations (-> retrain_months), the bundled overhang gains
 (-> instant_jump_ooms) and the opt-in RSI observations. Fast checks of parsing, bad input
 and the likelihood's closed form; slow checks that NUTS recovers a known trend and that the
 evidence moves retrain_months / instant_jump_ooms and P(hard takeoff) the right way."""
@@ -97,8 +97,9 @@ def test_bundled_crux_evidence(bundled):
     names = {Path(e.path).name: e for e in bundled}
     assert {"training_durations.csv", "overhang.csv"} <= set(names)
     assert len(names["training_durations.csv"].table) >= 10
-    row = names["overhang.csv"].table.iloc[0]
-    assert row["parameter"] == "instant_jump_ooms" and row["estimate"] == pytest.approx(0.70)
+    gains = names["overhang.csv"]
+    assert gains.kind == "compute_equivalent_gains" and len(gains.table) >= 4
+    assert gains.table["citation"].str.len().min() > 80  # each row names its table or text
     assert {"retrain_months", "instant_jump_ooms"} <= parameters_informed(list(names.values()))
     # the RSI observations are opt-in: a subfolder that bundled_evidence does not read
     assert not any("optional" in e.path for e in bundled)
@@ -144,8 +145,11 @@ def test_recovers_known_retrain_months_and_growth(tmp_path, default_priors):
 
 @pytest.mark.slow
 def test_longer_training_runs_raise_retrain_months_and_lower_hard_takeoff(tmp_path, default_priors):
-    """P(hard takeoff) falls with retraining latency (the not-feasible branch waits for
-    successors), so durations pointing at 15-month runs must lower it against 0.5-month runs."""
+    """Takeoff is slower with retraining latency (the not-feasible branch waits for
+    successors), so durations pointing at 15-month runs must lower P(takeoff within 1 year)
+    beyond 3 combined MCSEs against 0.5-month runs, and the 30-day headline too (by less:
+    most of default's 30-day takeoffs are carried by the instant jump, which counts at
+    t = 0 in both branches, since the compute bottleneck acts at automation)."""
     priors = default_priors
     short = load_evidence(write(tmp_path, synthetic_runs(0.5, 1.3), "short.csv"))
     long = load_evidence(write(tmp_path, synthetic_runs(15.0, 1.3), "long.csv"))
@@ -153,22 +157,31 @@ def test_longer_training_runs_raise_retrain_months_and_lower_hard_takeoff(tmp_pa
     m_short = s_short["parameters"]["retrain_months"]["posterior"]["q50"]
     m_long = s_long["parameters"]["retrain_months"]["posterior"]["q50"]
     assert m_short < 1.0 < 8.0 < m_long
-    gap = s_long["hard_takeoff"]["posterior"] - s_short["hard_takeoff"]["posterior"]
-    assert gap < -3 * np.hypot(s_long["hard_takeoff"]["mcse"], s_short["hard_takeoff"]["mcse"])
+
+    def window(s, days):
+        return next(r for r in s["hard_takeoff_by_window"] if r["window_days"] == days)
+
+    year_short, year_long = window(s_short, 365.25), window(s_long, 365.25)
+    gap = year_long["posterior"] - year_short["posterior"]
+    assert gap < -3 * np.hypot(year_long["mcse"], year_short["mcse"])
+    assert s_long["hard_takeoff"]["posterior"] < s_short["hard_takeoff"]["posterior"]
 
 
 @pytest.mark.slow
 def test_overhang_evidence_raises_instant_jump_and_hard_takeoff(tmp_path, default_priors):
-    """The bundled overhang row moves instant_jump_ooms up; a larger (synthetic) published
-    overhang raises P(hard takeoff) beyond 3 combined MCSEs."""
+    """The bundled compute-equivalent gains (typical enhancement ~3-10x) move
+    instant_jump_ooms up from the default prior (median 0.34 OOM); larger (synthetic)
+    measured gains raise P(hard takeoff) beyond 3 combined MCSEs."""
     priors = default_priors
     overhang = load_evidence(data_dir() / "evidence" / "overhang.csv")
-    big = load_evidence(write(tmp_path, "parameter,estimate,lower,upper,interval,citation\n"
-                              "instant_jump_ooms,1.5,1.2,1.8,0.9,synthetic\n", "big.csv"))
+    rows = "".join(f"s{i},e{i},{c},{c / 2},{c * 2},0.9,synthetic\n"
+                   for i, c in enumerate((60, 100, 80, 120, 90)))
+    big = load_evidence(write(tmp_path, "study,enhancement,ceg,lower,upper,interval,citation\n"
+                              + rows, "big.csv"))
     base, bundled, large = (summary(priors, e) for e in ([], [overhang], [big]))
     before = base["parameters"]["instant_jump_ooms"]["posterior"]["q50"]
     after = bundled["parameters"]["instant_jump_ooms"]["posterior"]["q50"]
-    assert after > before + 0.05  # weak evidence (se 0.4 OOM) against a 0.3-OOM-sd prior
+    assert after > before + 0.05
     assert bundled["hard_takeoff"]["posterior"] > base["hard_takeoff"]["posterior"]
     gap = large["hard_takeoff"]["posterior"] - base["hard_takeoff"]["posterior"]
     assert gap > 3 * np.hypot(large["hard_takeoff"]["mcse"], base["hard_takeoff"]["mcse"])

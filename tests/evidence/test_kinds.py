@@ -84,7 +84,8 @@ def test_sbc_cases_keep_their_order_and_titles():
     assert list(CASES) == [
         "scaling-law fit", "compute trend", "returns random effects", "growth-rate model",
         "published estimates", "observations", "training-duration trend",
-        "time-horizon trend", "game compute frontier", "substitution random effects"]
+        "time-horizon trend", "game compute frontier", "substitution random effects",
+        "compute share of R&D spending", "compute-equivalent gains"]
 
 
 def test_a_half_added_kind_is_reported():

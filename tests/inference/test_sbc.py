@@ -35,7 +35,7 @@ STRONG = ((0.9, 0.1), (0.85, 0.15), (0.8, 0.2))
 MIN_CONTRACTION = {
     "scaling_a": 0.3, "scaling_E": 0.05, "compute_growth_per_year": 0.2, "returns_r": 0.3,
     "software_doubling_months": 0.3, "compute_during_takeoff": 0.3, "retrain_months": 0.3,
-    "substitution_elasticity": 0.3,
+    "substitution_elasticity": 0.3, "compute_share": 0.5, "instant_jump_ooms": 0.15,
 }
 
 

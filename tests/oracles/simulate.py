@@ -50,8 +50,9 @@ _FEASIBLE_BLOCK_ROWS = 2048  # rows per block of the feasible (no step loop) pat
 
 
 def _log2_compute(prm: DrawParams, rows: np.ndarray, months) -> np.ndarray:
-    """log2 of research compute C(t) relative to t = 0 (grows with takeoff compute)."""
-    return prm.compute_ooms_per_month[rows] * months / LOG10_2
+    """log2 of research compute C(t) / L0 (grows with takeoff compute; C(0) / L0 =
+    2^log2_compute0)."""
+    return prm.compute_ooms_per_month[rows] * months / LOG10_2 + prm.log2_compute0[rows]
 
 
 def _ooms(prm: DrawParams, rows: np.ndarray, months, doublings) -> np.ndarray:
@@ -87,11 +88,14 @@ def _sequential_log2_dt(prm: DrawParams, rows: np.ndarray, dt: np.ndarray, mask:
     sub = np.flatnonzero(mask)
     p, share, rho = prm.penalty[rows], prm.compute_share[rows], prm.rho[rows]
     log2_c_per_month = prm.compute_ooms_per_month[rows] / LOG10_2
-    base = dt[sub] + p[:, None] * log2_research_input(share[:, None], rho[:, None], j, 0.0)
+    c0 = prm.log2_compute0[rows]
+    base = dt[sub] + p[:, None] * log2_research_input(share[:, None], rho[:, None], j,
+                                                       c0[:, None])
     bad = invalid[sub]
     t = np.zeros(sub.size)
     for i in range(base.shape[1]):
-        col = base[:, i] - p * log2_research_input(share, rho, float(i), log2_c_per_month * t)
+        col = base[:, i] - p * log2_research_input(share, rho, float(i),
+                                                   log2_c_per_month * t + c0)
         np.clip(col, LOG2_DT_MIN, LOG2_DT_MAX, out=col)
         dt[sub, i] = col
         t = t + np.where(bad[:, i], 0.0, np.exp2(col))
@@ -127,8 +131,9 @@ def _simulate_feasible(prm: DrawParams, rows: np.ndarray, horizon: float):
     dt -= prm.log2_speed0[rows][:, None]
     share = prm.compute_share[rows]
     grow = (share > 0) & (prm.compute_ooms_per_month[rows] > 0)
-    if np.any(share > 0):  # CES research input; C = 1 where compute is frozen
-        dt -= p * log2_research_input(share[:, None], prm.rho[rows][:, None], j, 0.0)
+    if np.any(share > 0):  # CES research input; C / L0 = 2^log2_compute0 while frozen
+        dt -= p * log2_research_input(share[:, None], prm.rho[rows][:, None], j,
+                                      prm.log2_compute0[rows][:, None])
     else:
         dt -= p * j
     if np.any(grow):  # C(t) grows: doubling i's speed depends on its start time t_i

@@ -47,16 +47,18 @@ def research_input_log2(compute_share: float, rho: float, labour_doublings: floa
 def simulate_one(*, r0: float, penalty: float, log2_speed0: float, limit_doublings: float,
                  software_doublings: float, retrain_months: float, jump_ooms: float,
                  compute_ooms_per_month: float, horizon_months: float,
-                 compute_share: float = 0.0, rho: float = 1.0
+                 compute_share: float = 0.0, rho: float = 1.0, log2_compute0: float = 0.0
                  ) -> list[tuple[float, float]]:
     """Breakpoints (months, progress OOMs) of one draw's path.
 
-    Research speed is 2^log2_speed0 R^penalty work units per month, R the CES research
-    input of the usable labour and of research compute at the start of each segment
-    (a doubling, or its part after a successor arrives); R = 2^usable without CES."""
+    Research speed is 2^log2_speed0 (R / L0)^penalty work units per month, R the CES
+    research input of the usable labour L0 2^usable and of research compute at the start
+    of each segment (a doubling, or its part after a successor arrives); compute is
+    2^log2_compute0 L0 at t = 0 (R / L0 = R(2^usable, C / L0): CES is homogeneous of
+    degree 1); R / L0 = 2^usable without CES."""
 
     def log2_speed(labour: float, months: float) -> float:
-        log2_compute = compute_ooms_per_month * months / LOG10_2
+        log2_compute = compute_ooms_per_month * months / LOG10_2 + log2_compute0
         return log2_speed0 + penalty * research_input_log2(compute_share, rho, labour,
                                                            log2_compute)
 
@@ -131,7 +133,7 @@ def simulate_takeoff_loop(*, rsi_feasible, retrain_months, returns_r, parallel_p
             retrain_months=float(prm.retrain_months[k]), jump_ooms=float(prm.jump_ooms[k]),
             compute_ooms_per_month=float(prm.compute_ooms_per_month[k]),
             horizon_months=float(horizon_months), compute_share=float(prm.compute_share[k]),
-            rho=float(prm.rho[k]))
+            rho=float(prm.rho[k]), log2_compute0=float(prm.log2_compute0[k]))
         for k in range(prm.r0.size)
     ]
     width = max(len(p) for p in paths)

@@ -1,5 +1,7 @@
-"""Fast tests of the compute bottleneck (issue 10): CES research input of AI labour and
-research compute, R = (a L^rho + (1 - a) C^rho)^(1/rho), in both simulators."""
+"""Fast tests of the compute bottleneck: CES research input of AI labour and research
+compute, R = (a L^rho + (1 - a) C^rho)^(1/rho), normalised before automation (L = C = 1)
+with labour jumping to L0 = speedup^(1/p) at automation, in both simulators and in the
+realised initial speed-up R(L0, 1)^p (docs/simulator.md)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import itertools
 import numpy as np
 import pytest
 
+from foomcalc.takeoff.params import log2_realised_speedup
 from tests.oracles.draws import random_params, reference_params
 from tests.oracles.simulate import (
     first_passage_months,
@@ -73,10 +76,11 @@ def test_no_compute_share_or_perfect_substitutes_reproduce_the_recursion(latency
 
 
 def test_perfect_substitutes_with_abundant_labour_double_research_input():
-    """sigma = inf, C frozen: g_i = (a 2^(i+1) + 1 - a) / (a 2^i + 1 - a) -> 2, so late
-    doubling times follow DT * 2^(p (1/r - 1)) within 1e-9."""
+    """sigma = inf, C frozen: g_i = (a L0 2^(i+1) + 1 - a) / (a L0 2^i + 1 - a) -> 2, so late
+    doubling times follow DT * 2^(p (1/r - 1)) within 1e-9; early on, compute still
+    weighs (L0 = 2^(1/0.5) = 4 is not >> C = 1)."""
     prm = reference_params(compute_share=0.3, substitution_elasticity=np.inf, returns_r=1.0,
-                  parallel_penalty=0.5, speedup=1e6, horizon_months=1e9)
+                           parallel_penalty=0.5, speedup=2.0, horizon_months=1e9)
     t = simulate_takeoff(**prm).months[0]
     dt = np.diff(t[2:])[:-1]
     ratio = dt[1:] / dt[:-1]  # r = 1: DT constant in the plain recursion
@@ -84,10 +88,90 @@ def test_perfect_substitutes_with_abundant_labour_double_research_input():
     assert ratio[0] > 1.0 + 1e-3  # early on compute still weighs
 
 
+def test_first_doubling_runs_at_the_realised_speedup():
+    """The first doubling takes software_doubling_months / R(L0, 1)^p: the bottleneck acts
+    from the first moment (both simulators), and = software_doubling_months / speedup when
+    compute_share = 0."""
+    rng = np.random.default_rng(16)
+    n = 200
+    prm = _ces_params(rng, n, latency_share=0.0) | {"compute_during_takeoff": 0.0,
+                                                    "instant_jump_ooms": 0.0}
+    prm["limit_ooms"] = np.full(n, 1e6)
+    prm["returns_r"] = np.full(n, 1.0)
+    realised = 2.0 ** log2_realised_speedup(prm["speedup"], prm["parallel_penalty"],
+                                            prm["compute_share"],
+                                            prm["substitution_elasticity"])
+    for paths in (simulate_takeoff(**prm), simulate_takeoff_loop(**prm)):
+        first = paths.months[:, 2]
+        expected = np.minimum(prm["software_doubling_months"] / realised, 240.0)
+        np.testing.assert_allclose(first, expected, rtol=1e-12)
+    plain = prm["compute_share"] == 0
+    np.testing.assert_allclose(realised[plain], prm["speedup"][plain], rtol=1e-15)
+    assert np.any(realised < prm["speedup"] / 2)  # the bottleneck bites at automation
+
+
+def test_realised_speedup_never_exceeds_speedup_and_respects_the_bound():
+    """R(L0, 1)^p <= speedup for every draw (speedup >= 1); for sigma < 1 it is at most
+    compute_share^(p / rho) whatever L0; it rises with sigma; sigma -> 0 gives 1 (R ->
+    min(L0, 1) = 1) and sigma -> inf gives (a speedup^(1/p) + 1 - a)^p; p = 0 is the limit."""
+    rng = np.random.default_rng(17)
+    n = 20_000
+    speedup = np.exp(rng.uniform(0.0, np.log(1e4), n))
+    p = rng.uniform(0.0, 1.0, n) * (rng.random(n) > 0.02)
+    share = rng.uniform(0.0, 0.99, n) * (rng.random(n) > 0.1)
+    sigma = np.exp(rng.uniform(np.log(1e-3), np.log(1e3), n))
+    sigma[rng.random(n) < 0.05] = 1.0
+    real = log2_realised_speedup(speedup, p, share, sigma)
+    assert np.all(np.isfinite(real))
+    assert np.all(real <= np.log2(speedup) * (1 + 1e-12) + 1e-12)
+    assert np.all(real >= -1e-12)  # never below today's speed (L0 >= 1, C = 1)
+    rho = 1 - 1 / sigma
+    low = (sigma < 1) & (share > 0) & (p > 0)
+    bound = p[low] / rho[low] * np.log2(share[low])
+    assert np.all(real[low] <= bound + 1e-9)
+    higher = log2_realised_speedup(speedup, p, share, sigma * 1.5)
+    assert np.all(higher >= real - 1e-9)
+    assert np.any(higher > real + 0.1)
+    tiny = log2_realised_speedup(speedup, np.full(n, 0.5), share, 1e-6)
+    np.testing.assert_allclose(tiny[share > 0], 0.0, atol=1e-4)
+    subst = log2_realised_speedup(speedup, 0.5, share, np.inf)
+    np.testing.assert_allclose(subst, 0.5 * np.log2((1 - share) * speedup ** 2 + share),
+                               rtol=1e-12, atol=1e-12)
+    for sig in (2.0, 1.0, 0.5):  # p = 0 is the p -> 0 limit at fixed speedup
+        np.testing.assert_allclose(log2_realised_speedup(8.0, 0.0, 0.3, sig),
+                                   log2_realised_speedup(8.0, 1e-9, 0.3, sig), atol=1e-6)
+    np.testing.assert_allclose(log2_realised_speedup(8.0, 0.0, 0.3, 2.0), 3.0)
+    np.testing.assert_allclose(log2_realised_speedup(8.0, 0.0, 0.3, 1.0), 0.7 * 3.0)
+    np.testing.assert_allclose(log2_realised_speedup(8.0, 0.0, 0.3, 0.5), 0.0)
+
+
+@pytest.mark.parametrize("feasible", [True, False])
+def test_near_leontief_with_frozen_compute_bounds_the_whole_takeoff(feasible):
+    """sigma -> 0 with compute frozen: R -> min(L, C) = 1 from the first moment, so no
+    month holds more than log10(2) R_max^p / software_doubling_months OOMs, R_max =
+    share^(1/rho) -> 1: research runs at (about) today's pace and the gap is not crossed
+    within months however large `speedup`, returns or the workforce's growth."""
+    prm = reference_params(rsi_feasible=feasible, retrain_months=1.0, returns_r=5.0,
+                           parallel_penalty=0.6, speedup=1e4, compute_share=0.4,
+                           substitution_elasticity=1e-3, compute_during_takeoff=0.0,
+                           horizon_months=240.0)
+    paths = simulate_takeoff(**prm)
+    rho = 1 - 1 / 1e-3
+    r_max_p = 0.4 ** (0.6 / rho)
+    per_month = np.log10(2) * r_max_p / 3.0
+    assert r_max_p < 1.001
+    for window in (1.0, 12.0, 120.0):
+        assert max_progress_in_window(paths, window)[0] <= per_month * window * (1 + 1e-9)
+    gap = 2.0
+    assert first_passage_months(paths, gap)[0] >= gap / per_month * (1 - 1e-9)
+    assert first_passage_months(simulate_takeoff(**prm | {"compute_share": 0.0}), gap)[0] < 1
+
+
 @pytest.mark.parametrize("feasible", [True, False])
 def test_complements_with_frozen_compute_bound_research_input(feasible):
-    """sigma < 1, compute frozen: R <= (1 - a)^(-1/rho), doubling times stop shrinking
-    and grow once r < 1/(1 + ...): even r = 3 gives no explosion from software alone."""
+    """sigma < 1, compute frozen: R <= (1 - a)^(1/rho) from the first moment, doubling times
+    stop shrinking and grow while ideas get harder: even r = 3 gives no explosion from
+    software alone, and the start is bounded too (speedup 8 is not realised)."""
     prm = reference_params(rsi_feasible=feasible, retrain_months=2.0, returns_r=3.0,
                   parallel_penalty=0.6, speedup=8.0, compute_share=0.3,
                   substitution_elasticity=0.5, compute_during_takeoff=0.0,
@@ -95,8 +179,9 @@ def test_complements_with_frozen_compute_bound_research_input(feasible):
     free = simulate_takeoff(**prm | {"compute_share": 0.0})
     bound = simulate_takeoff(**prm)
     # R <= R_max = (1 - a)^(1/rho) = 1/0.3, so no doubling is faster than
-    # DT_0 / R_max^p and no month holds more than log10(2) R_max^p / DT_0 OOMs
-    r_max, dt0 = 0.3 ** (1 / -1.0), 3.0 / 8.0
+    # DT_0 / R_max^p and no month holds more than log10(2) R_max^p / DT_0 OOMs, DT_0 =
+    # software_doubling_months (today's pace: L = C = 1 before automation)
+    r_max, dt0 = 0.3 ** (1 / -1.0), 3.0
     assert max_progress_in_window(bound, 1.0)[0] <= np.log10(2) * r_max ** 0.6 / dt0
     assert max_progress_in_window(free, 1.0)[0] > 10.0  # the unbounded path explodes
     assert first_passage_months(free, 30.0)[0] < 12.0
@@ -119,17 +204,31 @@ def test_more_compute_during_takeoff_never_slows(latency):
     assert np.any(more < base * 0.9)
 
 
+#: Relative slack of the sigma-monotonicity test with successor latency: compute is read at
+#: each segment's start (explicit), so a path that reaches a successor boundary earlier can
+#: read a smaller compute for its next segment; largest effect seen on 5 x 1,000 random
+#: latency draws: 1.3e-3 relative (none with compute frozen or RSI feasible; docs/simulator.md).
+EXPLICIT_COMPUTE_SLACK = 2e-3
+
+
 @pytest.mark.parametrize("latency", [0.0, 1.0])
 def test_higher_sigma_never_slows(latency):
     rng = np.random.default_rng(13)
     prm = _ces_params(rng, 400, latency_share=latency)
     prm["limit_ooms"] = rng.uniform(20.0, 60.0, 400)
-    times = [first_passage_months(simulate_takeoff(**prm | {
-        "substitution_elasticity": prm["substitution_elasticity"] * m}), 20.0)
-        for m in (1.0, 2.0, 10.0)]
-    for slower, faster in itertools.pairwise(times):
-        assert np.all(faster <= slower * (1 + 1e-9))
-    assert np.any(times[-1] < times[0] * 0.9)
+
+    def times(params):
+        return [first_passage_months(simulate_takeoff(**params | {
+            "substitution_elasticity": params["substitution_elasticity"] * m}), 20.0)
+            for m in (1.0, 2.0, 10.0)]
+
+    slack = EXPLICIT_COMPUTE_SLACK if latency else 1e-9
+    growing = times(prm)
+    for slower, faster in itertools.pairwise(growing):
+        assert np.all(faster <= slower * (1 + slack))
+    assert np.any(growing[-1] < growing[0] * 0.9)
+    for slower, faster in itertools.pairwise(times(prm | {"compute_during_takeoff": 0.0})):
+        assert np.all(faster <= slower * (1 + 1e-9))  # exact with compute frozen
 
 
 def test_vectorised_equals_per_draw_reference_with_ces():
@@ -171,8 +270,8 @@ def test_compare_default_with_compute_bottleneck_finds_the_crux(tmp_path, defaul
     ra, rb = load_result(tmp_path / "a"), load_result(tmp_path / "b")
     rows = {r["parameter"]: r for r in crux_rows(ra, rb)}
     assert {"substitution_elasticity", "compute_share", "compute_during_takeoff"} <= set(rows)
-    # direction (small: default's hard takeoffs come mostly from the overhang jump and
-    # large initial speed-ups, which the normalisation L = C = 1 leaves alone)
+    # direction (modest: with the bottleneck acting at automation default's remaining hard
+    # takeoffs come mostly from the overhang jump, which no bottleneck touches)
     sigma = rows["substitution_elasticity"]
     assert sigma["shift_a"] < sigma["mcse_a"]  # complements: not more hard takeoff
     assert sigma["shift_b"] > -sigma["mcse_b"]
@@ -207,8 +306,8 @@ def test_substitution_evidence_moves_sigma_and_compression(tmp_path, default_pri
     """Under the default preset, published elasticities that say complements (eight
     specifications near 0.2) against substitutes (near 5) pull substitution_elasticity
     below / above 1 and lower the chance of >= 10 years of progress within 12 months beyond
-    3 combined MCSEs (P(hard takeoff) moves little: default's hard takeoffs come mostly from
-    the overhang jump and the initial speed-up, which L = C = 1 leaves alone)."""
+    3 combined MCSEs (P(hard takeoff) moves little: default's remaining hard takeoffs come
+    mostly from the overhang jump, which no bottleneck touches)."""
     from foomcalc.analysis.run import run_analysis
     from foomcalc.evidence.files import load_evidence
     from foomcalc.inference.sampling import SamplerSettings

@@ -34,7 +34,7 @@ TOL = dict(rtol=1e-12, atol=1e-12)
 def _wide_params(rng, n):
     """Every simulator input over a wide range; a share of draws at the special values
     (compute frozen, no compute share, sigma = 1 i.e. Cobb-Douglas, sigma = inf, no jump,
-    no limit, r = 0)."""
+    no limit, r = 0, p = 0)."""
     def some(values, p):
         return np.where(rng.random(n) < p, values, 1.0)
 
@@ -42,7 +42,7 @@ def _wide_params(rng, n):
         rsi_feasible=rng.random(n) < 0.5,
         retrain_months=np.exp(rng.uniform(np.log(0.01), np.log(24.0), n)),
         returns_r=np.exp(rng.uniform(np.log(0.2), np.log(5.0), n)) * (rng.random(n) > 0.02),
-        parallel_penalty=rng.uniform(0.0, 1.0, n),
+        parallel_penalty=rng.uniform(0.0, 1.0, n) * (rng.random(n) > 0.03),
         speedup=np.exp(rng.uniform(0.0, np.log(100.0), n)),
         instant_jump_ooms=rng.exponential(1.0, n) * (rng.random(n) < 0.5),
         limit_ooms=rng.uniform(0.0, 60.0, n) * some(0.0, 0.03),

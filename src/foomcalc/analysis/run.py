@@ -41,9 +41,16 @@ from foomcalc.inference.sampling import (
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors.copula import correlate
 from foomcalc.priors.files import PriorSet
-from foomcalc.takeoff.outcomes import HORIZON_MONTHS, STANDARD_COMPRESSION, compute_outcomes
+from foomcalc.takeoff.outcomes import (
+    GAP_AXIS_PREFIX,
+    GAP_AXIS_YEARS,
+    HORIZON_MONTHS,
+    STANDARD_COMPRESSION,
+    compute_outcomes,
+    with_speedup,
+)
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 N_PRIOR_DRAWS = 20_000
 
 
@@ -82,14 +89,15 @@ def package_versions() -> dict[str, str]:
 
 
 def parameter_draws(priors: PriorSet, dataset: xr.Dataset, shape: tuple[int, ...]) -> dict:
-    """Every registry parameter as an array of `shape`: sampled, or the fixed value."""
+    """Every registry parameter as an array of `shape`: sampled, or the fixed value;
+    `speedup` built from its parts when the priors say `speedup_from: parts`."""
     draws = {}
     for name in PARAMETERS:
         if name in dataset:
             draws[name] = dataset[name].values.reshape(shape)
         else:
-            draws[name] = np.full(shape, float(priors.specs[name].value))  # type: ignore[arg-type]
-    return draws
+            draws[name] = np.full(shape, float(priors.specs[name].value))
+    return with_speedup(draws, priors.speedup_from)
 
 
 def _outcomes_dataset(draws: dict, dims: tuple[str, ...], compression, **kwargs) -> xr.Dataset:
@@ -99,13 +107,15 @@ def _outcomes_dataset(draws: dict, dims: tuple[str, ...], compression, **kwargs)
     data_vars = {}
     for name, values in out.items():
         if values.ndim == 2:
-            data_vars[name] = ((*dims, "compression"), values.reshape(*shape, -1))
+            extra = "gap_axis_years" if name.startswith(GAP_AXIS_PREFIX) else "compression"
+            data_vars[name] = ((*dims, extra), values.reshape(*shape, -1))
         else:
             data_vars[name] = (dims, values.reshape(shape))
     coords = {
         "compression": [f"{x:g}y_in_{y:g}m" for x, y in compression],
         "years_of_progress": ("compression", [x for x, _ in compression]),
         "within_months": ("compression", [y for _, y in compression]),
+        "gap_axis_years": list(kwargs.get("gap_axis_years", ())),
     }
     return xr.Dataset(data_vars, coords=coords)
 
@@ -219,6 +229,7 @@ def draw_outcomes(priors: PriorSet, draws: xr.Dataset, compression: Sequence[tup
         parameter_draws(priors, draws, shape), ("chain", "draw"), compression,
         likelihood_ratio=likelihood_ratio, gap_from=priors.gap_from,
         gap_weights=priors.gap_weights, horizon_months=HORIZON_MONTHS,
+        gap_axis_years=GAP_AXIS_YEARS,
     ).assign_coords(chain=draws["chain"], draw=draws["draw"])
 
 

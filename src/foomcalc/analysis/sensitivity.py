@@ -29,7 +29,13 @@ import xarray as xr
 from foomcalc.analysis.reweight import hard_per_draw, log_prior_density, takeoff_times
 from foomcalc.inference.model import modelled_parameters
 from foomcalc.inference.pointwise import pointwise_log_likelihood
-from foomcalc.parameters import GAP_PARAMETERS, PARAMETERS, unused_gap_parameters
+from foomcalc.parameters import (
+    GAP_PARAMETERS,
+    PARAMETERS,
+    SPEEDUP_PARTS,
+    unused_gap_parameters,
+    unused_speedup_parameters,
+)
 from foomcalc.priors.files import PriorSet
 from foomcalc.takeoff.outcomes import (
     SIMULATOR_PARAMETERS,
@@ -38,6 +44,7 @@ from foomcalc.takeoff.outcomes import (
     gap_ooms,
     simulator_inputs,
     takeoff_months,
+    with_speedup,
 )
 
 TORNADO_QUANTILES = (0.1, 0.9)
@@ -70,7 +77,8 @@ def tornado(
     """
     window = float(priors.hard_takeoff_days)
     draws = _flat_draws(priors, posterior, n_draws)
-    unused = unused_gap_parameters(priors.gap_from, set(informed), priors.gap_weights)
+    unused = (unused_gap_parameters(priors.gap_from, set(informed), priors.gap_weights)
+              | unused_speedup_parameters(priors.speedup_from, set(informed)))
     names = [n for n, s in priors.specs.items() if s.prior is not None and n not in unused]
     values = {name: [float(np.quantile(posterior[name].values, q)) if name in informed
                      else priors.specs[name].quantile(q) for q in quantiles] for name in names}
@@ -97,9 +105,10 @@ class _PinnedTakeoffs:
     every other parameter at its draws. Pinned gap-only parameters share one simulation
     with the unpinned draws: the gap moves, the dynamics do not (a column per gap)."""
 
-    def __init__(self, priors: PriorSet, draws: dict[str, np.ndarray], likelihood_ratio: float,
+    def __init__(self, priors: PriorSet, raw: dict[str, np.ndarray], likelihood_ratio: float,
                  horizon_months: float, values: dict[str, list[float]]) -> None:
-        self.priors, self.draws = priors, draws
+        draws = with_speedup(raw, priors.speedup_from)
+        self.priors, self.raw, self.draws = priors, raw, draws
         self.likelihood_ratio, self.horizon_months = likelihood_ratio, horizon_months
         self.weight = feasibility_weight(draws["p_rsi_feasible"], likelihood_ratio)
         self.gap_only = set(GAP_PARAMETERS[priors.gap_from]) - set(SIMULATOR_PARAMETERS)
@@ -127,8 +136,10 @@ class _PinnedTakeoffs:
                 lr * value / (lr * value + 1 - value), self.base["weight_feasible"].shape)}
         if name in self.gap_only:
             return self._times_for_gap(self.gap_column[(name, value)])
-        if name in SIMULATOR_PARAMETERS or name in GAP_PARAMETERS[self.priors.gap_from]:
-            pinned = {**self.draws, name: np.full_like(self.draws[name], value)}
+        if (name in SIMULATOR_PARAMETERS or name in SPEEDUP_PARTS
+                or name in GAP_PARAMETERS[self.priors.gap_from]):
+            pinned = with_speedup({**self.raw, name: np.full_like(self.raw[name], value)},
+                                  self.priors.speedup_from)  # the parts and p set speedup
             return takeoff_times(pinned, self.priors.gap_from, self.likelihood_ratio,
                                  self.horizon_months, self.priors.gap_weights)
         return self.base  # enters neither the simulator nor the gap: outcomes unchanged

@@ -92,7 +92,8 @@ class SbcCase:
 #: `make validate` seeds each case by its position in CASES (scripts/validate.py), so the
 #: cases keep this order; kinds not listed here follow in registry order.
 SBC_ORDER = ("scaling", "compute_trend", "returns", "growth_rates", "summary", "observations",
-             "training_durations", "time_horizons", "game_scaling", "substitution")
+             "training_durations", "time_horizons", "game_scaling", "substitution",
+             "compute_shares", "compute_equivalent_gains")
 
 
 def kind_cases(kinds: dict[str, EvidenceKind], terms: dict[str, Term]) -> dict[str, SbcCase]:

@@ -21,7 +21,14 @@ from typing import Any
 import yaml
 
 from foomcalc.errors import InputError
-from foomcalc.parameters import DAYS_PER_MONTH, GAP_MODES, GAP_ROUTES, HORIZON_MONTHS, PARAMETERS
+from foomcalc.parameters import (
+    DAYS_PER_MONTH,
+    GAP_MODES,
+    GAP_ROUTES,
+    HORIZON_MONTHS,
+    PARAMETERS,
+    SPEEDUP_MODES,
+)
 from foomcalc.paths import presets_dir
 from foomcalc.priors.copula import Copula, Pair, canonical, parse_correlations
 from foomcalc.priors.entry import (
@@ -39,7 +46,7 @@ MAX_MB_ENV = "FOOMCALC_MAX_PRIORS_MB"
 #: The simulator's horizon in days (240 months of 30.4375 days).
 HORIZON_DAYS = HORIZON_MONTHS * DAYS_PER_MONTH
 TOP_KEYS = ("name", "description", "base", "gap_from", "gap_weights", "hard_takeoff_days",
-            "parameters", "correlations")
+            "speedup_from", "parameters", "correlations")
 DEFAULT_HARD_TAKEOFF_DAYS = 30.0
 
 @dataclass(frozen=True)
@@ -49,7 +56,9 @@ class PriorSet:
     `gap_from` is one of GAP_MODES; for "mixture", `gap_weights` maps routes (scaling,
     years, horizon, elo) to weights summing to 1 (empty otherwise); `hard_takeoff_days` the
     hard-takeoff window (days); `text` the raw file text (presets resolve `base:` but keep
-    their text); `correlations` the Spearman rank correlations between uncertain
+    their text); `speedup_from` (SPEEDUP_MODES) whether `speedup` is given directly or built
+    from its parts (`parameters.SPEEDUP_PARTS`);
+    `correlations` the Spearman rank correlations between uncertain
     parameters, (a, b, rho) in registry order, joined by a Gaussian copula
     (`priors.copula`); empty when they are independent.
     """
@@ -62,6 +71,7 @@ class PriorSet:
     source_path: str | None
     text: str
     gap_weights: dict[str, float] = dataclasses.field(default_factory=dict)
+    speedup_from: str = "direct"
     correlations: tuple[Pair, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,6 +83,7 @@ class PriorSet:
             "gap_from": self.gap_from,
             **({"gap_weights": dict(self.gap_weights)} if self.gap_weights else {}),
             "hard_takeoff_days": float(self.hard_takeoff_days),
+            **({"speedup_from": self.speedup_from} if self.speedup_from != "direct" else {}),
             "parameters": {n: s.to_dict() for n, s in self.specs.items()},
             **({"correlations": [list(p) for p in self.correlations]}
                if self.correlations else {}),
@@ -250,6 +261,18 @@ def _gap_weights(data: dict, gap_from: Any, base: PriorSet | None,
     return {r: w / total for r, w in out.items() if w > 0} if total > 0 else {}
 
 
+def _speedup_from(data: dict, base: PriorSet | None, problems: list[str]) -> str:
+    """`speedup_from`: "direct" (a prior on `speedup`) or "parts" (`speedup` built from
+    `parameters.SPEEDUP_PARTS`, takeoff.params.speedup_from_parts); inherited from `base:`,
+    else "direct"."""
+    mode = data.get("speedup_from", base.speedup_from if base else "direct")
+    if mode not in SPEEDUP_MODES:
+        problems.append(f"speedup_from: expected one of {', '.join(SPEEDUP_MODES)}, got "
+                        f"{describe_value(mode)}{did_you_mean(str(mode), SPEEDUP_MODES)}")
+        return "direct"
+    return str(mode)
+
+
 def _base(data: dict, chain: tuple[str, ...], problems: list[str]) -> PriorSet | None:
     """The preset named by `base:`, if any."""
     if data.get("base") is None:
@@ -324,13 +347,15 @@ def _build(data: Any, text: str, source: str, source_path: str | None,
         problems.append(f"gap_from: expected one of {', '.join(GAP_MODES)}, got {gap_from!r}"
                         f"{did_you_mean(str(gap_from), GAP_MODES)}")
     gap_weights = _gap_weights(data, gap_from, base, problems)
+    speedup_from = _speedup_from(data, base, problems)
     days = _hard_takeoff_days(data, base, problems)
     specs = _specs(data, base, problems)
     correlations = _correlations(data, base, specs, problems)
     if problems:
         raise InputError(problems, source)
     return PriorSet(name=name, description=description, gap_from=gap_from,
-                    gap_weights=gap_weights, hard_takeoff_days=float(days),
+                    gap_weights=gap_weights, speedup_from=speedup_from,
+                    hard_takeoff_days=float(days),
                     specs={p: specs[p] for p in PARAMETERS}, source_path=source_path, text=text,
                     correlations=correlations)
 

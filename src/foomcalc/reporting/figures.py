@@ -85,6 +85,32 @@ def hard_by_window_figure(summary: Summary) -> bytes:
     return _png(fig)
 
 
+def gap_axis_figure(summary: Summary) -> bytes | None:
+    """P(takeoff within each standard window) against the gap size (years of recent
+    progress, log axis): one line per window, prior dashed, posterior solid with +-2 MCSE
+    bars. None without a gap axis in the summary."""
+    axis = summary.get("gap_axis")
+    if not axis:
+        return None
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
+    colours = ("#1f77b4", "#2ca02c", "#c0392b", "#7f3c8d")
+    for colour, days in zip(colours, axis["windows_days"], strict=False):
+        rows = [r for r in axis["rows"] if r["window_days"] == days]
+        gaps = [r["gap_years"] for r in rows]
+        ax.plot(gaps, [r["prior"] for r in rows], ls="--", color=colour, alpha=0.7)
+        ax.errorbar(gaps, [r["posterior"] for r in rows], yerr=[2 * r["mcse"] for r in rows],
+                    color=colour, marker="o", ms=3, label=f"within {rows[0]['label']}")
+    ax.set_xscale("log")
+    ax.set_xticks(axis["gap_years"], [f"{g:g}" for g in axis["gap_years"]])
+    ax.set_xlabel("capability gap (years of progress at recent rates)")
+    ax.set_ylabel("P(takeoff within window)")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8, title="posterior (solid), prior (dashed)", title_fontsize=8)
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
 def parameters_figure(result: xr.DataTree) -> bytes | None:
     """Prior vs posterior histograms of the key uncertain parameters (log x where positive),
     each titled with its unit; gap parameters of an unused gap route are left out."""

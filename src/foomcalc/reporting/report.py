@@ -10,59 +10,15 @@ from __future__ import annotations
 import base64
 import html
 import json
-from dataclasses import dataclass
 
 import xarray as xr
 
 from foomcalc.reporting import figures
 from foomcalc.reporting.markdown import md_cell, md_fence, md_text
+from foomcalc.reporting.blocks import Block, months_text, number, pct, pct_pm
+from foomcalc.reporting.crux_report import basis_blocks, gap_axis_blocks, speed_up_blocks
 from foomcalc.reporting.summary import RSI_BRANCH_LABEL, RSI_PARAMETER_LABEL, window_label
 from foomcalc.reporting.summary_schema import Summary
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: str  # "h1" | "h2" | "lead" | "p" | "warn" | "table" | "figure" | "pre" | "toc"
-    text: str = ""
-    headers: tuple[str, ...] = ()
-    rows: tuple[tuple[str, ...], ...] = ()
-    png: bytes = b""
-    file: str = ""
-    #: table columns whose cells never wrap (numbers; HTML white-space: nowrap)
-    nowrap: tuple[int, ...] = ()
-
-
-def pct(p: float | None) -> str:
-    """A probability (fraction) as a percentage with one decimal; "n/a" for None."""
-    return "n/a" if p is None else f"{100 * p:.1f}%"
-
-
-def pct_pm(p: float, mcse: float) -> str:
-    """A probability and its Monte Carlo standard error (fractions) as "x.x% ± y.y"."""
-    return f"{100 * p:.1f}% ± {100 * mcse:.1f}"
-
-
-def months_text(m: float | None, horizon: float) -> str:
-    """A time in months (1 month = 30.4375 days) in the unit that reads best; None means
-    beyond the horizon (months)."""
-    if m is None:
-        return f"> {horizon / 12:g} years"
-    if m == 0:
-        return "at once (overhang)"
-    if m < 1 / 30:
-        return f"{m * 30.4375 * 24:.1f} hours"
-    if m < 1:
-        return f"{m * 30.4375:.1f} days"
-    if m < 24:
-        return f"{m:.1f} months"
-    return f"{m / 12:.1f} years"
-
-
-def number(x: float | None) -> str:
-    """A number to three significant figures; "n/a" for None."""
-    if x is None:
-        return "n/a"
-    return f"{x:.3g}"
 
 
 def diagnostics_blocks(summary: Summary) -> list[Block]:
@@ -95,9 +51,10 @@ def build_blocks(
     """The report's content, top to bottom: the headline, `extra` blocks, a table of
     contents, then the sections."""
     blocks = [*headline_blocks(summary), *(extra or []), Block("toc"),
-              *takeoff_blocks(summary, result), *compression_blocks(summary),
+              *takeoff_blocks(summary, result), *gap_axis_blocks(summary),
+              *compression_blocks(summary), *speed_up_blocks(summary),
               *parameter_blocks(summary, result), *sensitivity_blocks(summary),
-              *provenance_blocks(summary)]
+              *basis_blocks(summary), *provenance_blocks(summary)]
     toc = toc_block(blocks)
     return [toc if b.kind == "toc" else b for b in blocks]
 

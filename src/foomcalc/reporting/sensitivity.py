@@ -13,7 +13,7 @@ import xarray as xr
 from arviz_stats import psense_summary
 
 from foomcalc.analysis.reweight import hard_per_draw
-from foomcalc.parameters import PARAMETERS
+from foomcalc.parameters import PARAMETERS, SPEEDUP_PARTS
 from foomcalc.reporting.summary_schema import (
     PowerScalingRow,
     Sensitivity,
@@ -55,19 +55,60 @@ def power_scaling(result: xr.DataTree) -> list[PowerScalingRow] | None:
             for idx, row in table.iterrows()]
 
 
+#: What a tornado row rests on, in the order the report groups them.
+BASES = ("evidence", "parts", "judgement")
+#: A parameter counts as narrowed by data when its posterior sd is at most this share of
+#: its prior sd.
+NARROWED_SD_RATIO = 0.8
+
+
+def basis_of(result: xr.DataTree, name: str, informed: set[str]
+             ) -> tuple[str, float | None]:
+    """What parameter `name` rests on and its posterior sd / prior sd: "evidence" when a
+    likelihood reaches it (`informed`), "parts" for a measurable part of the speed-up
+    (`parameters.SPEEDUP_PARTS`) no likelihood reaches, else "judgement" (a belief or a
+    definition no data reach); the ratio is None when it cannot be measured (no draws)."""
+    ratio = None
+    if "prior" in result and name in result["prior"] and name in result["posterior"]:
+        prior_sd = float(np.std(result["prior"][name].values))
+        if prior_sd > 0:
+            ratio = float(np.std(result["posterior"][name].values)) / prior_sd
+    if name in informed:
+        return "evidence", ratio
+    return ("parts" if name in SPEEDUP_PARTS else "judgement"), ratio
+
+
+def narrowed_share(rows: list[TornadoRow], top: int = 5) -> float | None:
+    """Share of the `top` largest swings (rows largest first) that comes from parameters
+    the data narrow (basis "evidence", posterior sd <= NARROWED_SD_RATIO x prior sd);
+    None when those swings sum to zero."""
+    head = rows[:top]
+    total = sum(r["swing"] for r in head)
+    if total <= 0:
+        return None
+    ratio = [r.get("sd_ratio") for r in head]
+    return sum(r["swing"] for r, q in zip(head, ratio, strict=True)
+               if r.get("basis") == "evidence" and q is not None and q <= NARROWED_SD_RATIO
+               ) / total
+
+
 def tornado_rows(result: xr.DataTree) -> Tornado | None:
-    """The saved tornado as summary rows, largest swing first (None if not saved)."""
+    """The saved tornado as summary rows, largest swing first (None if not saved), each
+    with its basis (`basis_of`)."""
     if "sensitivity_tornado" not in result:
         return None
     ds = result["sensitivity_tornado"].to_dataset()
+    informed = {str(n) for n in np.atleast_1d(ds.attrs.get("posterior_quantile_parameters", []))}
     rows: list[TornadoRow] = []
     for p in ds["parameter"].values:
         p_low = float(ds["p_hard_low"].sel(parameter=p))
         p_high = float(ds["p_hard_high"].sel(parameter=p))
+        basis, ratio = basis_of(result, str(p), informed)
         rows.append({"parameter": str(p), "unit": PARAMETERS[str(p)].unit,
                      "low_value": float(ds["low_value"].sel(parameter=p)),
                      "high_value": float(ds["high_value"].sel(parameter=p)),
-                     "p_low": p_low, "p_high": p_high, "swing": abs(p_high - p_low)})
+                     "p_low": p_low, "p_high": p_high, "swing": abs(p_high - p_low),
+                     "basis": basis, "sd_ratio": ratio})
     rows.sort(key=lambda r: -r["swing"])
     return {"base": float(ds.attrs["p_hard_base"]), "n_draws": int(ds.attrs["n_draws"]),
             "window_days": float(ds.attrs["window_days"]),

@@ -18,28 +18,36 @@ import numpy as np
 import xarray as xr
 
 from foomcalc.analysis.result import attr_json
-from foomcalc.parameters import PARAMETERS, unused_gap_parameters
+from foomcalc.parameters import PARAMETERS, unused_gap_parameters, unused_speedup_parameters
 from foomcalc.reporting.sensitivity import sensitivity_summary
 from foomcalc.reporting.summary_schema import (
     AboveOne,
     CompressionRow,
+    DrawPair,
     DrawSummary,
+    GapAxis,
+    GapAxisRow,
     GapRoute,
     HardTakeoff,
     ParameterEntry,
     Probability,
     Quantiles,
     Sensitivity,
+    SpeedUp,
     Summary,
     TakeoffMonths,
     WindowRow,
 )
 from foomcalc.takeoff.outcomes import (
+    GAP_AXIS_PREFIX,
     STANDARD_WINDOWS_DAYS,
+    gap_axis_probability,
     hard_takeoff_probability,
     mixture_probability,
+    realised_speedup,
     route_hard_takeoff_probability,
     takeoff_quantiles,
+    with_speedup,
 )
 
 QUANTILES = {"q05": 0.05, "q50": 0.5, "q95": 0.95}
@@ -93,9 +101,9 @@ def unused_parameters(result: xr.DataTree) -> list[str]:
     (`parameters.unused_gap_parameters`): tables and the tornado omit them."""
     attrs = result.attrs
     priors = json.loads(attrs["priors_json"])
-    return sorted(unused_gap_parameters(
-        attrs["gap_from"], set(json.loads(attrs.get("modelled_parameters_json", "[]"))),
-        priors.get("gap_weights")))
+    informed = set(json.loads(attrs.get("modelled_parameters_json", "[]")))
+    return sorted(unused_gap_parameters(attrs["gap_from"], informed, priors.get("gap_weights"))
+                  | unused_speedup_parameters(priors.get("speedup_from", "direct"), informed))
 
 
 def _pair(prior: dict, posterior: dict) -> Probability:
@@ -143,6 +151,10 @@ def summarize(result: xr.DataTree) -> Summary:
     routes = gap_routes(priors, prior, post, window)
     if routes is not None:
         summary["gap_routes"] = routes
+    summary["speed_up"] = speed_up(result, priors)
+    axis = gap_axis(prior, post)
+    if axis is not None:
+        summary["gap_axis"] = axis
     return summary
 
 
@@ -255,3 +267,57 @@ def gap_routes(priors: dict, prior: xr.Dataset, post: xr.Dataset, window_days: f
         probability(route_hard_takeoff_probability(prior, route, window_days), False),
         probability(route_hard_takeoff_probability(post, route, window_days), True))}
         for route, w in weights.items()}
+
+
+SPEED_UP_MEANING = (
+    "research speed at full automation of AI R&D as a multiple of today's: `speedup` without "
+    "a compute bottleneck (labour L0 = speedup^(1/p) times today's), `realised` = R(L0, 1)^p "
+    "with research compute still at today's level (CES research input; docs/simulator.md)")
+
+
+def _flat_parameters(result: xr.DataTree, group: str, priors: dict) -> dict[str, np.ndarray]:
+    """Every registry parameter as flat draws of `group` ("prior" or "posterior"), fixed
+    ones at their value."""
+    ds = result[group].to_dataset()
+    n = ds.sizes["chain"] * ds.sizes["draw"]
+    return {name: (ds[name].values.reshape(-1) if name in ds else
+                   np.full(n, float(priors["parameters"][name]["value"]))) for name in PARAMETERS}
+
+
+def speed_up(result: xr.DataTree, priors: dict) -> SpeedUp:
+    """The initial speed-up, prior and posterior: `speedup` (built from its parts under
+    `speedup_from: parts`) and the realised R(L0, 1)^p beside it."""
+    mode = priors.get("speedup_from", "direct")
+    pairs: dict[str, dict[str, DrawSummary]] = {"speedup": {}, "realised": {}}
+    for group in ("prior", "posterior"):
+        draws = with_speedup(_flat_parameters(result, group, priors), mode)
+        pairs["speedup"][group] = describe_draws(draws["speedup"])
+        pairs["realised"][group] = describe_draws(realised_speedup(draws))
+    return {"speedup_from": mode, "meaning": SPEED_UP_MEANING,
+            "speedup": cast(DrawPair, pairs["speedup"]),
+            "realised": cast(DrawPair, pairs["realised"])}
+
+
+GAP_AXIS_NOTE = ("P(takeoff within each window) had the capability gap been the given number "
+                 "of years of progress at recent rates, whatever the priors' gap; the same "
+                 "simulated paths as the headline")
+
+
+def gap_axis(prior: xr.Dataset, post: xr.Dataset) -> GapAxis | None:
+    """The gap as an axis: for each gap size (years of recent progress) and standard window,
+    P(takeoff within the window), prior and posterior; None for results without it."""
+    if f"{GAP_AXIS_PREFIX}takeoff_months_feasible" not in post:
+        return None
+    years = [float(y) for y in post["gap_axis_years"].values]
+    rows: list[GapAxisRow] = []
+    for days in STANDARD_WINDOWS_DAYS:
+        per_prior = gap_axis_probability(prior, days)
+        per_post = gap_axis_probability(post, days)
+        for k, gap in enumerate(years):
+            cell = _pair(
+                probability(xr.DataArray(per_prior[..., k], dims=("chain", "draw")), False),
+                probability(xr.DataArray(per_post[..., k], dims=("chain", "draw")), True))
+            rows.append({"gap_years": gap, "window_days": float(days),
+                         "label": window_label(days), **cell})
+    return {"note": GAP_AXIS_NOTE, "gap_years": years,
+            "windows_days": [float(d) for d in STANDARD_WINDOWS_DAYS], "rows": rows}

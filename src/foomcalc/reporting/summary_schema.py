@@ -1,4 +1,4 @@
-"""The shape of summary.json (schema 1.2, docs/summary-schema.md) as TypedDicts.
+"""The shape of summary.json (schema 1.3, docs/summary-schema.md) as TypedDicts.
 
 `Summary` is what `summary.summarize` returns and `foomcalc report` writes; every
 section and key is documented in docs/summary-schema.md (tests/reporting/
@@ -157,7 +157,9 @@ class DrawCounts(TypedDict):
 
 
 class TornadoRow(TypedDict):
-    """P(hard takeoff) with one parameter pinned at its prior's 10th / 90th percentile."""
+    """P(hard takeoff) with one parameter pinned at its prior's 10th / 90th percentile, and
+    what the parameter rests on (1.3): `basis` "evidence" (a likelihood reaches it; `sd_ratio`
+    = posterior sd / prior sd), "parts" (a measurable part of the speed-up) or "judgement"."""
 
     parameter: str
     unit: str
@@ -166,6 +168,8 @@ class TornadoRow(TypedDict):
     p_low: float
     p_high: float
     swing: float
+    basis: NotRequired[str]
+    sd_ratio: NotRequired[float | None]
 
 
 class Tornado(TypedDict):
@@ -208,6 +212,45 @@ class GapRoute(TypedDict):
     mcse: float
 
 
+class DrawPair(TypedDict):
+    """A quantity's prior and posterior draws described, in its unit."""
+
+    prior: DrawSummary
+    posterior: DrawSummary
+
+
+class SpeedUp(TypedDict):
+    """The initial research speed-up at automation (1.3): `speedup` (without a compute
+    bottleneck; from its parts when `speedup_from` is "parts") and the realised one,
+    R(L0, 1)^p, both multipliers of today's research speed."""
+
+    speedup_from: str
+    meaning: str
+    speedup: DrawPair
+    realised: DrawPair
+
+
+class GapAxisRow(TypedDict):
+    """P(takeoff within `window_days`) had the gap been `gap_years` years of recent progress."""
+
+    gap_years: float
+    window_days: float
+    label: str
+    prior: float
+    prior_mcse: float
+    posterior: float
+    mcse: float
+
+
+class GapAxis(TypedDict):
+    """The gap as an axis of the answer (1.3)."""
+
+    note: str
+    gap_years: list[float]
+    windows_days: list[float]
+    rows: list[GapAxisRow]
+
+
 class Summary(TypedDict):
     """summary.json, in the order it is written."""
 
@@ -234,3 +277,5 @@ class Summary(TypedDict):
     unused_parameters: list[str]
     notes: list[str]
     gap_routes: NotRequired[dict[str, GapRoute]]
+    speed_up: NotRequired[SpeedUp]
+    gap_axis: NotRequired[GapAxis]

@@ -201,7 +201,7 @@ def _window_gain(tb, xb, m: int, w: float, starts, n_starts: int, ends,
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
 def _one_draw(r0, penalty, log2_speed0, limit_doublings, software_doublings, retrain,
-              jump, compute_per_month, share, rho, horizon, gaps, tb, xb,
+              jump, compute_per_month, share, rho, log2_c0, horizon, gaps, tb, xb,
               passage) -> int:
     """Walk one draw's path (simulate_loop.simulate_one, step for step) into tb, xb and
     settle its first passages; returns the number of breakpoints."""
@@ -222,13 +222,13 @@ def _one_draw(r0, penalty, log2_speed0, limit_doublings, software_doublings, ret
         if boundary <= t:
             usable = float(i)  # the workforce uses every completed doubling
         speed = log2_speed0 + penalty * _log2_input(
-            share, rho, log2_a, log2_share, usable, compute_per_month * t * _LOG2_10)
+            share, rho, log2_a, log2_share, usable, compute_per_month * t * _LOG2_10 + log2_c0)
         dt_old = _doubling_months(log2_need, speed)
         if boundary > t and boundary - t < dt_old:
             # a successor arrives mid-doubling: the rest of it runs at the new speed
             speed = log2_speed0 + penalty * _log2_input(
                 share, rho, log2_a, log2_share, float(i),
-                compute_per_month * boundary * _LOG2_10)
+                compute_per_month * boundary * _LOG2_10 + log2_c0)
             dt_new = _doubling_months(log2_need, speed)
             frac = (boundary - t) / dt_old
             end = boundary + (1.0 - frac) * dt_new
@@ -266,7 +266,7 @@ def _one_draw(r0, penalty, log2_speed0, limit_doublings, software_doublings, ret
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def _kernel(r0, penalty, log2_speed0, limit_doublings, software_doublings, retrain, jump,
-            compute_per_month, share, rho, horizon, gaps, windows, passage_out,
+            compute_per_month, share, rho, log2_c0, horizon, gaps, windows, passage_out,
             window_out):
     """Outcomes of every draw (row) of the input arrays; releases the GIL."""
     tb = np.empty(_CAPACITY)
@@ -277,7 +277,7 @@ def _kernel(r0, penalty, log2_speed0, limit_doublings, software_doublings, retra
     for d in range(r0.size):
         m = _one_draw(r0[d], penalty[d], log2_speed0[d], limit_doublings[d],
                       software_doublings[d], retrain[d], jump[d], compute_per_month[d],
-                      share[d], rho[d], horizon, gaps[d], tb, xb, passage)
+                      share[d], rho[d], log2_c0[d], horizon, gaps[d], tb, xb, passage)
         for g in range(passage.size):
             passage_out[d, g] = passage[g] if passage[g] >= 0.0 else np.inf
         if windows.size == 0:
@@ -326,7 +326,7 @@ def kernel_outcomes(prm: DrawParams, gap_ooms, window_months: Sequence[float],
     columns = [_as_f8(a) for a in (
         prm.r0, prm.penalty, prm.log2_speed0, prm.limit_doublings, prm.software_doublings,
         prm.retrain_months, prm.jump_ooms, prm.compute_ooms_per_month, prm.compute_share,
-        prm.rho)]
+        prm.rho, prm.log2_compute0)]
 
     def run(a: int, b: int) -> None:
         _kernel(*(c[a:b] for c in columns), horizon, gaps[a:b], windows, passage[a:b],  # type: ignore[call-arg]

@@ -27,7 +27,11 @@ from foomcalc.takeoff.gap import (
     mixture_routes,
 )
 from foomcalc.takeoff.kernel import TakeoffOutcomes, takeoff_outcomes
-from foomcalc.takeoff.params import recent_rate_ooms_per_year
+from foomcalc.takeoff.params import (
+    log2_realised_speedup,
+    recent_rate_ooms_per_year,
+    speedup_from_parts,
+)
 from foomcalc.takeoff.successors import realised_first_passage
 
 #: Windows (days) for P(hard takeoff) besides the user's own definition.
@@ -36,6 +40,13 @@ STANDARD_WINDOWS_DAYS = (1.0, 7.0, 30.0, 365.25)
 #: Prefix of the per-route takeoff times a mixture also returns, e.g.
 #: ``route_horizon__takeoff_months_feasible``.
 ROUTE_PREFIX = "route_"
+
+#: The gap as an axis: gap sizes in years of recent progress at which the takeoff time is
+#: also measured (on the same paths), whatever gap the priors give.
+GAP_AXIS_YEARS = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0)
+#: Prefix of the gap-axis takeoff times, (n, len(GAP_AXIS_YEARS)) per branch, e.g.
+#: ``gap_axis__takeoff_months_feasible``.
+GAP_AXIS_PREFIX = "gap_axis__"
 
 SIMULATOR_PARAMETERS = (
     "retrain_months",
@@ -102,6 +113,28 @@ def gap_ooms(draws: Mapping[str, np.ndarray], gap_from: str,
 NO_BOTTLENECK = {"compute_share": 0.0, "substitution_elasticity": np.inf}
 
 
+def with_speedup(draws: Mapping[str, np.ndarray], speedup_from: str) -> dict[str, np.ndarray]:
+    """`draws` with `speedup` built from its parts (`params.speedup_from_parts`) when
+    `speedup_from` is "parts"; unchanged ("direct") otherwise."""
+    if speedup_from == "direct":
+        return dict(draws)
+    if speedup_from != "parts":
+        raise ValueError(f"unknown speedup_from {speedup_from!r}")
+    return {**draws, "speedup": speedup_from_parts(
+        draws["research_inference_flop_per_s"], draws["researcher_flop_per_s"],
+        draws["ai_serial_speed"], draws["research_workforce"], draws["parallel_penalty"])}
+
+
+def realised_speedup(draws: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The realised initial research speed-up R(L0, 1)^p of each draw (a multiplier of
+    today's research speed; `params.log2_realised_speedup`), from `speedup`,
+    `parallel_penalty`, `compute_share` and `substitution_elasticity`."""
+    draws = {**NO_BOTTLENECK, **draws}
+    return 2.0 ** log2_realised_speedup(draws["speedup"], draws["parallel_penalty"],
+                                        draws["compute_share"],
+                                        draws["substitution_elasticity"])
+
+
 def simulator_inputs(draws: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The simulator's parameters from flat draws, broadcast to one shape (n,)."""
     draws = {**NO_BOTTLENECK, **draws}  # type: ignore[dict-item]
@@ -157,6 +190,7 @@ def compute_outcomes(
     likelihood_ratio: float = 1.0,
     compression: Sequence[tuple[float, float]] = STANDARD_COMPRESSION,
     horizon_months: float = HORIZON_MONTHS,
+    gap_axis_years: Sequence[float] = (),
 ) -> dict[str, np.ndarray]:
     """Per-draw outcomes for flat (n,) parameter draws.
 
@@ -166,6 +200,9 @@ def compute_outcomes(
     whether some window of Y months holds >= X years of discovered research progress at the
     recent rate (in both branches: successor releases are not counted as instant progress,
     docs/decisions.md 11). A branch of weight 0 in every draw is not simulated (inf, False).
+    With `gap_axis_years` (years of recent progress) also
+    `gap_axis__takeoff_months_feasible` / `_infeasible` (n, len(gap_axis_years)): the
+    takeoff time had the gap been that many years, from the same walk (more gap columns).
     """
     inputs = simulator_inputs(draws)
     n = inputs["speedup"].size
@@ -178,8 +215,9 @@ def compute_outcomes(
     routes = list(gap_weights or {}) if gap_from == "mixture" else []
     gaps = [gap] + [np.array(np.broadcast_to(route_gap_ooms(draws, route), (n,)), dtype=float)
                     for route in routes]  # each route's own takeoff times, for its P(hard)
+    axis = [gap_ooms_from_years(years, rate) for years in gap_axis_years]
     windows = sorted({float(months) for _, months in compression})
-    branches = branch_outcomes(inputs, weight, gaps, windows, horizon_months)
+    branches = branch_outcomes(inputs, weight, gaps + axis, windows, horizon_months)
     out: dict[str, np.ndarray] = {
         "weight_feasible": weight,
         "gap_ooms": gap,
@@ -189,6 +227,11 @@ def compute_outcomes(
         for key, value in takeoff_months(branches, column, inputs["retrain_months"],
                                          horizon_months).items():
             out[f"{ROUTE_PREFIX}{route}__{key}"] = value
+    if axis:
+        columns = [takeoff_months(branches, len(gaps) + k, inputs["retrain_months"],
+                                  horizon_months) for k in range(len(axis))]
+        for key in columns[0]:
+            out[f"{GAP_AXIS_PREFIX}{key}"] = np.stack([c[key] for c in columns], axis=-1)
     for branch, result in branches.items():
         # discovered research progress in both branches (docs/decisions.md)
         columns = [np.zeros(n, dtype=bool) if result is None else
@@ -227,6 +270,19 @@ def route_hard_takeoff_probability(outcomes: xr.Dataset, route: str,
     w = outcomes["weight_feasible"]
     return (w * (outcomes[f"{key}_feasible"] <= window_months)
             + (1 - w) * (outcomes[f"{key}_infeasible"] <= window_months))
+
+
+def gap_axis_probability(outcomes: xr.Dataset | Mapping[str, np.ndarray],
+                         window_days: float) -> np.ndarray:
+    """Per-draw P(takeoff within `window_days`) for each gap of the gap axis, shape
+    (..., len(GAP_AXIS_YEARS)): the branches mixed by their weight. Takes the outcomes of
+    `compute_outcomes(..., gap_axis_years=GAP_AXIS_YEARS)` (a dict of flat arrays, e.g. the
+    app's) or a saved result's outcomes group."""
+    window_months = window_days / DAYS_PER_MONTH
+    w = np.asarray(outcomes["weight_feasible"], dtype=float)[..., None]
+    key = f"{GAP_AXIS_PREFIX}takeoff_months"
+    return (w * (np.asarray(outcomes[f"{key}_feasible"]) <= window_months)
+            + (1 - w) * (np.asarray(outcomes[f"{key}_infeasible"]) <= window_months))
 
 
 def weighted_cdf(times: np.ndarray, weights: np.ndarray, grid: np.ndarray) -> np.ndarray:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from foomcalc.evidence.kind import EvidenceKind
 from foomcalc.evidence.kinds import (
+    compute_equivalent_gains,
+    compute_shares,
     compute_trend,
     game_scaling,
     growth_rates,
@@ -24,5 +26,5 @@ from foomcalc.evidence.kinds import (
 KINDS: dict[str, EvidenceKind] = {k.name: k for k in (
     scaling.KIND, compute_trend.KIND, growth_rates.KIND, returns.KIND, summary.KIND,
     observations.KIND, training_durations.KIND, time_horizons.KIND, game_scaling.KIND,
-    substitution.KIND,
+    substitution.KIND, compute_shares.KIND, compute_equivalent_gains.KIND,
 )}

@@ -16,6 +16,8 @@ import pytensor.tensor as pt
 from foomcalc.evidence.files import EvidenceSet
 from foomcalc.inference.coordinates import DeferredPrior, realise
 from foomcalc.inference.terms import (
+    compute_equivalent_gains,
+    compute_shares,
     compute_trend,
     game_scaling,
     growth_rates,
@@ -34,7 +36,7 @@ from foomcalc.parameters import PARAMETERS
 TERMS: dict[str, Term] = {t.kind: t for t in (
     scaling.TERM, compute_trend.TERM, growth_rates.TERM, returns.TERM, summary.TERM,
     observations.TERM, training_durations.TERM, time_horizons.TERM, game_scaling.TERM,
-    substitution.TERM,
+    substitution.TERM, compute_shares.TERM, compute_equivalent_gains.TERM,
 )}
 
 
