@@ -14,9 +14,9 @@ import json
 import xarray as xr
 
 from foomcalc.reporting import figures
-from foomcalc.reporting.markdown import md_cell, md_fence, md_text
 from foomcalc.reporting.blocks import Block, months_text, number, pct, pct_pm
 from foomcalc.reporting.crux_report import basis_blocks, gap_axis_blocks, speed_up_blocks
+from foomcalc.reporting.markdown import md_cell, md_fence, md_text
 from foomcalc.reporting.summary import RSI_BRANCH_LABEL, RSI_PARAMETER_LABEL, window_label
 from foomcalc.reporting.summary_schema import Summary
 
