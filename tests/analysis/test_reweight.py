@@ -336,3 +336,28 @@ def evidence_dir_file(name: str):
     from foomcalc.paths import evidence_dir
 
     return evidence_dir() / name
+
+
+def test_switching_to_the_speed_up_from_parts_resimulates_every_draw(prior_only):
+    """`speedup_from: parts` changes no parameter's prior but how `speedup` is had: the
+    reweighted answer is the simulator's on the same draws with speedup built from its
+    parts (not the old answer), and its gap axis is re-simulated too."""
+    import dataclasses
+
+    from foomcalc.takeoff.outcomes import GAP_AXIS_YEARS, compute_outcomes, with_speedup
+
+    p = result_priors(prior_only)
+    new = dataclasses.replace(p, speedup_from="parts")
+    rw = reweight(prior_only, new, compression=True)
+    assert rw.method == "exact" and rw.changed == ()
+    posterior = prior_only["posterior"].to_dataset()
+    draws = with_speedup({n: posterior[n].values.reshape(-1) for n in posterior.data_vars},
+                         "parts")
+    direct = compute_outcomes(draws, gap_from=p.gap_from, gap_weights=p.gap_weights,
+                              compression=[], gap_axis_years=GAP_AXIS_YEARS)
+    expected = hard_per_draw(direct, 30.0).mean()
+    assert rw.hard_takeoff() == pytest.approx(expected, rel=1e-12)
+    old = hard_per_draw(prior_only["posterior_outcomes"].to_dataset(), 30.0).mean()
+    assert abs(rw.hard_takeoff() - old) > 1e-3
+    assert np.array_equal(rw.outcomes["gap_axis__takeoff_months_feasible"].values.reshape(
+        -1, len(GAP_AXIS_YEARS)), direct["gap_axis__takeoff_months_feasible"])

@@ -160,7 +160,7 @@ PRIORS_CASES: dict[str, Check] = {
                                          "bound the model"),
     "LogNormal mu -800 (underflows to 0)": priors_case(
         "  retrain_months: {dist: LogNormal, mu: -800, sigma: 1, source: x}\n", "bounds"),
-    "StudentT nu 0.01 (tails beyond 1e30)": priors_case(
+    "StudentT nu 0.01 (tails beyond 1e60)": priors_case(
         "  automation_year: {dist: StudentT, mu: 2030, sigma: 1, nu: 0.01, source: x}\n",
         "automation_year"),
     "NaN value": priors_case("  speedup: {value: .nan, source: x}\n", "finite"),

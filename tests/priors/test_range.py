@@ -26,13 +26,13 @@ REFUSED = [
      "parameters.retrain_months"),
     ("retrain_months", {"value": 1e-300}, "parameters.retrain_months.value"),
     ("speedup", {"value": 1e300}, "parameters.speedup.value"),
-    ("automation_year", {"dist": "Normal", "mu": 2e12, "sigma": 1},
+    ("automation_year", {"dist": "Normal", "mu": 2e24, "sigma": 1},
      "parameters.automation_year.mu"),
     ("automation_year", {"dist": "StudentT", "mu": 2030, "sigma": 1, "nu": 0.01},
      "parameters.automation_year"),
     ("speedup", {"dist": "ShiftedLogNormal", "mu": -800, "sigma": 1},
      "parameters.speedup"),
-    ("limit_ooms", {"dist": "LogUniform", "lower": 1, "upper": 1e13},
+    ("limit_ooms", {"dist": "LogUniform", "lower": 1, "upper": 1e25},
      "parameters.limit_ooms.upper"),
 ]
 

@@ -34,7 +34,12 @@ from foomcalc.priors.draws import (
     scipy_base,
 )
 from foomcalc.priors.files import PriorSet, PriorSpec
-from foomcalc.takeoff.outcomes import compute_outcomes, feasibility_weight
+from foomcalc.takeoff.outcomes import (
+    GAP_AXIS_PREFIX,
+    compute_outcomes,
+    feasibility_weight,
+    with_speedup,
+)
 
 
 def coupled_draws(old: PriorSpec, new: PriorSpec, x: np.ndarray,
@@ -137,7 +142,7 @@ def resimulate(result: xr.DataTree, old: PriorSet, new: PriorSet, modelled: Sequ
     # a new p_rsi_feasible only re-weights the two branches, if both were simulated: a
     # fixed 0 or 1 before means one branch was skipped (outcomes.branch_paths)
     only_weight = (set(new_draws) <= {"p_rsi_feasible"}
-                   and (new.gap_from, new.gap_weights) == (old.gap_from, old.gap_weights)
+                   and simulation_routes(new) == simulation_routes(old)
                    and old.specs["p_rsi_feasible"].prior is not None)
     if only_weight:
         out = post.copy()
@@ -146,15 +151,26 @@ def resimulate(result: xr.DataTree, old: PriorSet, new: PriorSet, modelled: Sequ
         return out
     pairs = list(zip(post["years_of_progress"].values, post["within_months"].values,
                      strict=True)) if compression else []
-    flat = compute_outcomes(draws, gap_from=new.gap_from, gap_weights=new.gap_weights,
-                            likelihood_ratio=lr, compression=pairs, horizon_months=horizon)
+    # the gap axis of the saved result, re-simulated with the windows (results before it
+    # have none)
+    axis = [float(y) for y in post.coords.get("gap_axis_years", [])] if compression else []
+    flat = compute_outcomes(with_speedup(draws, new.speedup_from), gap_from=new.gap_from,
+                            gap_weights=new.gap_weights, likelihood_ratio=lr,
+                            compression=pairs, horizon_months=horizon, gap_axis_years=axis)
     if not compression:
         flat = {k: flat[k] for k in ("weight_feasible", "takeoff_months_feasible",
                                      "takeoff_months_infeasible")}
     data = {}
     for k, v in flat.items():
-        dims = ("chain", "draw") if v.ndim == 1 else ("chain", "draw", "compression")
+        extra = ("gap_axis_years",) if k.startswith(GAP_AXIS_PREFIX) else ("compression",)
+        dims = ("chain", "draw", *(extra if v.ndim > 1 else ()))
         data[k] = (dims, v.reshape(*shape, *v.shape[1:]))
     coords = {c: post[c] for c in post.coords} if compression else \
         {"chain": post["chain"], "draw": post["draw"]}
     return xr.Dataset(data, coords=coords)
+
+
+def simulation_routes(priors: PriorSet) -> tuple:
+    """What a re-simulation depends on in a PriorSet besides its parameters: the gap route
+    (mode and mixture weights) and how `speedup` is had (direct or from parts)."""
+    return (priors.gap_from, priors.gap_weights, priors.speedup_from)

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from foomcalc.analysis.redraw import copula_changed, coupled_draws, resimulate
+from foomcalc.analysis.redraw import copula_changed, coupled_draws, resimulate, simulation_routes
 from foomcalc.analysis.result import result_evidence, result_modelled, result_priors
 from foomcalc.parameters import PARAMETERS
 from foomcalc.priors.copula import log_copula_density
@@ -284,9 +284,9 @@ def reweight(
     shape = (post.sizes["chain"], post.sizes["draw"])
     uniform = np.full(shape, 1.0 / (shape[0] * shape[1]))
     window = float(new_priors.hard_takeoff_days)
-    gap_changed = (new_priors.gap_from, new_priors.gap_weights) != (old.gap_from, old.gap_weights)
+    routes_changed = simulation_routes(new_priors) != simulation_routes(old)
     correlated = copula_changed(old, new_priors, changed)
-    if not changed and not gap_changed and not correlated:
+    if not changed and not routes_changed and not correlated:
         return Reweighted("unchanged", post, uniform, (), None, float(uniform.size),
                           time.perf_counter() - start, window)
     modelled = result_modelled(result, report_dir)
@@ -318,7 +318,7 @@ def reweight(
         if weights is None:
             return unusable(reason, khat)
         method = "indicator" if indicator else "psis"
-    if [n for n in changed if n not in modelled] or gap_changed or correlated:
+    if [n for n in changed if n not in modelled] or routes_changed or correlated:
         post = resimulate(result, old, new_priors, modelled, changed, seed, compression)
     return Reweighted(method, post, weights, tuple(changed), khat, _kish_ess(weights),
                       time.perf_counter() - start, window)

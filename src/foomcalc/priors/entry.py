@@ -37,16 +37,17 @@ from foomcalc.priors.quantiles import choose_family, fit_note
 SPEC_KEYS = ("value", "dist", "quantiles", "source", "fit_note")
 #: The range foomcalc computes with, in each parameter's own unit: a number the user gives
 #: (a fixed value, an entered quantile, a distribution's kwarg) has |x| <= MAX_MAGNITUDE,
-#: and a nonzero fixed value or entered quantile |x| >= MIN_MAGNITUDE. Every preset lies
-#: within 1e-6..1e6.
-MAX_MAGNITUDE = 1e12
+#: and a nonzero fixed value or entered quantile |x| >= MIN_MAGNITUDE. The largest numbers
+#: in the presets are FLOP/s of the speed-up's parts (research inference compute, up to
+#: 3e21 at 95%), so 1e24 leaves them room; every other preset number lies within 1e-6..1e6.
+MAX_MAGNITUDE = 1e24
 MIN_MAGNITUDE = 1e-12
 #: The prior's quantiles at TAIL_PROBABILITIES must be finite, |q| <= TAIL_MAGNITUDE, and
 #: strictly inside the parameter's support (not rounded onto 0 or 1 by underflow), so draws,
-#: their logs and summary.json stay finite. 1e30 admits the widest fit to quantiles within
-#: MIN..MAX_MAGNITUDE (10% at 1e-12, 90% at 1e12: a LogNormal with sigma 21.6, 99.9% at
-#: 1e29), which samples cleanly; LogNormal(mu=1e308) overflows (nutpie crashed on it).
-TAIL_MAGNITUDE = 1e30
+#: their logs and summary.json stay finite. 1e60 admits the widest fit to quantiles within
+#: MIN..MAX_MAGNITUDE (10% at 1e-12, 90% at 1e24: a LogNormal with sigma 32.3, 99.9% at
+#: 2.6e49), which samples cleanly; LogNormal(mu=1e308) overflows (nutpie crashed on it).
+TAIL_MAGNITUDE = 1e60
 TAIL_PROBABILITIES = (0.001, 0.999)
 
 
