@@ -319,3 +319,56 @@ def test_live_posterior_numbers_from_a_saved_result(default_priors):
     assert n["hard_takeoff"] > posterior_numbers(same)["hard_takeoff"]
     assert n["cdf"][-1] <= 1 + 1e-12 and (np.diff(n["cdf"]) >= -1e-12).all()
     assert len(n["compression"]) == 9
+
+
+def test_the_gap_axis_on_the_page_is_the_reports(default_priors):
+    """The page's gap-axis table (prior: the report's prior draws; posterior: the live
+    reweighting of a saved result) gives summary.json's gap_axis numbers, a bigger gap is
+    never likelier to be crossed in a window, and the HTML table shows every cell."""
+    from foomcalc.analysis.run import run_analysis
+    from foomcalc.app.page import gap_axis_table
+    from foomcalc.app.posterior import live_posterior, posterior_numbers
+    from foomcalc.inference.sampling import SamplerSettings
+    from foomcalc.reporting.summary import gap_axis
+    from foomcalc.takeoff.outcomes import GAP_AXIS_YEARS, STANDARD_WINDOWS_DAYS
+
+    base = run_analysis(default_priors, [], seed=0, settings=SamplerSettings(draws=200),
+                        n_prior_draws=20_000)
+    saved = gap_axis(base["prior_outcomes"].to_dataset(), base["posterior_outcomes"]
+                     .to_dataset())
+    assert saved is not None
+    prior = prior_numbers(default_priors, seed=0)["gap_axis"]
+    post = posterior_numbers(live_posterior([base], default_priors, 0))["gap_axis"]
+    assert len(prior) == len(post) == len(GAP_AXIS_YEARS) * len(STANDARD_WINDOWS_DAYS)
+    for row in saved["rows"]:
+        key = (row["gap_years"], row["window_days"])
+        assert {(g, d): p for g, d, p in prior}[key] == pytest.approx(
+            row["prior"], rel=1e-9, abs=1e-12)
+        assert {(g, d): p for g, d, p in post}[key] == pytest.approx(
+            row["posterior"], rel=1e-9, abs=1e-12)
+    for days in STANDARD_WINDOWS_DAYS:
+        column = [p for _, d, p in sorted(prior) if d == days]
+        assert all(a >= b for a, b in zip(column, column[1:], strict=False))
+    assert max(p for _, _, p in prior) > 0.05  # a 0.5-year gap within a year: not rare
+    html = str(gap_axis_table(prior, post))
+    assert html.count("<td>") == len(prior) + len(GAP_AXIS_YEARS)
+    assert "within 1 week" in html and "posterior (prior)" in html
+
+
+def test_the_page_gap_axis_follows_a_faster_speed_up(default_priors):
+    """A much faster initial speed-up (uninformed: redrawn exactly) raises the posterior gap
+    axis in its short windows: the table is re-simulated, not the base's."""
+    from foomcalc.analysis.run import run_analysis
+    from foomcalc.app.posterior import live_posterior, posterior_numbers
+    from foomcalc.inference.sampling import SamplerSettings
+
+    base = run_analysis(default_priors, [], seed=1, settings=SamplerSettings(draws=500),
+                        n_prior_draws=500)
+    faster = default_priors.with_spec("speedup", state_priors(AppState(
+        edits=(("speedup", (30.0, 100.0, 400.0)),))).specs["speedup"])
+    before = {(g, d): p for g, d, p in posterior_numbers(live_posterior(
+        [base], default_priors, 0))["gap_axis"]}
+    after = {(g, d): p for g, d, p in posterior_numbers(live_posterior(
+        [base], faster, 0))["gap_axis"]}
+    assert after[(1.0, 30.0)] - before[(1.0, 30.0)] > 0.02
+    assert after[(5.0, 365.25)] >= before[(5.0, 365.25)]

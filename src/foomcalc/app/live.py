@@ -262,17 +262,20 @@ def register_prior_outputs(live: LivePriors) -> None:
 
 def _figures(token: int, latest: dict, pr: PriorSet | None, n: dict | None, preset_cdf,
              preset: str, post: dict, seed: int) -> dict | None:
-    """The curve (PNG) and the compression table (HTML) for these answers; None when a
+    """The curve (PNG), the compression and gap-axis tables (HTML) for these answers; None when a
     newer request has come in meanwhile (the page shows that one instead)."""
     if token != latest["token"]:
         return None
     out: dict = {"png": cdf_png(n, preset_cdf, preset, post.get("numbers"),
                                 post["status"] == "stale")}
     if pr is not None and n is not None:
-        prior_rows = prior_numbers(pr, seed=seed)["compression"]
-        rows = (post.get("numbers") or {}).get("compression")
-        out["table"] = str(app_page.compression_table(prior_rows, rows,
-                                                      post["status"] == "stale"))
+        prior = prior_numbers(pr, seed=seed)
+        numbers = post.get("numbers") or {}
+        stale = post["status"] == "stale"
+        out["table"] = str(app_page.compression_table(prior["compression"],
+                                                      numbers.get("compression"), stale))
+        out["gap_table"] = str(app_page.gap_axis_table(prior["gap_axis"],
+                                                       numbers.get("gap_axis"), stale))
     return out
 
 
@@ -324,6 +327,11 @@ def register_figures(live: LivePriors, posterior: Callable[[], dict], seed: int)
     def compression():
         got = current()
         return ui.HTML(got["table"]) if "table" in got else None
+
+    @render.ui
+    def gap_axis():
+        got = current()
+        return ui.HTML(got["gap_table"]) if "gap_table" in got else None
 
 
 def register_correlations(input: Inputs, live: LivePriors) -> None:

@@ -174,6 +174,9 @@ def main_panel() -> ui.TagList:
             ui.card(ui.card_header("Compression: P(X years of progress within Y months)"),
                     ui.output_ui("compression")),
             col_widths={"sm": (12, 12), "xl": (7, 5)}),
+        ui.card(ui.card_header("The gap as an axis: P(takeoff within t) had strongly "
+                               "superhuman lain X years of recent progress beyond par-human"),
+                ui.output_ui("gap_axis")),
         ui.layout_columns(
             ui.card(ui.card_header("Share and save"),
                     ui.tags.label("Link to this state", **{"for": "share_link"}),
@@ -240,6 +243,35 @@ def compression_table(rows: list[tuple[float, float, float]],
     what = "posterior (prior)" if q else "prior"
     return ui.HTML(f'<table class="fc-table" id="compression_table"><tr><th>progress</th>{head}'
                    f"</tr>{body}</table><p class='fc-note'>{what}</p>")
+
+
+WINDOW_NAMES = {1.0: "1 day", 7.0: "1 week", 30.0: "30 days", 365.25: "1 year"}
+
+
+def gap_axis_table(rows: list[tuple[float, float, float]],
+                   posterior: list[tuple[float, float, float]] | None = None,
+                   stale: bool = False) -> ui.HTML:
+    """A gap (years of recent progress) x window grid of P(takeoff within the window)
+    (percent): the posterior's with the prior's in brackets when there is a posterior
+    (greyed when `stale`), else the prior's."""
+    gaps = sorted({g for g, _, _ in rows})
+    days = sorted({d for _, d, _ in rows})
+    p = {(g, d): v for g, d, v in rows}
+    q = {(g, d): v for g, d, v in posterior or []}
+
+    def cell(g: float, d: float) -> str:
+        if (g, d) not in q:
+            return f"<td>{100 * p[(g, d)]:.1f}%</td>"
+        return (f"<td><span class='{'fc-stale' if stale else ''}'>{100 * q[(g, d)]:.1f}%"
+                f"</span> <span class='fc-note'>({100 * p[(g, d)]:.1f}%)</span></td>")
+
+    head = "".join(f"<th>within {WINDOW_NAMES.get(d, f'{d:g} days')}</th>" for d in days)
+    body = "".join(f"<tr><td>{g:g} year{'s' if g != 1 else ''}</td>"
+                   + "".join(cell(g, d) for d in days) + "</tr>" for g in gaps)
+    what = "posterior (prior)" if q else "prior"
+    return ui.HTML(f'<table class="fc-table" id="gap_axis_table"><tr><th>gap</th>{head}</tr>'
+                   f"{body}</table><p class='fc-note'>{what}; whatever your gap prior: the "
+                   "headline integrates over it (docs/simulator.md, the gap axis)</p>")
 
 
 def crux_table(data: dict) -> ui.HTML:

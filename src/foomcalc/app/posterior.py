@@ -30,7 +30,7 @@ import numpy as np
 
 from foomcalc import __version__
 from foomcalc.app.jobs import Job
-from foomcalc.app.state import MONTHS_GRID
+from foomcalc.app.state import MONTHS_GRID, gap_axis_rows
 from foomcalc.priors.files import PriorSet, load_preset
 from foomcalc.takeoff.outcomes import DAYS_PER_MONTH, weighted_cdf
 
@@ -148,7 +148,8 @@ def start_refit(store: BaseStore, base, priors: PriorSet, seed: int) -> Job:
 def posterior_numbers(rw) -> dict:
     """P(hard takeoff) with its Monte Carlo error, P(seed-AI RSI feasible), the takeoff
     CDF on MONTHS_GRID, its median (months; None beyond the horizon), the compression
-    table and how they were had (method, k-hat, ESS), from a `Reweighted`."""
+    table, the gap axis (when the base result has one) and how they were had (method,
+    k-hat, ESS), from a `Reweighted`."""
     n = rw.numbers()
     o, w = rw.outcomes, rw.weights
     wf = o["weight_feasible"].values
@@ -162,8 +163,9 @@ def posterior_numbers(rw) -> dict:
             "hard_takeoff_mcse": n["hard_takeoff"]["mcse"],
             "window_days": rw.hard_takeoff_days, "p_rsi_feasible": n["p_rsi_feasible"],
             "cdf": cdf, "median_months": float(MONTHS_GRID[above[0]]) if above.size else None,
-            "compression": rows, "method": rw.method, "pareto_k": rw.pareto_k, "ess": rw.ess,
-            "seconds": rw.seconds, "window_months": rw.hard_takeoff_days / DAYS_PER_MONTH}
+            "compression": rows, "gap_axis": gap_axis_rows(o, w), "method": rw.method,
+            "pareto_k": rw.pareto_k, "ess": rw.ess, "seconds": rw.seconds,
+            "window_months": rw.hard_takeoff_days / DAYS_PER_MONTH}
 
 
 def priors_key(priors: PriorSet) -> str:

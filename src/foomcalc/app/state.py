@@ -27,8 +27,11 @@ from foomcalc.priors.families import FAMILIES, from_prior
 from foomcalc.priors.files import PriorSet, list_presets, load_preset, priors_from_dict
 from foomcalc.takeoff.outcomes import (
     DAYS_PER_MONTH,
+    GAP_AXIS_YEARS,
     STANDARD_COMPRESSION,
+    STANDARD_WINDOWS_DAYS,
     compute_outcomes,
+    gap_axis_probability,
     weighted_cdf,
 )
 
@@ -265,7 +268,8 @@ def prior_numbers(priors: PriorSet, n_draws: int = N_LIVE_DRAWS, seed: int = 0,
     draws = {k: v.reshape(-1) for k, v in parameter_draws(priors, ds, (1, n_draws)).items()}
     windows = STANDARD_COMPRESSION if compression else []
     out = compute_outcomes(draws, gap_from=priors.gap_from, gap_weights=priors.gap_weights,
-                           compression=windows)
+                           compression=windows,
+                           gap_axis_years=GAP_AXIS_YEARS if compression else ())
     w = out["weight_feasible"]
     t1, t0 = out["takeoff_months_feasible"], out["takeoff_months_infeasible"]
     window = priors.hard_takeoff_days / DAYS_PER_MONTH
@@ -287,7 +291,21 @@ def prior_numbers(priors: PriorSet, n_draws: int = N_LIVE_DRAWS, seed: int = 0,
         "cdf": cdf,
         "median_months": float(MONTHS_GRID[above[0]]) if above.size else None,
         "compression": rows,
+        "gap_axis": gap_axis_rows(out, np.full(w.size, 1.0 / w.size)) if compression else [],
     }
+
+
+def gap_axis_rows(outcomes, weights: np.ndarray) -> list[tuple[float, float, float]]:
+    """(gap in years of recent progress, window in days, P(takeoff within the window)) for
+    the gap axis (GAP_AXIS_YEARS x STANDARD_WINDOWS_DAYS), the draws weighted by `weights`
+    (summing to 1, the shape of the draws); [] when the outcomes have no gap axis."""
+    if "gap_axis__takeoff_months_feasible" not in outcomes:
+        return []
+    w = np.asarray(weights, dtype=float)[..., None]
+    axes = tuple(range(w.ndim - 1))
+    return [(float(g), float(d), float(p)) for d in STANDARD_WINDOWS_DAYS
+            for g, p in zip(GAP_AXIS_YEARS, (w * gap_axis_probability(outcomes, d)).sum(
+                axis=axes), strict=True)]
 
 
 def warm_up() -> None:
