@@ -4,6 +4,7 @@ direction."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -348,7 +349,7 @@ def test_the_gap_axis_on_the_page_is_the_reports(default_priors):
             row["posterior"], rel=1e-9, abs=1e-12)
     for days in STANDARD_WINDOWS_DAYS:
         column = [p for _, d, p in sorted(prior) if d == days]
-        assert all(a >= b for a, b in zip(column, column[1:], strict=False))
+        assert all(a >= b for a, b in itertools.pairwise(column))
     assert max(p for _, _, p in prior) > 0.05  # a 0.5-year gap within a year: not rare
     html = str(gap_axis_table(prior, post))
     assert html.count("<td>") == len(prior) + len(GAP_AXIS_YEARS)
