@@ -9,6 +9,7 @@ assets are Shiny's own (bundled in the wheel): the page loads with no network.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from shiny import ui
 
@@ -226,23 +227,9 @@ def compression_table(rows: list[tuple[float, float, float]],
                       stale: bool = False) -> ui.HTML:
     """A years x months grid of probabilities (percent): the posterior's with the prior's
     in brackets when there is a posterior (greyed when `stale`), else the prior's."""
-    years = sorted({x for x, _, _ in rows})
-    months = sorted({y for _, y, _ in rows})
-    p = {(x, y): v for x, y, v in rows}
-    q = {(x, y): v for x, y, v in posterior or []}
-
-    def cell(x, m) -> str:
-        if (x, m) not in q:
-            return f"<td>{100 * p[(x, m)]:.1f}%</td>"
-        return (f"<td><span class='{'fc-stale' if stale else ''}'>{100 * q[(x, m)]:.1f}%"
-                f"</span> <span class='fc-note'>({100 * p[(x, m)]:.1f}%)</span></td>")
-
-    head = "".join(f"<th>within {m:g} mo</th>" for m in months)
-    body = "".join(f"<tr><td>{x:g} year{'s' if x != 1 else ''}</td>"
-                   + "".join(cell(x, m) for m in months) + "</tr>" for x in years)
-    what = "posterior (prior)" if q else "prior"
-    return ui.HTML(f'<table class="fc-table" id="compression_table"><tr><th>progress</th>{head}'
-                   f"</tr>{body}</table><p class='fc-note'>{what}</p>")
+    return _grid("compression_table", "progress", rows, posterior, stale,
+                 lambda x: f"{x:g} year{'s' if x != 1 else ''}",
+                 lambda m: f"within {m:g} mo", "")
 
 
 WINDOW_NAMES = {1.0: "1 day", 7.0: "1 week", 30.0: "30 days", 365.25: "1 year"}
@@ -251,27 +238,38 @@ WINDOW_NAMES = {1.0: "1 day", 7.0: "1 week", 30.0: "30 days", 365.25: "1 year"}
 def gap_axis_table(rows: list[tuple[float, float, float]],
                    posterior: list[tuple[float, float, float]] | None = None,
                    stale: bool = False) -> ui.HTML:
-    """A gap (years of recent progress) x window grid of P(takeoff within the window)
-    (percent): the posterior's with the prior's in brackets when there is a posterior
-    (greyed when `stale`), else the prior's."""
-    gaps = sorted({g for g, _, _ in rows})
-    days = sorted({d for _, d, _ in rows})
-    p = {(g, d): v for g, d, v in rows}
-    q = {(g, d): v for g, d, v in posterior or []}
+    """A gap (years of recent progress) x window (days) grid of P(takeoff within the
+    window), as `compression_table`."""
+    return _grid("gap_axis_table", "gap", rows, posterior, stale,
+                 lambda g: f"{g:g} year{'s' if g != 1 else ''}",
+                 lambda d: f"within {WINDOW_NAMES.get(d, f'{d:g} days')}",
+                 "; whatever your gap prior: the headline integrates over it "
+                 "(docs/simulator.md, the gap axis)")
 
-    def cell(g: float, d: float) -> str:
-        if (g, d) not in q:
-            return f"<td>{100 * p[(g, d)]:.1f}%</td>"
-        return (f"<td><span class='{'fc-stale' if stale else ''}'>{100 * q[(g, d)]:.1f}%"
-                f"</span> <span class='fc-note'>({100 * p[(g, d)]:.1f}%)</span></td>")
 
-    head = "".join(f"<th>within {WINDOW_NAMES.get(d, f'{d:g} days')}</th>" for d in days)
-    body = "".join(f"<tr><td>{g:g} year{'s' if g != 1 else ''}</td>"
-                   + "".join(cell(g, d) for d in days) + "</tr>" for g in gaps)
+def _grid(table_id: str, corner: str, rows: list[tuple[float, float, float]],
+          posterior: list[tuple[float, float, float]] | None, stale: bool,
+          row_label: Callable[[float], str], column_label: Callable[[float], str],
+          note: str) -> ui.HTML:
+    """(row, column, probability) triples as an HTML table in percent, the posterior's
+    with the prior's in brackets when there is a posterior (greyed when `stale`)."""
+    keys = sorted({r for r, _, _ in rows})
+    columns = sorted({c for _, c, _ in rows})
+    p = {(r, c): v for r, c, v in rows}
+    q = {(r, c): v for r, c, v in posterior or []}
+
+    def cell(r: float, c: float) -> str:
+        if (r, c) not in q:
+            return f"<td>{100 * p[(r, c)]:.1f}%</td>"
+        return (f"<td><span class='{'fc-stale' if stale else ''}'>{100 * q[(r, c)]:.1f}%"
+                f"</span> <span class='fc-note'>({100 * p[(r, c)]:.1f}%)</span></td>")
+
+    head = "".join(f"<th>{column_label(c)}</th>" for c in columns)
+    body = "".join(f"<tr><td>{row_label(r)}</td>" + "".join(cell(r, c) for c in columns)
+                   + "</tr>" for r in keys)
     what = "posterior (prior)" if q else "prior"
-    return ui.HTML(f'<table class="fc-table" id="gap_axis_table"><tr><th>gap</th>{head}</tr>'
-                   f"{body}</table><p class='fc-note'>{what}; whatever your gap prior: the "
-                   "headline integrates over it (docs/simulator.md, the gap axis)</p>")
+    return ui.HTML(f'<table class="fc-table" id="{table_id}"><tr><th>{corner}</th>{head}'
+                   f"</tr>{body}</table><p class='fc-note'>{what}{note}</p>")
 
 
 def crux_table(data: dict) -> ui.HTML:
