@@ -11,10 +11,8 @@ import numpy as np
 import pymc as pm
 import pytest
 from scipy import stats
-from typer.testing import CliRunner
 
 from foomcalc.analysis.run import run_analysis
-from foomcalc.cli.commands import app
 from foomcalc.errors import InputError
 from foomcalc.evidence.files import (
     load_evidence,
@@ -26,6 +24,7 @@ from foomcalc.inference.terms import add_evidence
 from foomcalc.inference.terms.training_durations import HOURS_PER_MONTH
 from foomcalc.paths import data_dir
 from foomcalc.reporting.summary import summarize
+from tests.refusal import assert_report_refuses
 
 HEADER = "model,publication_date,training_hours,training_flop\n"
 GOOD = HEADER + "A,2020-05-28,355,3e23\nB,2023-03-15,2280,2.1e25\nC,2024.5,2142,\n"
@@ -73,11 +72,7 @@ def test_bad_input_names_column(tmp_path, text, fragments):
 
 def test_cli_bad_durations_exit_2_nothing_written(tmp_path):
     bad = write(tmp_path, HEADER + "A,2020-01-01,3 months,1e24\n")
-    out = tmp_path / "report"
-    result = CliRunner().invoke(app, ["report", "--evidence", str(bad), "--out", str(out)])
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output and "training_hours" in result.output
-    assert not out.exists()
+    assert_report_refuses(bad, tmp_path / "report", "training_hours")
 
 
 def test_durations_likelihood_is_student_t_around_the_anchored_trend(tmp_path):
