@@ -16,8 +16,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +32,7 @@ from foomcalc.reporting.output import claim_folder, write_atomically
 from foomcalc.reporting.report import Block, render_html, render_markdown
 from foomcalc.survey import run as survey_run
 from tests.browser import AppServer
+from tests.folder_holder import start_holder
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -308,37 +307,13 @@ def test_table_cli_arguments_and_output(tmp_path):
 
 # ---------------------------------------------------------------- writers: concurrency, kill
 
-def holder(out: Path, write_bytes: int = 0) -> subprocess.Popen:
-    """A process that claims `out` (or is writing it, `write_bytes` into its temporary
-    folder), prints 'ready' and sleeps until killed."""
-    code = textwrap.dedent(f"""
-        import time
-        from pathlib import Path
-        from foomcalc.reporting.output import claim_folder, write_atomically
-        def fill(folder):
-            (folder / "posterior.nc").write_bytes(b"x" * {write_bytes})
-            print("ready", flush=True)
-            time.sleep(120)
-        if {write_bytes}:
-            write_atomically(Path({str(out)!r}), fill)
-        else:
-            with claim_folder(Path({str(out)!r})):
-                print("ready", flush=True)
-                time.sleep(120)
-    """)
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                            env=ENV)
-    assert proc.stdout.readline().strip() == "ready"
-    return proc
-
-
 def killed(proc: subprocess.Popen) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
 
 
 def second_writer_refused(tmp: Path) -> None:
-    first = holder(tmp / "out")
+    first = start_holder(tmp / "out")
     try:
         refused("report", "--out", str(tmp / "out"), says=f"pid {first.pid}")
     finally:
@@ -346,7 +321,7 @@ def second_writer_refused(tmp: Path) -> None:
 
 
 def sigkill_mid_write_cleaned(tmp: Path) -> None:
-    writer = holder(tmp / "out", write_bytes=16 * 2**20)
+    writer = start_holder(tmp / "out", fill_bytes=16 * 2**20)
     killed(writer)
     assert (tmp / f".out.tmp-{writer.pid}").is_dir()
     write_atomically(tmp / "out", lambda d: (d / "summary.json").write_text("{}"))
@@ -354,7 +329,7 @@ def sigkill_mid_write_cleaned(tmp: Path) -> None:
 
 
 def killed_swap_restored(tmp: Path) -> None:
-    writer = holder(tmp / "out")
+    writer = start_holder(tmp / "out")
     killed(writer)  # its lock file stays behind, released by the kernel
     aside = tmp / f".out.old-{writer.pid}"
     aside.mkdir()

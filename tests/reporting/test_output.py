@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -25,6 +24,7 @@ from foomcalc.reporting.output import (
     remove_stale_temporaries,
     write_atomically,
 )
+from tests.folder_holder import start_holder
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -47,30 +47,6 @@ def dead_pid() -> int:
     proc = subprocess.Popen(["true"])
     proc.wait(10)
     return proc.pid
-
-
-def start_holder(out: Path, fill_bytes: int = 0) -> subprocess.Popen:
-    """A process that claims `out` (and, with `fill_bytes`, is writing its temporary
-    folder), prints 'ready' and sleeps until killed."""
-    code = textwrap.dedent(f"""
-        import sys, time
-        from pathlib import Path
-        from foomcalc.reporting.output import claim_folder, write_atomically
-        def fill(folder):
-            (folder / "posterior.nc").write_bytes(b"x" * {fill_bytes})
-            print("ready", flush=True)
-            time.sleep(120)
-        if {fill_bytes}:
-            write_atomically(Path({str(out)!r}), fill)
-        else:
-            with claim_folder(Path({str(out)!r})):
-                print("ready", flush=True)
-                time.sleep(120)
-    """)
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                            env=ENV)
-    assert proc.stdout.readline().strip() == "ready"  # the child prints it within seconds
-    return proc
 
 
 def stop(proc: subprocess.Popen) -> None:
