@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from foomcalc.paths import data_dir
-from tests.browser import AppServer, make_driver, remote, requested_urls, require_browser
+from tests.browser import AppServer, remote, requested_urls, require_browser
 
 
 @pytest.fixture(scope="module")
@@ -31,14 +31,6 @@ def server(tmp_path_factory):
             os.environ["FOOMCALC_APP_BASES"] = old
     yield srv
     srv.stop()
-
-
-@pytest.fixture
-def driver(tmp_path):
-    require_browser()
-    d = make_driver(tmp_path)
-    yield d
-    d.quit()
 
 
 def _first(driver, css: str, read, timeout):

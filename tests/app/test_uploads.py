@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from foomcalc.evidence.files import MAX_MB
-from tests.browser import AppServer, make_driver, require_browser
+from tests.browser import AppServer, require_browser
 
 LIMIT_MB = 20
 
@@ -42,14 +42,6 @@ def server(tmp_path_factory):
     srv.tmp, srv.work = base / "tmp", base / "work"
     yield srv
     srv.stop()
-
-
-@pytest.fixture
-def driver(tmp_path):
-    require_browser()
-    d = make_driver(tmp_path)
-    yield d
-    d.quit()
 
 
 def wait(predicate, timeout: float = 120):

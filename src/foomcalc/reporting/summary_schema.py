@@ -230,16 +230,10 @@ class SpeedUp(TypedDict):
     realised: DrawPair
 
 
-class GapAxisRow(TypedDict):
+class GapAxisRow(WindowRow):
     """P(takeoff within `window_days`) had the gap been `gap_years` years of recent progress."""
 
     gap_years: float
-    window_days: float
-    label: str
-    prior: float
-    prior_mcse: float
-    posterior: float
-    mcse: float
 
 
 class GapAxis(TypedDict):
