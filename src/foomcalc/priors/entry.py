@@ -244,15 +244,17 @@ def _family_kwargs(pname: str, entry: dict, family: str, quantiles: dict[float, 
     support = PARAMETERS[pname].support
     lo, hi = SUPPORTS[support]
     fam = FAMILIES[family]
-    kwargs = {k: finite_number(entry[k], f"{path}.{k}", problems) for k in fam.kwargs if k in entry}
+    given = {k: finite_number(entry[k], f"{path}.{k}", problems) for k in fam.kwargs if k in entry}
     fitted = quantiles is not None and not any(k in entry for k in fam.shape)
     if len(problems) > n_before:
         return None
+    # every None above left a problem, so past the check all are numbers
+    kwargs = {k: v for k, v in given.items() if v is not None}
     if family == "StudentT" and "nu" not in kwargs:
         problems.append(f"{path}.nu: missing; StudentT needs nu (degrees of freedom, e.g. 4)")
         return None
     note = None
-    if fitted:
+    if fitted and quantiles is not None:
         try:
             choice = choose_family(family, quantiles, _fit_bounds(family, kwargs, lo, hi),
                                    support)
@@ -268,7 +270,7 @@ def _family_kwargs(pname: str, entry: dict, family: str, quantiles: dict[float, 
         return None
     if not _check_kwargs(family, kwargs, path, problems):
         return None
-    flo, fhi = family_support(family, kwargs)  # type: ignore[arg-type]
+    flo, fhi = family_support(family, kwargs)
     if flo < lo or fhi > hi:
         where = f"{path}.quantiles" if fitted else f"{path}.dist"
         problems.append(f"{where}: {family} takes values in {_interval(flo, fhi)} but {pname} "
