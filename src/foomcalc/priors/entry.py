@@ -64,6 +64,12 @@ class PriorSpec:
     quantiles: dict[float, float] | None = None
     fit_note: str | None = None
 
+    def form(self) -> PriorForm:
+        """The prior as a distribution; a ValueError when the parameter is fixed."""
+        if self.prior is None:
+            raise ValueError(f"{self.name} is fixed (value {self.value}), not a distribution")
+        return self.prior
+
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n iid prior draws with numpy/scipy (same distribution PyMC samples)."""
         if self.prior is None:
