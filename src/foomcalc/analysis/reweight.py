@@ -63,7 +63,7 @@ SUPPORT_RTOL = 1e-9
 def spec_key(spec: PriorSpec) -> tuple:
     """What a spec's numbers depend on (its `source` note does not count)."""
     if spec.prior is None:
-        return ("fixed", float(spec.value))  # type: ignore[arg-type]
+        return ("fixed", spec.fixed())
     return (spec.prior.distribution, spec.prior.transform,
             tuple(sorted((k, float(v)) for k, v in spec.prior.parameters.items())))
 

@@ -88,7 +88,7 @@ def controls(base: PriorSet) -> dict[str, Control]:
         spec = base.specs[name]
         lo_s, hi_s = _SUPPORT_RANGE[p.support]
         if spec.prior is None:
-            v = float(spec.value)  # type: ignore[arg-type]
+            v = spec.fixed()
             lo, hi = (0.0, 1.0) if p.support == "unit_interval" else (
                 max(lo_s, min(0.0, v)), max(1.0, abs(v) * 3))
             values = (v,)

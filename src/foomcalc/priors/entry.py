@@ -70,20 +70,25 @@ class PriorSpec:
             raise ValueError(f"{self.name} is fixed (value {self.value}), not a distribution")
         return self.prior
 
+    def fixed(self) -> float:
+        """The fixed value; a ValueError when the parameter has a distribution."""
+        if self.value is None:
+            raise ValueError(f"{self.name} has a distribution ({self.prior}), not a fixed value")
+        return float(self.value)
+
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n iid prior draws with numpy/scipy (same distribution PyMC samples)."""
-        if self.prior is None:
-            return np.full(n, float(self.value))  # type: ignore[arg-type]
-        return sample_prior_numpy(self.prior, n, rng)
+        return np.full(n, self.fixed()) if self.prior is None else \
+            sample_prior_numpy(self.prior, n, rng)
 
     def quantile(self, q: float) -> float:
         """Prior quantile at probability q (the fixed value when fixed)."""
-        return float(self.value) if self.prior is None else float(prior_quantile(self.prior, q))  # type: ignore[arg-type]
+        return self.fixed() if self.prior is None else float(prior_quantile(self.prior, q))
 
     def to_dict(self) -> dict[str, Any]:
         """The spec in priors-file form (JSON-serialisable; percent keys as strings)."""
         if self.prior is None:
-            out: dict[str, Any] = {"value": float(self.value)}  # type: ignore[arg-type]
+            out: dict[str, Any] = {"value": self.fixed()}
         else:
             family, kwargs = from_prior(self.prior)
             if family == "LogUniform":
@@ -96,7 +101,6 @@ class PriorSpec:
             out["fit_note"] = self.fit_note
         out["source"] = self.source
         return out
-
 
 
 def parse_entry(pname: str, entry: Any, path: str, problems: list[str]) -> PriorSpec | None:
