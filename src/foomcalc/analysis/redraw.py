@@ -47,7 +47,7 @@ def coupled_draws(old: PriorSpec, new: PriorSpec, x: np.ndarray,
     """Draws from `new` coupled to draws `x` from `old` by x_new = F_new^-1(F_old(x));
     iid from `new` when x is iid from `old`. Fresh draws when `old` is fixed."""
     if new.prior is None:
-        return np.full(x.shape, float(new.value))
+        return np.full(x.shape, new.fixed())
     if old.prior is None or old.prior.transform not in TRANSFORMS \
             or new.prior.transform not in TRANSFORMS:
         return new.sample(x.size, rng).reshape(x.shape)
@@ -82,7 +82,7 @@ def redraw_uninformed(old: PriorSet, new: PriorSet, draws: dict[str, np.ndarray]
     for name in [n for n in PARAMETERS if n in affected]:
         spec = new.specs[name]
         if spec.prior is None:
-            out[name] = np.full(draws[name].shape, float(spec.value))
+            out[name] = np.full(draws[name].shape, spec.fixed())
         elif new_cop is None or name not in new_cop.names:
             out[name] = from_normal_scores(spec.prior, e[name])
     if new_cop is not None:
@@ -133,7 +133,7 @@ def resimulate(result: xr.DataTree, old: PriorSet, new: PriorSet, modelled: Sequ
     post = result["posterior_outcomes"].to_dataset()
     shape = (post.sizes["chain"], post.sizes["draw"])
     draws = {name: posterior[name].values.reshape(-1) if name in posterior
-             else np.full(shape[0] * shape[1], float(old.specs[name].value))
+             else np.full(shape[0] * shape[1], old.specs[name].fixed())
              for name in PARAMETERS}
     new_draws = redraw_uninformed(old, new, draws, modelled, changed, seed)
     draws.update(new_draws)

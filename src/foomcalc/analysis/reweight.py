@@ -63,7 +63,7 @@ SUPPORT_RTOL = 1e-9
 def spec_key(spec: PriorSpec) -> tuple:
     """What a spec's numbers depend on (its `source` note does not count)."""
     if spec.prior is None:
-        return ("fixed", float(spec.value))  # type: ignore[arg-type]
+        return ("fixed", spec.fixed())
     return (spec.prior.distribution, spec.prior.transform,
             tuple(sorted((k, float(v)) for k, v in spec.prior.parameters.items())))
 
@@ -311,13 +311,13 @@ def reweight(
             return unusable(f"the new prior of {beyond[0]} reaches beyond the old one's support")
         indicator = not block_changed and all(
             uniform_family(old.specs[n]) and uniform_family(new_priors.specs[n])
-            and old.specs[n].prior.transform == new_priors.specs[n].prior.transform
+            and old.specs[n].form().transform == new_priors.specs[n].form().transform
             for n in in_model)
         log_ratio = _informed_log_ratio(result, old, new_priors, in_model, modelled)
-        weights, khat, reason = _weights(log_ratio, indicator, k_max)
-        if weights is None:
+        fitted, khat, reason = _weights(log_ratio, indicator, k_max)
+        if fitted is None:
             return unusable(reason, khat)
-        method = "indicator" if indicator else "psis"
+        weights, method = fitted, "indicator" if indicator else "psis"
     if [n for n in changed if n not in modelled] or routes_changed or correlated:
         post = resimulate(result, old, new_priors, modelled, changed, seed, compression)
     return Reweighted(method, post, weights, tuple(changed), khat, _kish_ess(weights),

@@ -96,7 +96,7 @@ def parameter_draws(priors: PriorSet, dataset: xr.Dataset, shape: tuple[int, ...
         if name in dataset:
             draws[name] = dataset[name].values.reshape(shape)
         else:
-            draws[name] = np.full(shape, float(priors.specs[name].value))
+            draws[name] = np.full(shape, priors.specs[name].fixed())
     return with_speedup(draws, priors.speedup_from)
 
 

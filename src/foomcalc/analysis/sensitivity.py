@@ -57,7 +57,7 @@ def _flat_draws(priors: PriorSet, posterior: xr.Dataset, n: int) -> dict[str, np
     total = posterior.sizes["chain"] * posterior.sizes["draw"]
     idx = np.unique(np.linspace(0, total - 1, min(n, total)).round().astype(int))
     return {name: (posterior[name].values.reshape(-1)[idx] if name in posterior
-                   else np.full(idx.size, float(priors.specs[name].value)))  # type: ignore[arg-type]
+                   else np.full(idx.size, priors.specs[name].fixed()))
             for name in PARAMETERS}
 
 

@@ -93,6 +93,13 @@ class Job:
         """Whether the work has not finished yet (with a result or an error)."""
         return self.finished is None
 
+    def output(self) -> dict:
+        """The finished work's dict; a RuntimeError when there is none (running or failed)."""
+        if self.result is None:
+            raise RuntimeError(f"job {self.label} has no result: "
+                               f"{self.error or 'it has not finished'}")
+        return self.result
+
     def seconds(self) -> float:
         """Seconds from the start to the end, or to now while running (monotonic clock)."""
         return (self.finished or time.monotonic()) - self.started

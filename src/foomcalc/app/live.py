@@ -19,6 +19,7 @@ import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -75,7 +76,7 @@ def control_values(input: Inputs, c: Control, n_values: int) -> tuple[float, ...
     """One parameter's current values from its inputs (None while not all are set):
     (q10, q50, q90) of an uncertain prior, or (value,) when fixed (`n_values` 1)."""
     ids = app_page.input_ids(c, n_values)
-    raw = []
+    raw: list[Any] = []  # shiny input values: numbers, "" or None while being typed
     for i in ids:
         v = input[i]()
         raw.extend(v if isinstance(v, tuple | list) else [v])
@@ -104,7 +105,7 @@ def edited_state(initial: AppState, ctrls: dict[str, Control], preset: PriorSet,
                     else None, pairs)
 
 
-def safe_numbers(compute: Callable[[], dict], what: str) -> tuple[dict | None, str | None]:
+def safe_numbers[T](compute: Callable[[], T], what: str) -> tuple[T | None, str | None]:
     """(compute(), None), or (None, the message) when it fails: an InputError's text as a
     priors file would give it, anything else named; both logged."""
     try:
@@ -220,7 +221,8 @@ def register_link(session: Session, live: LivePriors) -> None:
 
     @reactive.effect
     async def _fits() -> None:
-        await session.send_custom_message("foomcalc-fits", fit_messages(live))
+        # a copy typed as shiny's message (its dict value type is invariant)
+        await session.send_custom_message("foomcalc-fits", dict(fit_messages(live)))
 
 
 def fit_messages(live: LivePriors) -> dict[str, tuple[str, bool]]:

@@ -50,7 +50,7 @@ def register_posterior(live: LivePriors, store: BaseStore, seed: int) -> Callabl
     def finished(job: Job) -> dict:
         if job.error:
             return {"status": "error", "text": f"the refit failed: {job.error}"}
-        rw = job.result["reweighted"]
+        rw = job.output()["reweighted"]
         if rw.refitted is not None and all(b is not rw.refitted for b in bases):
             bases.insert(0, rw.refitted)
             del bases[3:]

@@ -9,13 +9,17 @@ assets are Shiny's own (bundled in the wheel): the page loads with no network.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Literal
 
 from shiny import ui
 
 from foomcalc.app.state import AppState, Control, controls
 from foomcalc.parameters import GAP_MODES
 from foomcalc.priors.files import PriorSet, list_presets
+
+#: shiny's screen breakpoints, the keys of `ui.layout_columns`' col_widths
+Breakpoint = Literal["xs", "sm", "md", "lg", "xl", "xxl"]
 
 _JS = """
 (function () {
@@ -159,6 +163,12 @@ def correlation_editor(base: PriorSet) -> ui.Tag:
         ui.output_ui("corr_list"), class_="fc-corr", id="corr_editor")
 
 
+def col_widths(xl: tuple[int, ...]) -> dict[Breakpoint, Iterable[int] | int | None]:
+    """`ui.layout_columns`' col_widths: the cards stacked full width up to large screens,
+    side by side with widths `xl` on extra-large ones."""
+    return {"sm": (12,) * len(xl), "xl": xl}
+
+
 def main_panel() -> ui.TagList:
     """The answer cards: prior answer, share and save, curve, compression table, update
     with evidence and compare (the outputs are filled by the server)."""
@@ -168,13 +178,13 @@ def main_panel() -> ui.TagList:
                     ui.output_ui("headline"), ui.output_ui("prior_problems")),
             ui.card(ui.card_header("Posterior (bundled evidence), redrawn as you move"),
                     ui.output_ui("posterior_live")),
-            col_widths={"sm": (12, 12), "xl": (6, 6)}),
+            col_widths=col_widths((6, 6))),
         ui.layout_columns(
             ui.card(ui.card_header("Takeoff time: P(takeoff within t)"),
                     ui.output_ui("cdf")),
             ui.card(ui.card_header("Compression: P(X years of progress within Y months)"),
                     ui.output_ui("compression")),
-            col_widths={"sm": (12, 12), "xl": (7, 5)}),
+            col_widths=col_widths((7, 5))),
         ui.card(ui.card_header("The gap as an axis: P(takeoff within t) had strongly "
                                "superhuman lain X years of recent progress beyond par-human"),
                 ui.output_ui("gap_axis")),
@@ -197,7 +207,7 @@ def main_panel() -> ui.TagList:
                 ui.input_action_button("update", "Update with evidence", class_="btn-primary",
                                        width="16rem"),
                 ui.output_ui("run_status")),
-            col_widths={"sm": (12, 12), "xl": (5, 7)}),
+            col_widths=col_widths((5, 7))),
         ui.card(ui.card_header("Compare (crux table, as foomcalc compare)"),
                 ui.layout_columns(
                     ui.input_select("compare_with", "Compare the posterior above with",
@@ -205,7 +215,7 @@ def main_panel() -> ui.TagList:
                     ui.input_select("compare_preset", "preset",
                                     [n for n, _ in list_presets()]),
                     ui.input_text("compare_folder", "report folder", placeholder="reports/default"),
-                    col_widths={"sm": (12, 12, 12), "xl": (4, 3, 5)}),  # type: ignore[arg-type]
+                    col_widths=col_widths((4, 3, 5))),
                 ui.input_action_button("compare", "Compare", class_="btn-secondary", width="16rem"),
                 ui.output_ui("compare_status")),
     )

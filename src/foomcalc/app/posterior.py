@@ -91,7 +91,7 @@ class BaseStore:
                 job = self.jobs[preset] = Job(f"base-{preset}").start(
                     lambda j: self._make(j, preset))
             elif not job.running:
-                self.results[preset] = job.result["result"]
+                self.results[preset] = job.output()["result"]
                 return self.results[preset], None
         return None, job
 

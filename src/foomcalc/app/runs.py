@@ -179,8 +179,8 @@ def register_compare(input: Inputs, config: AppConfig, job: reactive.Value[Job |
     @reactive.effect
     @reactive.event(input.compare)
     def _compare() -> None:
-        mine = job()
-        if mine is None or mine.result is None or (cmp_job() and cmp_job().running):  # type: ignore[union-attr]
+        mine, running = job(), cmp_job()
+        if mine is None or mine.result is None or (running is not None and running.running):
             cmp_job.set(failed_job("compare", "run 'Update with evidence' first"))
             return
         folder = Path(mine.result["folder"])

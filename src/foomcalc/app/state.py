@@ -90,13 +90,14 @@ def controls(base: PriorSet) -> dict[str, Control]:
     for name, p in PARAMETERS.items():
         spec = base.specs[name]
         lo_s, hi_s = _SUPPORT_RANGE[p.support]
+        values: tuple[float, ...]
         if spec.prior is None:
-            v = float(spec.value)  # type: ignore[arg-type]
+            v = spec.fixed()
             lo, hi = (0.0, 1.0) if p.support == "unit_interval" else (
                 max(lo_s, min(0.0, v)), max(1.0, abs(v) * 3))
             values = (v,)
         else:
-            values = tuple(sig(spec.quantile(q)) for q in QUANTILES)  # type: ignore[assignment]
+            values = tuple(sig(spec.quantile(q)) for q in QUANTILES)
             lo, hi = spec.quantile(0.01), spec.quantile(0.99)
             lo, hi = max(lo_s, lo - 0.5 * (hi - lo)), min(hi_s, hi + 0.5 * (hi - lo))
         finest = abs(values[0]) / 20 if values[0] else (hi - lo) / 400
@@ -224,7 +225,7 @@ def priors_document(state: AppState, base: PriorSet | None = None) -> dict:
         params[name] = entry
     edited = ", ".join([n for n, _ in state.edits] + (["correlations"] if state.correlations
                                                        else []))
-    doc = {
+    doc: dict[str, object] = {
         "name": f"{state.preset}-app" if edited else state.preset,
         "description": base.description + (
             f" (edited in the foomcalc app: {edited})" if edited else ""),

@@ -43,7 +43,7 @@ def normal_score(log_cdf: pt.TensorVariable) -> pt.TensorVariable:
 
 
 def _score(model: pm.Model, priors: PriorSet, name: str, params: dict) -> pt.TensorVariable:
-    prior = priors.specs[name].prior
+    prior = priors.specs[name].form()
     if prior.distribution not in CDF_FAMILIES:
         raise InputError(
             f"correlations: {name} is informed by the evidence and correlated, which needs "
@@ -74,7 +74,7 @@ def add_copula_draws(model: pm.Model, priors: PriorSet, block: Copula, params: d
     z = pm.MvNormal("copula__z", mu=np.zeros(len(block.names)), cov=block.matrix)
     u = 0.5 * pt.erfc(-z / math.sqrt(2.0))
     for i, name in enumerate(block.names):
-        prior = priors.specs[name].prior
+        prior = priors.specs[name].form()
         if prior.transform is not None or prior.distribution not in CDF_FAMILIES:
             raise InputError(f"correlations: simulating {name}'s {prior} jointly needs an "
                              f"untransformed prior of {', '.join(CDF_FAMILIES)}")

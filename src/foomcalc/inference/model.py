@@ -55,7 +55,7 @@ def hyperparameter_values(
     for name in modelled_parameters(evidence):
         spec = priors.specs[name]
         if spec.prior is None:
-            values[f"{name}__value"] = float(spec.value)  # type: ignore[arg-type]
+            values[f"{name}__value"] = spec.fixed()
         else:
             for kwarg, value in spec.prior.parameters.items():
                 values[f"{name}__{kwarg}"] = float(value)
@@ -123,7 +123,7 @@ def build_model(priors: PriorSet, evidence: Sequence[EvidenceSet], *,
         for name in modelled_parameters(evidence):
             spec = priors.specs[name]
             if spec.prior is None:
-                params[name] = pm.Data(f"{name}__value", float(spec.value))  # type: ignore[arg-type]
+                params[name] = pm.Data(f"{name}__value", spec.fixed())
                 continue
             data_kwargs = {
                 kwarg: pm.Data(f"{name}__{kwarg}", float(value))

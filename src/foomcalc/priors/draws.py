@@ -136,7 +136,8 @@ def support(prior) -> tuple[float, float]:
     low, high = scipy_base(prior).support()
     with np.errstate(over="ignore"):
         forward = transform_of(prior).forward
-        return float(forward(np.float64(low))), float(forward(np.float64(high)))
+        return (float(forward(np.asarray(low, dtype=float))),
+                float(forward(np.asarray(high, dtype=float))))
 
 
 def normal_scores(prior, x: np.ndarray) -> np.ndarray:

@@ -65,20 +65,31 @@ class PriorSpec:
     quantiles: dict[float, float] | None = None
     fit_note: str | None = None
 
+    def form(self) -> PriorForm:
+        """The prior as a distribution; a ValueError when the parameter is fixed."""
+        if self.prior is None:
+            raise ValueError(f"{self.name} is fixed (value {self.value}), not a distribution")
+        return self.prior
+
+    def fixed(self) -> float:
+        """The fixed value; a ValueError when the parameter has a distribution."""
+        if self.value is None:
+            raise ValueError(f"{self.name} has a distribution ({self.prior}), not a fixed value")
+        return float(self.value)
+
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n iid prior draws with numpy/scipy (same distribution PyMC samples)."""
-        if self.prior is None:
-            return np.full(n, float(self.value))  # type: ignore[arg-type]
-        return sample_prior_numpy(self.prior, n, rng)
+        return np.full(n, self.fixed()) if self.prior is None else \
+            sample_prior_numpy(self.prior, n, rng)
 
     def quantile(self, q: float) -> float:
         """Prior quantile at probability q (the fixed value when fixed)."""
-        return float(self.value) if self.prior is None else float(prior_quantile(self.prior, q))  # type: ignore[arg-type]
+        return self.fixed() if self.prior is None else float(prior_quantile(self.prior, q))
 
     def to_dict(self) -> dict[str, Any]:
         """The spec in priors-file form (JSON-serialisable; percent keys as strings)."""
         if self.prior is None:
-            out: dict[str, Any] = {"value": float(self.value)}  # type: ignore[arg-type]
+            out: dict[str, Any] = {"value": self.fixed()}
         else:
             family, kwargs = from_prior(self.prior)
             if family == "LogUniform":
@@ -91,7 +102,6 @@ class PriorSpec:
             out["fit_note"] = self.fit_note
         out["source"] = self.source
         return out
-
 
 
 def parse_entry(pname: str, entry: Any, path: str, problems: list[str]) -> PriorSpec | None:
@@ -245,15 +255,17 @@ def _family_kwargs(pname: str, entry: dict, family: str, quantiles: dict[float, 
     support = PARAMETERS[pname].support
     lo, hi = SUPPORTS[support]
     fam = FAMILIES[family]
-    kwargs = {k: finite_number(entry[k], f"{path}.{k}", problems) for k in fam.kwargs if k in entry}
+    given = {k: finite_number(entry[k], f"{path}.{k}", problems) for k in fam.kwargs if k in entry}
     fitted = quantiles is not None and not any(k in entry for k in fam.shape)
     if len(problems) > n_before:
         return None
+    # every None above left a problem, so past the check all are numbers
+    kwargs = {k: v for k, v in given.items() if v is not None}
     if family == "StudentT" and "nu" not in kwargs:
         problems.append(f"{path}.nu: missing; StudentT needs nu (degrees of freedom, e.g. 4)")
         return None
     note = None
-    if fitted:
+    if fitted and quantiles is not None:
         try:
             choice = choose_family(family, quantiles, _fit_bounds(family, kwargs, lo, hi),
                                    support)
@@ -269,7 +281,7 @@ def _family_kwargs(pname: str, entry: dict, family: str, quantiles: dict[float, 
         return None
     if not _check_kwargs(family, kwargs, path, problems):
         return None
-    flo, fhi = family_support(family, kwargs)  # type: ignore[arg-type]
+    flo, fhi = family_support(family, kwargs)
     if flo < lo or fhi > hi:
         where = f"{path}.quantiles" if fitted else f"{path}.dist"
         problems.append(f"{where}: {family} takes values in {_interval(flo, fhi)} but {pname} "

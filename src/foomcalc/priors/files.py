@@ -353,6 +353,8 @@ def _build(data: Any, text: str, source: str, source_path: str | None,
     correlations = _correlations(data, base, specs, problems)
     if problems:
         raise InputError(problems, source)
+    if days is None:  # a None days always leaves a problem, so this cannot happen
+        raise ValueError(f"{source}: hard_takeoff_days: no value and no problem recorded")
     return PriorSet(name=name, description=description, gap_from=gap_from,
                     gap_weights=gap_weights, speedup_from=speedup_from,
                     hard_takeoff_days=float(days),

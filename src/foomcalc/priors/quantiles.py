@@ -248,8 +248,9 @@ def choose_family(family: str, quantiles: Mapping[float, float],
 
 
 @functools.lru_cache(maxsize=1024)
-def _choose_cached(family: str, quantiles: tuple, fixed: tuple, support: str) -> FitChoice:
-    quantiles, fixed = dict(quantiles), dict(fixed)
+def _choose_cached(family: str, quantile_items: tuple, fixed_items: tuple,
+                   support: str) -> FitChoice:
+    quantiles, fixed = dict(quantile_items), dict(fixed_items)
     kwargs = fit_family(family, quantiles, fixed)
     err = fit_error(to_prior(family, kwargs), quantiles)
     if err <= FIT_TOLERANCE:

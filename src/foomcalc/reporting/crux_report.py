@@ -7,7 +7,7 @@ from __future__ import annotations
 from foomcalc.reporting import figures
 from foomcalc.reporting.blocks import Block, number, pct
 from foomcalc.reporting.sensitivity import BASES, NARROWED_SD_RATIO, narrowed_share
-from foomcalc.reporting.summary_schema import Summary
+from foomcalc.reporting.summary_schema import DrawSummary, Summary
 
 
 def speed_up_blocks(summary: Summary) -> list[Block]:
@@ -17,7 +17,7 @@ def speed_up_blocks(summary: Summary) -> list[Block]:
     if not sp:
         return []
 
-    def cell(d: dict) -> str:
+    def cell(d: DrawSummary) -> str:
         return f"{number(d['q50'])}x [{number(d['q05'])}, {number(d['q95'])}]"
 
     built = " (built from its parts: speedup_from parts)" if sp["speedup_from"] == "parts" \

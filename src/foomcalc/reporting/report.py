@@ -18,7 +18,7 @@ from foomcalc.reporting.blocks import Block, months_text, number, pct, pct_pm
 from foomcalc.reporting.crux_report import basis_blocks, gap_axis_blocks, speed_up_blocks
 from foomcalc.reporting.markdown import md_cell, md_fence, md_text
 from foomcalc.reporting.summary import RSI_BRANCH_LABEL, RSI_PARAMETER_LABEL, window_label
-from foomcalc.reporting.summary_schema import Summary
+from foomcalc.reporting.summary_schema import Summary, Tornado
 
 
 def diagnostics_blocks(summary: Summary) -> list[Block]:
@@ -230,7 +230,7 @@ def sensitivity_blocks(summary: Summary) -> list[Block]:
     return blocks
 
 
-def tornado_caption(torn: dict, headline: float) -> str:
+def tornado_caption(torn: Tornado, headline: float) -> str:
     """The tornado's caption, its baseline (nothing pinned, its thinned draws) labelled."""
     gap = (f"; the headline {pct(headline)} uses every posterior draw: the two differ by "
            "Monte Carlo error only" if pct(torn["base"]) != pct(headline) else "")

@@ -70,9 +70,9 @@ def basis_of(result: xr.DataTree, name: str, informed: set[str]
     definition no data reach); the ratio is None when it cannot be measured (no draws)."""
     ratio = None
     if "prior" in result and name in result["prior"] and name in result["posterior"]:
-        prior_sd = float(np.std(result["prior"][name].values))
+        prior_sd = float(np.std(result["prior"].to_dataset()[name].values))
         if prior_sd > 0:
-            ratio = float(np.std(result["posterior"][name].values)) / prior_sd
+            ratio = float(np.std(result["posterior"].to_dataset()[name].values)) / prior_sd
     if name in informed:
         return "evidence", ratio
     return ("parts" if name in SPEEDUP_PARTS else "judgement"), ratio

@@ -35,7 +35,8 @@ def gap_ooms_from_scaling(
     )
 
 
-def gap_ooms_from_years(gap_years: np.ndarray, recent_rate_ooms_per_year: np.ndarray) -> np.ndarray:
+def gap_ooms_from_years(gap_years: np.ndarray | float,
+                        recent_rate_ooms_per_year: np.ndarray | float) -> np.ndarray:
     """OOMs of effective compute in `gap_years` years of progress at the recent rate."""
     return np.asarray(gap_years, dtype=float) * np.asarray(recent_rate_ooms_per_year, dtype=float)
 

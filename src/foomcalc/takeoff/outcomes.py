@@ -129,17 +129,16 @@ def realised_speedup(draws: Mapping[str, np.ndarray]) -> np.ndarray:
     """The realised initial research speed-up R(L0, 1)^p of each draw (a multiplier of
     today's research speed; `params.log2_realised_speedup`), from `speedup`,
     `parallel_penalty`, `compute_share` and `substitution_elasticity`."""
-    draws = {**NO_BOTTLENECK, **draws}
-    return 2.0 ** log2_realised_speedup(draws["speedup"], draws["parallel_penalty"],
-                                        draws["compute_share"],
-                                        draws["substitution_elasticity"])
+    full: dict[str, np.ndarray | float] = {**NO_BOTTLENECK, **draws}
+    return 2.0 ** log2_realised_speedup(full["speedup"], full["parallel_penalty"],
+                                        full["compute_share"], full["substitution_elasticity"])
 
 
 def simulator_inputs(draws: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The simulator's parameters from flat draws, broadcast to one shape (n,)."""
-    draws = {**NO_BOTTLENECK, **draws}  # type: ignore[dict-item]
-    n = np.broadcast(*[np.asarray(draws[k]) for k in SIMULATOR_PARAMETERS]).size
-    return {k: np.broadcast_to(np.asarray(draws[k], dtype=float), (n,))
+    full: dict[str, np.ndarray | float] = {**NO_BOTTLENECK, **draws}
+    n = np.broadcast(*[np.asarray(full[k]) for k in SIMULATOR_PARAMETERS]).size
+    return {k: np.broadcast_to(np.asarray(full[k], dtype=float), (n,))
             for k in SIMULATOR_PARAMETERS}
 
 
@@ -234,10 +233,10 @@ def compute_outcomes(
             out[f"{GAP_AXIS_PREFIX}{key}"] = np.stack([c[key] for c in columns], axis=-1)
     for branch, result in branches.items():
         # discovered research progress in both branches (docs/decisions.md)
-        columns = [np.zeros(n, dtype=bool) if result is None else
-                   result.window_gain_ooms[:, windows.index(float(months))] >= years * rate
-                   for years, months in compression]
-        out[f"compressed_{branch}"] = (np.stack(columns, axis=-1) if columns
+        flags = [np.zeros(n, dtype=bool) if result is None else
+                 result.window_gain_ooms[:, windows.index(float(months))] >= years * rate
+                 for years, months in compression]
+        out[f"compressed_{branch}"] = (np.stack(flags, axis=-1) if flags
                                        else np.zeros((n, 0), dtype=bool))
     return out
 
