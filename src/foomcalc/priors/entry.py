@@ -37,9 +37,8 @@ from foomcalc.priors.quantiles import choose_family, fit_note
 SPEC_KEYS = ("value", "dist", "quantiles", "source", "fit_note")
 #: The range foomcalc computes with, in each parameter's own unit: a number the user gives
 #: (a fixed value, an entered quantile, a distribution's kwarg) has |x| <= MAX_MAGNITUDE,
-#: and a nonzero fixed value or entered quantile |x| >= MIN_MAGNITUDE. The largest numbers
-#: in the presets are FLOP/s of the speed-up's parts (research inference compute, up to
-#: 3e21 at 95%), so 1e24 leaves them room; every other preset number lies within 1e-6..1e6.
+#: and a nonzero fixed value or entered quantile |x| >= MIN_MAGNITUDE. 1e24 leaves room for
+#: the presets' largest numbers, the speed-up's parts in FLOP/s (up to 3e21 at 95%).
 MAX_MAGNITUDE = 1e24
 MIN_MAGNITUDE = 1e-12
 #: The prior's quantiles at TAIL_PROBABILITIES must be finite, |q| <= TAIL_MAGNITUDE, and
