@@ -243,8 +243,8 @@ def hostile_section() -> str:
         "case must end in a valid result or an `InputError` (the CLI: exit status 2 with one "
         "`error:` message; a link: the page's message), never a traceback. "
         f"{HOSTILE_CASES} cases per parser here (FOOMCALC_HOSTILE_CASES; `make test` runs "
-        "100 from the Hypothesis profile's printed seed). Also tested there and in `tests/cli/test_reliability.py`: HTML "
-        "escaping of user text, YAML tags that would construct Python objects (refused by "
+        "100 from the Hypothesis profile's printed seed). Also tested there and in "
+        "`tests/cli/test_reliability.py`: HTML escaping of user text, YAML tags that would construct Python objects (refused by "
         "`safe_load`), oversized files refused before parsing, and reports written only "
         "inside `--out`.",
         "",
