@@ -244,7 +244,8 @@ def hostile_section() -> str:
         "`error:` message; a link: the page's message), never a traceback. "
         f"{HOSTILE_CASES} cases per parser here (FOOMCALC_HOSTILE_CASES; `make test` runs "
         "100 from the Hypothesis profile's printed seed). Also tested there and in "
-        "`tests/cli/test_reliability.py`: HTML escaping of user text, YAML tags that would construct Python objects (refused by "
+        "`tests/cli/test_reliability.py`: HTML escaping of user text, YAML tags that would "
+        "construct Python objects (refused by "
         "`safe_load`), oversized files refused before parsing, and reports written only "
         "inside `--out`.",
         "",
