@@ -97,7 +97,7 @@ The report goes to reports/<priors name> unless --out says otherwise; an existin
 report there is replaced only with --force. Exit status: 0 ok, 2 bad input (nothing
 written), 3 written but the sampling diagnostics failed (numbers may be unreliable).
 
-Evidence files (CSV, six kinds, each row with its citation): see docs/evidence.md;
+Evidence files (CSV, each row with its citation; the kinds): see docs/evidence.md;
 priors files: docs/priors.md; everything else: README.md.
 """
 

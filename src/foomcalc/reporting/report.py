@@ -39,7 +39,8 @@ def gap_route_blocks(summary: Summary) -> list[Block]:
     if not routes:
         return []
     return [Block("table", "Capability gap: each route's P(hard takeoff) had every draw used "
-                           "it; the headline mixes them by weight (docs/decisions.md, issue 9)",
+                           "it; the headline mixes them by weight (docs/decisions.md, the "
+                           "capability gap from data)",
                   headers=("gap route", "weight", "prior", "posterior", "MCSE"),
                   rows=tuple((route, f"{r['weight']:.2f}", pct(r["prior"]), pct(r["posterior"]),
                               f"{100 * r['mcse']:.2f} pp") for route, r in routes.items()))]

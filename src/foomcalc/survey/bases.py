@@ -62,7 +62,7 @@ def proposal_priors(preset: PriorSet, respondents: Sequence[PriorSet],
         mu, sigma = float(pooled.mean()), WIDEN * float(pooled.std())
         prior = to_prior(DEFAULT_FAMILY[support], {"mu": mu, "sigma": sigma})
         source = (f"survey proposal covering {preset.name}'s prior and {len(uncertain)} "
-                  f"respondents' (mean, {WIDEN} x sd of the pooled draws; survey_base.py)")
+                  f"respondents' (mean, {WIDEN} x sd of the pooled draws; foomcalc.survey.bases)")
         out = out.with_spec(name, PriorSpec(name, prior, None, source))
         widened.append(name)
     if widened:
