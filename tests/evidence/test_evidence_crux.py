@@ -13,7 +13,6 @@ import pytest
 from scipy import stats
 
 from foomcalc.analysis.run import run_analysis
-from foomcalc.errors import InputError
 from foomcalc.evidence.files import (
     load_evidence,
     parameters_informed,
@@ -24,22 +23,18 @@ from foomcalc.inference.terms import add_evidence
 from foomcalc.inference.terms.training_durations import HOURS_PER_MONTH
 from foomcalc.paths import data_dir
 from foomcalc.reporting.summary import summarize
-from tests.refusal import assert_report_refuses
+from tests.evidence_files import assert_report_refuses, evidence_error, write_evidence
 
 HEADER = "model,publication_date,training_hours,training_flop\n"
 GOOD = HEADER + "A,2020-05-28,355,3e23\nB,2023-03-15,2280,2.1e25\nC,2024.5,2142,\n"
 
 
 def write(tmp_path: Path, text: str, name: str = "runs.csv") -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
+    return write_evidence(tmp_path, text, name)
 
 
 def error(tmp_path: Path, text: str) -> str:
-    with pytest.raises(InputError) as info:
-        load_evidence(write(tmp_path, text))
-    return str(info.value)
+    return evidence_error(tmp_path, text, "runs.csv")
 
 
 def test_kind_inferred_and_table_typed(tmp_path):

@@ -11,26 +11,21 @@ import pymc as pm
 import pytest
 from scipy import stats
 
-from foomcalc.errors import InputError
 from foomcalc.evidence.files import load_evidence, parameters_informed
 from foomcalc.inference.terms import add_evidence
 from foomcalc.paths import data_dir
-from tests.refusal import assert_report_refuses
+from tests.evidence_files import assert_report_refuses, evidence_error, write_evidence
 
 SHARES = "source,compute_share,lower,upper,interval,citation\n"
 GAINS = "study,enhancement,ceg,lower,upper,interval,citation\n"
 
 
 def write(tmp_path: Path, text: str, name: str = "ev.csv") -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
+    return write_evidence(tmp_path, text, name)
 
 
 def error(tmp_path: Path, text: str) -> str:
-    with pytest.raises(InputError) as info:
-        load_evidence(write(tmp_path, text))
-    return str(info.value)
+    return evidence_error(tmp_path, text, "ev.csv")
 
 
 def test_kinds_inferred_and_typed(tmp_path):

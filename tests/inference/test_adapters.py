@@ -7,7 +7,6 @@ from importlib.metadata import version
 
 import numpy as np
 import nutpie
-import pymc as pm
 import pytensor
 import pytensor.tensor as pt
 import pytest
@@ -15,14 +14,7 @@ import pytest
 from foomcalc.inference import graph_cache
 from foomcalc.inference.adapters import ContractError, nutpie_pyfunc, pytensor_numba
 from foomcalc.inference.sampling import compile_model
-
-
-def normal_model():
-    with pm.Model() as model:
-        centre = pm.Data("centre", 1.0)
-        z = pm.Normal("z", mu=centre, sigma=2.0, shape=3)
-        pm.Normal("y", mu=z, sigma=1.0, observed=np.array([0.0, 1.0, 2.0]))
-    return model
+from tests.inference.toy_models import normal_model
 
 
 @pytest.mark.parametrize("adapter,package", [(pytensor_numba, "pytensor"),

@@ -6,16 +6,10 @@ import pymc as pm
 import pytest
 
 from foomcalc.inference.sampling import SamplerSettings, compile_model, diagnose, sample
+from tests.inference.toy_models import normal_model
 
 SETTINGS = SamplerSettings(draws=500, tune=500)
 
-
-def normal_model():
-    with pm.Model() as model:
-        centre = pm.Data("centre", 1.0)
-        z = pm.Normal("z", mu=centre, sigma=2.0, shape=3)
-        pm.Normal("y", mu=z, sigma=1.0, observed=np.array([0.0, 1.0, 2.0]))
-    return model
 
 
 @pytest.mark.slow

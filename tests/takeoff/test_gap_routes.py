@@ -21,8 +21,8 @@ from foomcalc.inference.terms import add_evidence
 from foomcalc.priors.files import load_preset, priors_from_dict
 from foomcalc.takeoff.gap import gap_ooms_from_elo, gap_years_from_horizon, mixture_routes
 from foomcalc.takeoff.outcomes import DAYS_PER_MONTH, compute_outcomes, gap_ooms
+from tests.evidence_files import assert_report_refuses, evidence_error, write_evidence
 from tests.oracles.simulate import recent_rate_ooms_per_year
-from tests.refusal import assert_report_refuses
 
 
 def draws(n: int = 3000, seed: int = 3) -> dict:
@@ -180,15 +180,11 @@ G_GOOD = G_HEADER + "1e11,-1500,9\n1e12,-1000,9\n1e13,-500,9\n"
 
 
 def write(tmp_path: Path, text: str, name: str = "ev.csv") -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
+    return write_evidence(tmp_path, text, name)
 
 
 def error(tmp_path: Path, text: str) -> str:
-    with pytest.raises(InputError) as info:
-        load_evidence(write(tmp_path, text))
-    return str(info.value)
+    return evidence_error(tmp_path, text, "ev.csv")
 
 
 def test_kinds_inferred_and_frontier_marked(tmp_path):
