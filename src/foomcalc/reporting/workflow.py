@@ -108,13 +108,6 @@ def is_bundled(e: EvidenceSet) -> bool:
     return Path(e.path).resolve().is_relative_to(evidence_dir().resolve())
 
 
-def approximate_fits(priors: PriorSet) -> dict[str, str]:
-    """Parameters entered as quantiles whose fitted distribution misses them by more than
-    1%: name -> the fit note, e.g. "approximate: max error 7.7%"."""
-    return {name: spec.fit_note for name, spec in priors.specs.items()
-            if spec.fit_note and spec.fit_note.startswith("approximate")}
-
-
 def _same_content(a: EvidenceSet, b: EvidenceSet) -> bool:
     """Same kind and the same parsed table (numbers equal to 1e-9 relative): a file
     re-saved by a spreadsheet has other bytes but is the same evidence."""
