@@ -59,6 +59,16 @@ def slug(name: str) -> str:
     return name.replace(" ", "-").replace("/", "-")
 
 
+def figure_name(record: dict) -> str:
+    """A case's rank-figure file: sbc-<kind>.png for a kind's own case, and
+    sbc-<kind>-<case>.png for a further case of the kind (e.g. the correlated prior), so
+    no figure overwrites another."""
+    kind = record["kind"]
+    own = next((name for name, case in CASES.items() if case.kind == kind), record["case"])
+    extra = "" if record["case"] == own else "-" + slug(record["case"]).replace(",", "")
+    return f"sbc-{slug(kind)}{extra}.png"
+
+
 def run_sbc(n_sims: int, seed: int, names: list[str] | None = None, client=None
             ) -> list[dict]:
     """Run every case (or the named ones, each with the seed a full run gives it);
@@ -205,7 +215,7 @@ def sbc_section(records: list[dict]) -> tuple[str, bool]:
               ""]
     FIGURES.mkdir(parents=True, exist_ok=True)
     for r in records:
-        file = f"sbc-{slug(r['kind'])}.png"
+        file = figure_name(r)
         rank_figure(r, tests[r["case"]], FIGURES / file)
         lines += [f"![SBC {r['case']}](figures/{file})", ""]
     return "\n".join(lines), all_pass
@@ -308,7 +318,7 @@ def main() -> int:
             FIGURES.mkdir(parents=True, exist_ok=True)
             for r in new:
                 tests = {k: uniformity(np.asarray(v)) for k, v in r["ranks"].items()}
-                rank_figure(r, tests, FIGURES / f"sbc-{slug(r['kind'])}.png")
+                rank_figure(r, tests, FIGURES / figure_name(r))
         print(case_summary(new, n_params))
         print(f"merged into {args.ranks} (Bonferroni over its {n_params} parameters)")
         return 0 if all(uniformity(np.asarray(v))["p_value"] >= FAMILY_ALPHA / n_params
