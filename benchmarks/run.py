@@ -150,15 +150,20 @@ def build_rows(r: dict) -> list[dict]:
 def live_rows(live: dict) -> list[dict]:
     """The app's slider to a redrawn prior and posterior answer, in headless Chromium
     (median and 95th percentile), against a refit on the same page."""
-    moves = sorted(live["move_s"])
+    # only the moves the page answered by PSIS reweighting: a move whose reweighting was
+    # unreliable is answered by a (cached) refit, which is not what is being timed
+    moves = sorted(t for t, m in zip(live["move_s"], live["methods"], strict=True)
+                   if "(PSIS)" in m)
     p95 = moves[min(len(moves) - 1, round(0.95 * (len(moves) - 1)))]
     refit = median(live["refit_s"])
     med = median(moves)
-    return [_row("app: slider to redrawn prior + posterior, median (s; naive = refit)", med,
+    return [_row("app: slider to redrawn prior + PSIS posterior, median (s; naive = refit)", med,
                  refit, "s", "<= 0.3 s", med <= 0.3),
             _row("  same, 95th percentile (s)", p95, refit, "s", "<= 1 s", p95 <= 1.0),
             _row("  slider to redrawn curve and compression table, median (s)",
-                 median(live["figure_s"]), None, "s", "(info)", None)]
+                 median(live["figure_s"]), None, "s", "(info)", None),
+            _row(f"  moves answered by PSIS reweighting, of {len(live['methods'])}",
+                 sum("(PSIS)" in m for m in live["methods"]), None, "", "(info)", None)]
 
 
 def cli_rows(cli: dict) -> list[dict]:
@@ -228,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         "gradient": gradient_cost,
         "prior": lambda: cases.prior_update(1 if args.quick else 5),
         "old-code": lambda: cases.old_code_report(1 if args.quick else 3),
-        "live": lambda: live_posterior_latency(8 if args.quick else 30, 1 if args.quick else 2),
+        "live": lambda: live_posterior_latency(8 if args.quick else 40, 1 if args.quick else 2),
     }
     if args.only in single:
         out = single[args.only]()
@@ -265,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
                                                   fresh_cache=not args.quick)),
         ("old_code", lambda: cases.old_code_report(n)),
         ("survey", lambda: survey_benchmark(20 if args.quick else 200)),
-        ("live_posterior", lambda: live_posterior_latency(8 if args.quick else 30,
+        ("live_posterior", lambda: live_posterior_latency(8 if args.quick else 40,
                                                           1 if args.quick else 2)),
     ]
     _run_steps(steps, raw)
