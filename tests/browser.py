@@ -118,3 +118,15 @@ class AppServer:
                 self.proc.kill()
         self.log.close()
 
+
+
+def wait_until(get, timeout: float = 30, what: str = "the page", poll_s: float = 0.1):
+    """Poll `get()` until it returns something truthy (returned); AssertionError naming
+    `what` after `timeout` seconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = get()
+        if value:
+            return value
+        time.sleep(poll_s)
+    raise AssertionError(f"{what}: nothing after {timeout:g} s")

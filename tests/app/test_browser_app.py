@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from foomcalc.paths import data_dir
-from tests.browser import AppServer, remote, requested_urls, require_browser
+from tests.browser import AppServer, remote, requested_urls, require_browser, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -57,19 +57,6 @@ def wait_for(driver, css: str, predicate=lambda el: el.text.strip() != "", timeo
 def wait_text(driver, css: str, timeout=60) -> str:
     """The text of the first element matching `css` once it is non-empty."""
     return _first(driver, css, lambda el: el.text if el.text.strip() else False, timeout)
-
-
-def wait_until(get, timeout: float = 30):
-    """Poll `get()` until it returns something truthy."""
-    import time
-
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = get()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 def drag_handle(driver, slider_id: str, handle: str, dx: int) -> None:

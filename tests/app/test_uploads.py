@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from foomcalc.evidence.files import MAX_MB
-from tests.browser import AppServer, require_browser
+from tests.browser import AppServer, require_browser, wait_until
 
 LIMIT_MB = 20
 
@@ -45,13 +45,7 @@ def server(tmp_path_factory):
 
 
 def wait(predicate, timeout: float = 120):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out")
+    return wait_until(predicate, timeout)
 
 
 def element_text(driver, element_id: str) -> str | None:
