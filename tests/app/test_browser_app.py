@@ -86,8 +86,11 @@ def test_app_slider_upload_and_link(server, driver, tmp_path):
     assert "(dimensionless)" in driver.find_element(By.ID, "param-returns_r").text
     # the curve is drawn, the compression table filled, nothing sticks out sideways
     wait_for(driver, "#cdf img", lambda el: el.get_property("naturalWidth") > 0)
-    cells = driver.find_elements(By.CSS_SELECTOR, "#compression_table td")
-    assert sum(c.text.endswith("%") for c in cells) == 9
+    # the tables are separate outputs of the same figures task: they may land just after
+    # the curve, so counted in one script until they are there (9 = 3 x 3 windows)
+    assert wait_until(lambda: driver.execute_script(
+        "return [...document.querySelectorAll('#compression_table td')]"
+        ".filter(td => td.textContent.trim().endsWith('%')).length") == 9)
     # the gap as an axis: 6 gaps x 4 windows (read in one script: the table is redrawn)
     assert wait_until(lambda: driver.execute_script(
         "return [...document.querySelectorAll('#gap_axis_table td')]"
