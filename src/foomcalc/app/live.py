@@ -19,7 +19,7 @@ import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import matplotlib
 import numpy as np
@@ -72,6 +72,10 @@ class LivePriors:
     pairs: reactive.Value[Pairs]
 
 
+#: What a `safe_numbers` computation returns. (A TypeVar, not PEP 695 syntax: the
+#: project's structure check parses the package with Python 3.11.)
+T = TypeVar("T")
+
 def control_values(input: Inputs, c: Control, n_values: int) -> tuple[float, ...] | None:
     """One parameter's current values from its inputs (None while not all are set):
     (q10, q50, q90) of an uncertain prior, or (value,) when fixed (`n_values` 1)."""
@@ -105,7 +109,7 @@ def edited_state(initial: AppState, ctrls: dict[str, Control], preset: PriorSet,
                     else None, pairs)
 
 
-def safe_numbers[T](compute: Callable[[], T], what: str) -> tuple[T | None, str | None]:
+def safe_numbers(compute: Callable[[], T], what: str) -> tuple[T | None, str | None]:  # noqa: UP047
     """(compute(), None), or (None, the message) when it fails: an InputError's text as a
     priors file would give it, anything else named; both logged."""
     try:

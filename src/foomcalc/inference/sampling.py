@@ -27,6 +27,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from typing import TypeAlias
 
 import arviz as az
 import numpy as np
@@ -41,10 +42,11 @@ from foomcalc.inference.forked import ForkedCall, can_fork
 from foomcalc.inference.nutpie_model import CompiledModel, nutpie_model
 
 #: What `compile_model` returns: foomcalc's Python-callback model, or nutpie's own.
-type AnyCompiled = CompiledModel | PublicModel
+#: (TypeAlias, not the `type` statement: the structure check parses with Python 3.11.)
+AnyCompiled: TypeAlias = CompiledModel | PublicModel  # noqa: UP040
 #: Sampling progress: nutpie's own bar (True), none (False), or nutpie's progress callback
 #: (called with a list of ChainProgress, e.g. cli.progress.ProgressLines).
-type Progress = bool | Callable[[list], None]
+Progress: TypeAlias = bool | Callable[[list], None]  # noqa: UP040
 
 #: Thresholds (Vehtari et al. 2021, "Rank-normalization, folding, and localization").
 MAX_R_HAT = 1.01
