@@ -17,6 +17,7 @@ from shiny import ui
 from foomcalc.app.state import AppState, Control, controls
 from foomcalc.parameters import GAP_MODES
 from foomcalc.priors.files import PriorSet, list_presets
+from foomcalc.takeoff.outcomes import window_label
 
 #: shiny's screen breakpoints, the keys of `ui.layout_columns`' col_widths
 Breakpoint = Literal["xs", "sm", "md", "lg", "xl", "xxl"]
@@ -242,9 +243,6 @@ def compression_table(rows: list[tuple[float, float, float]],
                  lambda m: f"within {m:g} mo", "")
 
 
-WINDOW_NAMES = {1.0: "1 day", 7.0: "1 week", 30.0: "30 days", 365.25: "1 year"}
-
-
 def gap_axis_table(rows: list[tuple[float, float, float]],
                    posterior: list[tuple[float, float, float]] | None = None,
                    stale: bool = False) -> ui.HTML:
@@ -252,7 +250,7 @@ def gap_axis_table(rows: list[tuple[float, float, float]],
     window), as `compression_table`."""
     return _grid("gap_axis_table", "gap", rows, posterior, stale,
                  lambda g: f"{g:g} year{'s' if g != 1 else ''}",
-                 lambda d: f"within {WINDOW_NAMES.get(d, f'{d:g} days')}",
+                 lambda d: f"within {window_label(d)}",
                  "; whatever your gap prior: the headline integrates over it "
                  "(docs/simulator.md, the gap axis)")
 

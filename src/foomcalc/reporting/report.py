@@ -17,8 +17,9 @@ from foomcalc.reporting import figures
 from foomcalc.reporting.blocks import Block, months_text, number, pct, pct_pm
 from foomcalc.reporting.crux_report import basis_blocks, gap_axis_blocks, speed_up_blocks
 from foomcalc.reporting.markdown import md_cell, md_fence, md_text
-from foomcalc.reporting.summary import RSI_BRANCH_LABEL, RSI_PARAMETER_LABEL, window_label
+from foomcalc.reporting.summary import RSI_BRANCH_LABEL, RSI_PARAMETER_LABEL
 from foomcalc.reporting.summary_schema import Summary, Tornado
+from foomcalc.takeoff.outcomes import window_label
 
 
 def diagnostics_blocks(summary: Summary) -> list[Block]:

@@ -47,6 +47,7 @@ from foomcalc.takeoff.outcomes import (
     realised_speedup,
     route_hard_takeoff_probability,
     takeoff_quantiles,
+    window_label,
     with_speedup,
 )
 
@@ -88,12 +89,6 @@ def describe_draws(values: np.ndarray) -> DrawSummary:
     out = {"mean": float(flat.mean()), "sd": float(flat.std(ddof=1)) if flat.size > 1 else 0.0}
     out.update({k: float(np.quantile(flat, q)) for k, q in QUANTILES.items()})
     return cast(DrawSummary, out)
-
-
-def window_label(days: float) -> str:
-    """A window in days as the report names it, e.g. 7 -> "1 week"."""
-    names = {1.0: "1 day", 7.0: "1 week", 30.0: "30 days", 365.25: "1 year"}
-    return names.get(float(days), f"{days:g} days")
 
 
 def unused_parameters(result: xr.DataTree) -> list[str]:

@@ -37,6 +37,12 @@ from foomcalc.takeoff.successors import realised_first_passage
 #: Windows (days) for P(hard takeoff) besides the user's own definition.
 STANDARD_WINDOWS_DAYS = (1.0, 7.0, 30.0, 365.25)
 
+
+def window_label(days: float) -> str:
+    """A window in days as the report and the app name it, e.g. 7 -> "1 week"."""
+    names = {1.0: "1 day", 7.0: "1 week", 30.0: "30 days", 365.25: "1 year"}
+    return names.get(float(days), f"{days:g} days")
+
 #: Prefix of the per-route takeoff times a mixture also returns, e.g.
 #: ``route_horizon__takeoff_months_feasible``.
 ROUTE_PREFIX = "route_"
